@@ -1,0 +1,2 @@
+//! The ARM template model: values, expressions and their evaluation.
+pub mod value;

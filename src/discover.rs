@@ -1,0 +1,320 @@
+//! Walks the scanned paths and yields the JSON files that may be deployment files.
+//!
+//! The walk is configured here and nowhere else: `.git/` and vendored folders are
+//! skipped, `.gitignore` files (at every level) are honoured, configured excludes are
+//! applied, and no symlink is followed out of the root. Problems with single entries
+//! (unreadable directories, symlinks leaving the root) are recorded and the walk goes on.
+
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use walkdir::WalkDir;
+
+/// Folders never scanned: version control metadata and dependency caches that hold
+/// other people's files.
+const SKIPPED_DIRS: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "bower_components",
+    ".terraform",
+    ".venv",
+    "venv",
+    "__pycache__",
+    "vendor",
+];
+
+/// Extensions of files that may hold ARM JSON.
+const EXTENSIONS: &[&str] = &["json", "jsonc"];
+
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// Absolute or as-given path used to read the file.
+    pub path: PathBuf,
+    /// Path relative to the scan root, with `/` separators, for reports.
+    pub rel: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    pub rel: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<Candidate>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Glob patterns (gitignore syntax, relative to the root) excluded by configuration.
+#[derive(Debug, Default, Clone)]
+pub struct Excludes {
+    patterns: Vec<String>,
+}
+
+impl Excludes {
+    pub fn new(patterns: Vec<String>) -> Self {
+        Excludes { patterns }
+    }
+}
+
+/// Discovers candidate files under `root`, which may be a directory or a single file.
+pub fn discover(root: &Path, excludes: &Excludes) -> std::io::Result<Discovery> {
+    let meta = std::fs::metadata(root)?;
+    let mut out = Discovery::default();
+    if meta.is_file() {
+        let rel = root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| root.display().to_string());
+        out.files.push(Candidate {
+            path: root.to_path_buf(),
+            rel,
+        });
+        return Ok(out);
+    }
+    let canonical_root = root.canonicalize()?;
+    let exclude = build_excludes(root, excludes);
+    let mut ignores = IgnoreStack::default();
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+
+    let walker = WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter();
+    let mut it = walker;
+    while let Some(entry) = it.next() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(err) => {
+                let rel = err.path().map(|p| rel_path(root, p)).unwrap_or_default();
+                out.skipped.push(Skipped {
+                    rel,
+                    reason: format!("cannot read: {}", io_reason(&err)),
+                });
+                continue;
+            }
+        };
+        let path = entry.path();
+        if entry.depth() == 0 {
+            continue;
+        }
+        let rel = rel_path(root, path);
+        let ft = entry.file_type();
+        let is_dir = ft.is_dir();
+        if is_dir && SKIPPED_DIRS.iter().any(|d| entry.file_name() == *d) {
+            it.skip_current_dir();
+            continue;
+        }
+        if exclude
+            .matched_path_or_any_parents(&rel, is_dir)
+            .is_ignore()
+            || ignores.is_ignored(root, path, is_dir)
+        {
+            if is_dir {
+                it.skip_current_dir();
+            }
+            continue;
+        }
+        if is_dir {
+            continue;
+        }
+        if !has_json_extension(path) {
+            continue;
+        }
+        if ft.is_symlink() {
+            // Follow a symlink only when it stays inside the root and names a regular file.
+            match path.canonicalize() {
+                Ok(target) if target.starts_with(&canonical_root) => {
+                    match std::fs::metadata(&target) {
+                        Ok(m) if m.is_file() => {
+                            if seen.insert(target) {
+                                out.files.push(Candidate {
+                                    path: path.to_path_buf(),
+                                    rel,
+                                });
+                            }
+                        }
+                        _ => out.skipped.push(Skipped {
+                            rel,
+                            reason: "symlink to something that is not a regular file".into(),
+                        }),
+                    }
+                }
+                Ok(_) => out.skipped.push(Skipped {
+                    rel,
+                    reason: "symlink pointing outside the scanned root: not followed".into(),
+                }),
+                Err(err) => out.skipped.push(Skipped {
+                    rel,
+                    reason: format!("broken symlink: {err}"),
+                }),
+            }
+            continue;
+        }
+        if !ft.is_file() {
+            // FIFOs, sockets, devices: never opened, reading one could block forever.
+            out.skipped.push(Skipped {
+                rel,
+                reason: "not a regular file".into(),
+            });
+            continue;
+        }
+        if let Ok(c) = path.canonicalize() {
+            if !seen.insert(c) {
+                continue;
+            }
+        }
+        out.files.push(Candidate {
+            path: path.to_path_buf(),
+            rel,
+        });
+    }
+    Ok(out)
+}
+
+fn has_json_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
+fn io_reason(err: &walkdir::Error) -> String {
+    if err.loop_ancestor().is_some() {
+        return "symlink loop".into();
+    }
+    err.io_error()
+        .map(|e| e.to_string())
+        .unwrap_or_else(|| err.to_string())
+}
+
+/// `/`-separated path of `path` relative to `root`.
+pub fn rel_path(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
+}
+
+fn build_excludes(root: &Path, excludes: &Excludes) -> Gitignore {
+    let mut b = GitignoreBuilder::new(root);
+    for p in &excludes.patterns {
+        // Invalid patterns are rejected when the configuration is loaded; ignore here.
+        let _ = b.add_line(None, p);
+    }
+    b.build().unwrap_or_else(|_| Gitignore::empty())
+}
+
+/// `.gitignore` matchers by directory, loaded the first time a directory is seen.
+#[derive(Default)]
+struct IgnoreStack {
+    by_dir: HashMap<PathBuf, Option<Gitignore>>,
+}
+
+impl IgnoreStack {
+    fn is_ignored(&mut self, root: &Path, path: &Path, is_dir: bool) -> bool {
+        // Check the .gitignore of every directory from the root down to the parent;
+        // the deepest one that has an opinion wins, as in git.
+        let mut dirs: Vec<&Path> = path
+            .ancestors()
+            .skip(1)
+            .take_while(|d| d.starts_with(root))
+            .collect();
+        dirs.reverse();
+        let mut ignored = false;
+        for dir in dirs {
+            let gi = self
+                .by_dir
+                .entry(dir.to_path_buf())
+                .or_insert_with(|| load_gitignore(dir));
+            if let Some(gi) = gi {
+                let m = gi.matched(path, is_dir);
+                if m.is_ignore() {
+                    ignored = true;
+                } else if m.is_whitelist() {
+                    ignored = false;
+                }
+            }
+        }
+        ignored
+    }
+}
+
+fn load_gitignore(dir: &Path) -> Option<Gitignore> {
+    let file = dir.join(".gitignore");
+    if !file.is_file() {
+        return None;
+    }
+    let mut b = GitignoreBuilder::new(dir);
+    b.add(&file);
+    b.build().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn names(d: &Discovery) -> Vec<&str> {
+        d.files.iter().map(|c| c.rel.as_str()).collect()
+    }
+
+    #[test]
+    fn walks_skips_and_honours_gitignore() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        for f in [
+            "a.json",
+            "b.txt",
+            "sub/c.JSON",
+            "sub/d.jsonc",
+            "node_modules/x.json",
+            ".git/y.json",
+            "out/z.json",
+            "sub/keep/k.json",
+            ".github/w.json",
+        ] {
+            let p = r.join(f);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, "{}").unwrap();
+        }
+        fs::write(r.join(".gitignore"), "out/\nsub/keep/\n").unwrap();
+        fs::write(r.join("sub/.gitignore"), "!keep/\n").unwrap();
+        let d = discover(r, &Excludes::default()).unwrap();
+        assert_eq!(
+            names(&d),
+            vec![
+                ".github/w.json",
+                "a.json",
+                "sub/c.JSON",
+                "sub/d.jsonc",
+                "sub/keep/k.json"
+            ]
+        );
+        let d = discover(r, &Excludes::new(vec!["sub/**".into()])).unwrap();
+        assert_eq!(names(&d), vec![".github/w.json", "a.json"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_stay_inside_the_root() {
+        let t = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        fs::write(outside.path().join("secret.json"), "{}").unwrap();
+        let r = t.path();
+        fs::write(r.join("real.json"), "{}").unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret.json"), r.join("out.json")).unwrap();
+        std::os::unix::fs::symlink(r.join("real.json"), r.join("alias.json")).unwrap();
+        std::os::unix::fs::symlink(r, r.join("loop")).unwrap();
+        let d = discover(r, &Excludes::default()).unwrap();
+        assert_eq!(names(&d), vec!["alias.json"]);
+        assert!(d
+            .skipped
+            .iter()
+            .any(|s| s.rel == "out.json" && s.reason.contains("outside")));
+    }
+}

@@ -1,0 +1,225 @@
+//! Turns policy results into typed findings: checks each result object against the
+//! contract, resolves its `resource` + `path` to a source site, and attaches provenance.
+
+use crate::engine::{Policies, PolicyError, RawResult};
+use crate::finding::{Finding, Label, Severity};
+use crate::resolve::tree::{RNode, RValue, Step};
+use crate::resolve::Unit;
+use crate::source::Site;
+use serde_json::Value;
+
+/// Parses a result `path`: an array of keys and indexes, or a dotted string
+/// (`properties.agentPoolProfiles[0].vnetSubnetID` or `properties.agentPoolProfiles.0`).
+pub fn parse_path(v: &Value) -> Option<Vec<Step>> {
+    match v {
+        Value::Array(items) => items
+            .iter()
+            .map(|i| match i {
+                Value::String(s) => Some(Step::Key(s.clone())),
+                Value::Number(n) => n.as_u64().map(|n| Step::Index(n as usize)),
+                _ => None,
+            })
+            .collect(),
+        Value::String(s) if s.is_empty() => Some(Vec::new()),
+        Value::String(s) => {
+            let mut steps = Vec::new();
+            for part in s.split('.') {
+                let (key, rest) = match part.find('[') {
+                    Some(i) => (&part[..i], &part[i..]),
+                    None => (part, ""),
+                };
+                if !key.is_empty() {
+                    match key.parse::<usize>() {
+                        Ok(i) => steps.push(Step::Index(i)),
+                        Err(_) => steps.push(Step::Key(key.to_string())),
+                    }
+                }
+                for idx in rest.split('[').filter(|x| !x.is_empty()) {
+                    steps.push(Step::Index(idx.trim_end_matches(']').parse().ok()?));
+                }
+            }
+            Some(steps)
+        }
+        Value::Null => Some(Vec::new()),
+        _ => None,
+    }
+}
+
+/// Where a `{resource, path}` location points, with the provenance of the value there.
+pub struct Located {
+    pub site: Site,
+    pub found: bool,
+    pub via: Vec<Label>,
+    pub value: Option<String>,
+}
+
+pub fn locate(unit: &Unit, loc: &Value) -> Option<Located> {
+    let r = loc.get("resource")?.as_u64()? as usize;
+    let res = unit.resources.get(r)?;
+    let path = parse_path(loc.get("path").unwrap_or(&Value::Null))?;
+    let (node, member, found) = res.node.locate(&path);
+    if found {
+        return Some(Located {
+            site: node.site,
+            found,
+            via: node
+                .via
+                .iter()
+                .map(|o| Label {
+                    site: o.site,
+                    message: o.label.clone(),
+                })
+                .collect(),
+            value: short_value(node),
+        });
+    }
+    // Missing property: point at the key of the nearest existing parent when there is
+    // one, else at the opening brace of the parent object.
+    let site = match member.and_then(|m| m.key_site) {
+        Some(k) if std::ptr::eq(&member.unwrap().value, node) => k,
+        _ => Site {
+            file: node.site.file,
+            start: node.site.start,
+            end: node.site.start + 1,
+        },
+    };
+    Some(Located {
+        site,
+        found: false,
+        via: Vec::new(),
+        value: None,
+    })
+}
+
+fn short_value(n: &RNode) -> Option<String> {
+    match &n.value {
+        RValue::Str(s) => Some(s.clone()),
+        RValue::Bool(b) => Some(b.to_string()),
+        RValue::Int(i) => Some(i.to_string()),
+        RValue::Unknown(u) => Some(format!("{} (unknown)", u.expr)),
+        _ => None,
+    }
+}
+
+/// Converts the raw results of one unit into findings.
+pub fn findings(
+    unit: &Unit,
+    raw: Vec<RawResult>,
+    policies: &Policies,
+    context: Option<&str>,
+) -> Result<Vec<Finding>, PolicyError> {
+    let mut out = Vec::new();
+    for r in raw {
+        let bad = |message: String| PolicyError::Contract {
+            package: r.package.clone(),
+            message,
+        };
+        let obj = r.value.as_object().ok_or_else(|| {
+            bad(format!(
+                "a `{}` result must be an object, found {}",
+                r.set, r.value
+            ))
+        })?;
+        let rule_id = obj
+            .get("rule")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad(format!("result has no string `rule`: {}", r.value)))?;
+        let msg = obj
+            .get("msg")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad(format!("result has no string `msg`: {}", r.value)))?;
+        let meta = policies.rule(rule_id).ok_or_else(|| {
+            bad(format!(
+                "result names rule {rule_id}, which no package declares in `metadata`"
+            ))
+        })?;
+        let loc = locate(unit, &r.value).ok_or_else(|| {
+            bad(format!(
+                "result for {rule_id} has no valid location: `resource` must be a resource `ref` of the input and `path` an array or dotted string (got resource={}, path={})",
+                obj.get("resource").unwrap_or(&Value::Null),
+                obj.get("path").unwrap_or(&Value::Null)
+            ))
+        })?;
+        let severity = match obj.get("severity").and_then(Value::as_str) {
+            Some(s) => Severity::parse(s).ok_or_else(|| bad(format!("unknown severity `{s}`")))?,
+            None if r.set == "warn" => Severity::Warning.min(meta.severity),
+            None => meta.severity,
+        };
+        let mut related = Vec::new();
+        for rel in obj
+            .get("related")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let l = locate(unit, rel)
+                .ok_or_else(|| bad(format!("related location is not valid: {rel}")))?;
+            related.push(Label {
+                site: l.site,
+                message: rel
+                    .get("msg")
+                    .and_then(Value::as_str)
+                    .unwrap_or("related")
+                    .to_string(),
+            });
+        }
+        // Provenance: where the value came from when that is not where it is used.
+        related.extend(loc.via);
+        let primary_label = if loc.found {
+            match &loc.value {
+                Some(v) => v.to_string(),
+                None => "here".into(),
+            }
+        } else {
+            "missing in this object".into()
+        };
+        out.push(Finding {
+            rule: meta.id.clone(),
+            slug: meta.slug.clone(),
+            severity,
+            message: msg.to_string(),
+            primary: loc.site,
+            primary_label,
+            related,
+            help: obj.get("help").and_then(Value::as_str).map(str::to_string),
+            docs: meta.docs.clone(),
+            about: obj.get("about").and_then(Value::as_str).map(str::to_string),
+            context: context.map(str::to_string),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn paths_in_both_spellings() {
+        let want = vec![
+            Step::Key("properties".into()),
+            Step::Key("agentPoolProfiles".into()),
+            Step::Index(0),
+            Step::Key("vnetSubnetID".into()),
+        ];
+        assert_eq!(
+            parse_path(&json!([
+                "properties",
+                "agentPoolProfiles",
+                0,
+                "vnetSubnetID"
+            ])),
+            Some(want.clone())
+        );
+        assert_eq!(
+            parse_path(&json!("properties.agentPoolProfiles[0].vnetSubnetID")),
+            Some(want.clone())
+        );
+        assert_eq!(
+            parse_path(&json!("properties.agentPoolProfiles.0.vnetSubnetID")),
+            Some(want)
+        );
+        assert_eq!(parse_path(&json!([true])), None);
+    }
+}

@@ -1,0 +1,78 @@
+//! Typed findings: what a policy (or the loader) found, where, and why.
+
+use crate::source::{Site, Sources};
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s.to_ascii_lowercase().as_str() {
+            "error" => Some(Severity::Error),
+            "warning" | "warn" => Some(Severity::Warning),
+            "note" | "info" => Some(Severity::Note),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A secondary location with its own message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Label {
+    pub site: Site,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub rule: String,
+    pub slug: String,
+    pub severity: Severity,
+    pub message: String,
+    pub primary: Site,
+    /// What the primary label says (e.g. "kubenet" or "networkPlugin missing here").
+    pub primary_label: String,
+    pub related: Vec<Label>,
+    pub help: Option<String>,
+    pub docs: Option<String>,
+    /// For AKS900: the rule that could not decide.
+    pub about: Option<String>,
+    /// The parameter file the unit was evaluated with, when it matters.
+    pub context: Option<String>,
+}
+
+impl Finding {
+    /// Deterministic order: file, position, rule, message.
+    pub fn sort(findings: &mut [Finding], sources: &Sources) {
+        findings.sort_by(|a, b| {
+            let fa = &sources.get(a.primary.file).rel;
+            let fb = &sources.get(b.primary.file).rel;
+            fa.cmp(fb)
+                .then(a.primary.start.cmp(&b.primary.start))
+                .then(a.rule.cmp(&b.rule))
+                .then(a.message.cmp(&b.message))
+                .then(a.context.cmp(&b.context))
+        });
+    }
+}

@@ -1,0 +1,151 @@
+//! Builds the policy input document (see `docs/policy-contract.md`) from a resolved unit.
+
+use crate::resolve::tree::{RNode, RValue};
+use crate::resolve::{Resource, Unit};
+use crate::source::Sources;
+use serde_json::{json, Map, Value};
+
+pub const INPUT_VERSION: u32 = 1;
+
+/// Property names in their canonical casing. ARM matches names case-insensitively, so
+/// `"NetworkProfile"` must reach policies as `networkProfile`.
+const CANONICAL_KEYS: &[&str] = &[
+    "type",
+    "apiVersion",
+    "name",
+    "location",
+    "properties",
+    "sku",
+    "identity",
+    "tags",
+    "id",
+    "networkProfile",
+    "outboundType",
+    "networkPlugin",
+    "networkPluginMode",
+    "networkPolicy",
+    "networkDataplane",
+    "networkMode",
+    "loadBalancerSku",
+    "loadBalancerProfile",
+    "managedOutboundIPs",
+    "count",
+    "countIPv6",
+    "outboundIPs",
+    "publicIPs",
+    "outboundIPPrefixes",
+    "publicIPPrefixes",
+    "allocatedOutboundPorts",
+    "idleTimeoutInMinutes",
+    "natGatewayProfile",
+    "managedOutboundIPProfile",
+    "agentPoolProfiles",
+    "vnetSubnetID",
+    "podSubnetID",
+    "enableNodePublicIP",
+    "nodePublicIPPrefixID",
+    "mode",
+    "vmSize",
+    "apiServerAccessProfile",
+    "enablePrivateCluster",
+    "privateDNSZone",
+    "kubernetesVersion",
+    "dnsPrefix",
+    "subnets",
+    "routeTable",
+    "routes",
+    "addressPrefix",
+    "addressPrefixes",
+    "nextHopType",
+    "nextHopIpAddress",
+    "networkSecurityGroup",
+    "natGateway",
+    "addressSpace",
+    "ipConfigurations",
+    "privateIPAddress",
+    "publicIPAddress",
+    "publicIPAllocationMethod",
+    "template",
+    "parameters",
+    "mode",
+];
+
+fn canonical_key(k: &str) -> &str {
+    CANONICAL_KEYS
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(k))
+        .copied()
+        .unwrap_or(k)
+}
+
+/// The value tree as JSON with canonical key casing and the unknown marker.
+pub fn to_json(node: &RNode) -> Value {
+    match &node.value {
+        RValue::Null => Value::Null,
+        RValue::Bool(b) => Value::Bool(*b),
+        RValue::Int(i) => json!(i),
+        RValue::Float(f) => json!(f),
+        RValue::Str(s) => Value::String(s.clone()),
+        RValue::Array(items) => Value::Array(items.iter().map(to_json).collect()),
+        RValue::Object(members) => {
+            let mut m = Map::new();
+            for mem in members {
+                m.insert(canonical_key(&mem.key).to_string(), to_json(&mem.value));
+            }
+            Value::Object(m)
+        }
+        RValue::Unknown(u) => json!({"$unknown": {"expr": u.expr, "reason": u.reason}}),
+    }
+}
+
+fn resource_json(i: usize, r: &Resource) -> Value {
+    let mut obj = match to_json(&r.node) {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    obj.insert("ref".into(), json!(i));
+    obj.insert("type".into(), json!(r.ty));
+    obj.insert("apiVersion".into(), json!(r.api_version));
+    obj.insert("name".into(), to_json(&r.name));
+    obj.insert("parent".into(), json!(r.parent));
+    if let Some((loop_name, index)) = &r.copy {
+        obj.insert("copy".into(), json!({"name": loop_name, "index": index}));
+    }
+    Value::Object(obj)
+}
+
+/// The input document for one unit.
+pub fn build(unit: &Unit, sources: &Sources, network: &Value) -> Value {
+    let resources: Vec<Value> = unit
+        .resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| resource_json(i, r))
+        .collect();
+    json!({
+        "aksgate": {"inputVersion": INPUT_VERSION},
+        "file": sources.get(unit.file).rel,
+        "kind": unit.kind.label(),
+        "parameterFile": unit.param_file.map(|f| sources.get(f).rel.clone()),
+        "resources": resources,
+        "network": network,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonicalises_known_keys_only() {
+        let doc = crate::json::parse(
+            r#"{"NetworkProfile": {"OutboundType": "UserDefinedRouting", "Custom": 1}}"#,
+        )
+        .unwrap();
+        let v = to_json(&RNode::literal(&doc.root, 0));
+        assert_eq!(
+            v,
+            json!({"networkProfile": {"outboundType": "UserDefinedRouting", "Custom": 1}})
+        );
+    }
+}

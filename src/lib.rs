@@ -1,0 +1,19 @@
+//! aksgate: a policy-as-code gate for AKS deployment files.
+//!
+//! The pipeline: [`discover`] → load ([`json`]) → [`classify`] → [`resolve`] →
+//! evaluate ([`engine`], [`evaluate`]) → [`finding`]s → [`report`].
+pub mod arm;
+pub mod classify;
+pub mod cli;
+pub mod discover;
+pub mod engine;
+pub mod evaluate;
+pub mod finding;
+pub mod input;
+pub mod json;
+pub mod network;
+pub mod policy_test;
+pub mod report;
+pub mod resolve;
+pub mod scan;
+pub mod source;

@@ -1,0 +1,224 @@
+//! The terminal format: one miette diagnostic per finding, then a summary line.
+
+use super::Report;
+use crate::finding::{Finding, Severity};
+use crate::source::Sources;
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+};
+use std::fmt;
+
+pub struct Style {
+    pub color: bool,
+    pub width: usize,
+}
+
+impl Style {
+    /// Colour only on a terminal and when `NO_COLOR` is unset.
+    pub fn detect() -> Style {
+        use std::io::IsTerminal;
+        let color = std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(100);
+        Style { color, width }
+    }
+
+    pub fn plain(width: usize) -> Style {
+        Style {
+            color: false,
+            width,
+        }
+    }
+}
+
+struct FindingDiag<'a> {
+    f: &'a Finding,
+    sources: &'a Sources,
+    source: NamedSource<String>,
+    related: Vec<RelatedDiag>,
+    code: String,
+    url: Option<String>,
+}
+
+/// A related location in another file than the primary one.
+struct RelatedDiag {
+    message: String,
+    source: NamedSource<String>,
+    span: miette::SourceSpan,
+}
+
+impl fmt::Debug for RelatedDiag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl fmt::Display for RelatedDiag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl std::error::Error for RelatedDiag {}
+impl Diagnostic for RelatedDiag {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            Some(self.message.clone()),
+            self.span,
+        ))))
+    }
+}
+
+impl fmt::Debug for FindingDiag<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.f.message)
+    }
+}
+impl fmt::Display for FindingDiag<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.f.context {
+            Some(ctx) => write!(f, "{} [with {}]", self.f.message, ctx),
+            None => f.write_str(&self.f.message),
+        }
+    }
+}
+impl std::error::Error for FindingDiag<'_> {}
+
+impl Diagnostic for FindingDiag<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.code))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.f.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.f
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.url
+            .as_ref()
+            .map(|u| Box::new(u) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let primary = LabeledSpan::new_primary_with_span(
+            Some(self.f.primary_label.clone()),
+            span(self.f.primary),
+        );
+        let same_file = self
+            .f
+            .related
+            .iter()
+            .filter(|l| l.site.file == self.f.primary.file)
+            .map(|l| LabeledSpan::new_with_span(Some(l.message.clone()), span(l.site)));
+        Some(Box::new(std::iter::once(primary).chain(same_file)))
+    }
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        let _ = self.sources;
+        Some(Box::new(self.related.iter().map(|r| r as &dyn Diagnostic)))
+    }
+}
+
+fn span(site: crate::source::Site) -> miette::SourceSpan {
+    (site.start, site.end.saturating_sub(site.start)).into()
+}
+
+fn named(sources: &Sources, file: usize) -> NamedSource<String> {
+    let f = sources.get(file);
+    NamedSource::new(f.rel.clone(), f.text.to_string()).with_language("json")
+}
+
+/// Renders one finding as miette would print it.
+pub fn render_finding(f: &Finding, sources: &Sources, style: &Style) -> String {
+    // Messages come from scanned files and policies: strip control characters so they
+    // cannot forge terminal output, then let miette add its own styling.
+    let clean = crate::report::sanitize_terminal;
+    let mut f = f.clone();
+    f.message = clean(&f.message);
+    f.primary_label = clean(&f.primary_label);
+    f.help = f.help.as_deref().map(clean);
+    for l in &mut f.related {
+        l.message = clean(&l.message);
+    }
+    let f = &f;
+    let related = f
+        .related
+        .iter()
+        .filter(|l| l.site.file != f.primary.file)
+        .map(|l| RelatedDiag {
+            message: l.message.clone(),
+            source: named(sources, l.site.file),
+            span: span(l.site),
+        })
+        .collect();
+    let diag = FindingDiag {
+        f,
+        sources,
+        source: named(sources, f.primary.file),
+        related,
+        code: format!("{} {}", f.rule, f.slug),
+        url: f.docs.clone().or_else(|| Some(super::docs_url(&f.rule))),
+    };
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false)
+        .with_context_lines(1);
+    let mut out = String::new();
+    if handler.render_report(&mut out, &diag).is_err() {
+        out = format!("{}: {} {}\n", f.severity, f.rule, f.message);
+    }
+    out
+}
+
+pub fn render(report: &Report, style: &Style) -> String {
+    let mut out = String::new();
+    for f in report.findings {
+        out.push_str(&render_finding(f, report.sources, style));
+        out.push('\n');
+    }
+    out.push_str(&summary(report));
+    out
+}
+
+pub fn summary(report: &Report) -> String {
+    let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
+    let kinds: Vec<String> = report
+        .stats
+        .by_kind
+        .iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect();
+    format!(
+        "aksgate: {} deployment file(s) examined ({}), {} cluster(s); {} error(s), {} warning(s), {} note(s)\n",
+        report.stats.files_examined,
+        if kinds.is_empty() { "none".to_string() } else { kinds.join(", ") },
+        report.stats.clusters,
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Note),
+    )
+}

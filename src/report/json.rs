@@ -1,0 +1,137 @@
+//! The JSON format: one document with a `findings` array (schema in docs/json-format.md).
+
+use super::Report;
+use serde::Serialize;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    version: u32,
+    tool: &'static str,
+    #[serde(rename = "toolVersion")]
+    tool_version: &'static str,
+    findings: Vec<JsonFinding<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    #[serde(rename = "filesExamined")]
+    files_examined: usize,
+    clusters: usize,
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+}
+
+#[derive(Serialize)]
+struct Location<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    #[serde(rename = "endLine")]
+    end_line: usize,
+    #[serde(rename = "endColumn")]
+    end_column: usize,
+}
+
+#[derive(Serialize)]
+struct Related<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'a str,
+    slug: &'a str,
+    severity: &'static str,
+    message: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    #[serde(rename = "endLine")]
+    end_line: usize,
+    #[serde(rename = "endColumn")]
+    end_column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    about: Option<&'a str>,
+    #[serde(rename = "parameterFile", skip_serializing_if = "Option::is_none")]
+    parameter_file: Option<&'a str>,
+    related: Vec<Related<'a>>,
+}
+
+fn location<'a>(report: &'a Report, site: crate::source::Site) -> Location<'a> {
+    let (line, column) = report.sources.line_col(site);
+    let end = crate::source::Site {
+        start: site.end,
+        ..site
+    };
+    let (end_line, end_column) = report.sources.line_col(end);
+    Location {
+        file: &report.sources.get(site.file).rel,
+        line,
+        column,
+        end_line,
+        end_column,
+    }
+}
+
+pub fn render(report: &Report) -> String {
+    let findings = report
+        .findings
+        .iter()
+        .map(|f| {
+            let l = location(report, f.primary);
+            JsonFinding {
+                rule: &f.rule,
+                slug: &f.slug,
+                severity: f.severity.as_str(),
+                message: &f.message,
+                file: l.file,
+                line: l.line,
+                column: l.column,
+                end_line: l.end_line,
+                end_column: l.end_column,
+                help: f.help.as_deref(),
+                about: f.about.as_deref(),
+                parameter_file: f.context.as_deref(),
+                related: f
+                    .related
+                    .iter()
+                    .map(|r| {
+                        let rl = location(report, r.site);
+                        Related {
+                            file: rl.file,
+                            line: rl.line,
+                            column: rl.column,
+                            message: &r.message,
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let count = |s| report.findings.iter().filter(|f| f.severity == s).count();
+    let doc = Doc {
+        version: SCHEMA_VERSION,
+        tool: "aksgate",
+        tool_version: env!("CARGO_PKG_VERSION"),
+        findings,
+        summary: Summary {
+            files_examined: report.stats.files_examined,
+            clusters: report.stats.clusters,
+            errors: count(crate::finding::Severity::Error),
+            warnings: count(crate::finding::Severity::Warning),
+            notes: count(crate::finding::Severity::Note),
+        },
+    };
+    let mut s = serde_json::to_string_pretty(&doc).expect("findings serialize");
+    s.push('\n');
+    s
+}
