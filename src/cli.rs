@@ -76,6 +76,9 @@ pub enum Command {
         #[arg(long = "policy", value_name = "DIR")]
         policy: Vec<PathBuf>,
     },
+    /// Print the policy input documents aksgate builds for the given paths (one JSON
+    /// array), to see what policies see.
+    Input { paths: Vec<PathBuf> },
     /// Run the `test_` rules of Rego policies (default: the built-in pack).
     Test {
         /// Directory of policies and their tests.
@@ -133,6 +136,22 @@ pub fn run(cli: Cli) -> Exit {
         },
         Command::Explain { id, policy } => explain(&id, &policy),
         Command::Test { dir } => test(dir),
+        Command::Input { paths } => {
+            let opts = ScanOptions {
+                paths,
+                ..ScanOptions::default()
+            };
+            match scan::inputs(&opts) {
+                Ok(docs) => {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&docs).expect("inputs serialize")
+                    );
+                    Exit::Clean
+                }
+                Err(e) => error(e),
+            }
+        }
     }
 }
 

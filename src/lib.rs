@@ -12,6 +12,7 @@ pub mod finding;
 pub mod input;
 pub mod json;
 pub mod network;
+pub mod pairing;
 pub mod policy_test;
 pub mod report;
 pub mod resolve;

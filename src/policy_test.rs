@@ -33,9 +33,10 @@ pub struct TestOutcome {
 /// Loads all given Rego sources (path, text) into one engine and runs every rule whose
 /// name starts with `test_`, like `opa test`.
 ///
-/// A test passes when it evaluates to true. A source that does not parse (or a
-/// file without a `package` line) is an `Err` naming the file (regorus' parse errors
-/// carry the file, line and column).
+/// A test passes when it evaluates to true. A source that does not parse, a set of
+/// sources that does not compile (e.g. an unsafe variable), or a file with tests but
+/// no `package` line is an `Err` naming the file (regorus' errors carry the file,
+/// line and column).
 ///
 /// Outcomes come in source order, then in the order of the rule heads in the file.
 /// A test rule with several bodies (several heads with the same name in one package)
@@ -47,6 +48,13 @@ pub fn run_tests(sources: &[(String, String)]) -> Result<Vec<TestOutcome>, Strin
             .add_policy(path.clone(), text.clone())
             .map_err(|e| format!("{path}: {e}"))?;
     }
+
+    // Compile-time errors (unsafe variables, unknown functions, conflicting rule
+    // kinds...) are reported by regorus at the first evaluation, for every query:
+    // surface them once, as a load error.
+    engine
+        .eval_query("true".to_string(), false)
+        .map_err(|e| format!("policies do not compile: {e}"))?;
 
     // Discover the tests before running any.
     let mut tests: Vec<(String, String, String)> = Vec::new();
@@ -192,6 +200,19 @@ test_double_passes if demo.double(3) == 6
         let bad = "package broken\n\nimport rego.v1\n\nx := {\n";
         let err = run_tests(&[src("policies/broken.rego", bad)]).unwrap_err();
         assert!(err.contains("policies/broken.rego"), "{err}");
+    }
+
+    #[test]
+    fn compile_error_names_the_file() {
+        let unsafe_var =
+            "package bad\n\nimport rego.v1\n\nf(x) := m if {\n\tm := sprintf(\"%s\", [y])\n}\n";
+        let sources = [
+            src("demo.rego", POLICY),
+            src("policies/bad.rego", unsafe_var),
+            src("demo_test.rego", TESTS),
+        ];
+        let err = run_tests(&sources).unwrap_err();
+        assert!(err.contains("policies/bad.rego:6"), "{err}");
     }
 
     #[test]

@@ -5,10 +5,12 @@ use crate::discover::{self, Candidate, Excludes, Skipped};
 use crate::engine::{Policies, PolicyError};
 use crate::finding::{Finding, Severity};
 use crate::json;
-use crate::resolve::{self, LiteralEvaluator, Unit};
+use crate::pairing::{self, FileRef};
+use crate::resolve::arm_eval::{ArmEvaluator, Supplied};
+use crate::resolve::{self, Unit};
 use crate::source::{FileId, Site, Sources};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -166,7 +168,16 @@ pub fn builtin_finding(
     }
 }
 
-pub fn scan(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanError> {
+/// Everything up to evaluation: the files read, what could not be loaded, the units.
+pub struct Prepared {
+    pub sources: Sources,
+    /// Files that are (or look like) deployment files and could not be loaded: AKS901.
+    pub load_failures: Vec<(Site, String)>,
+    pub units: Vec<Unit>,
+    pub stats: Stats,
+}
+
+pub fn prepare(opts: &ScanOptions) -> Result<Prepared, ScanError> {
     let mut candidates = Vec::new();
     let mut stats = Stats::default();
     let excludes = Excludes::new(opts.excludes.clone());
@@ -193,8 +204,8 @@ pub fn scan(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanE
     let loaded: Vec<Loaded> = candidates.par_iter().map(load).collect();
 
     let mut sources = Sources::default();
-    let mut findings = Vec::new();
-    let mut units: Vec<(FileId, json::Document, Kind)> = Vec::new();
+    let mut load_failures = Vec::new();
+    let mut parsed: Vec<(FileId, json::Document, Kind)> = Vec::new();
     for l in loaded {
         let id = sources.add(l.rel, l.text);
         match l.outcome {
@@ -206,13 +217,7 @@ pub fn scan(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanE
                 if deployment {
                     stats.files_examined += 1;
                     *stats.by_kind.entry("invalid").or_default() += 1;
-                    findings.push(builtin_finding(
-                        policies,
-                        "AKS901",
-                        Site::new(id, span),
-                        message,
-                        "here",
-                    ));
+                    load_failures.push((Site::new(id, span), message));
                 } else {
                     stats.skipped.push(Skipped {
                         rel: sources.get(id).rel.clone(),
@@ -226,39 +231,236 @@ pub fn scan(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanE
                 }
                 stats.files_examined += 1;
                 *stats.by_kind.entry(kind.label()).or_default() += 1;
-                if kind != Kind::Parameters {
-                    units.push((id, doc, kind));
-                }
+                parsed.push((id, doc, kind));
             }
         }
     }
 
-    let resolved: Vec<Unit> = units
-        .par_iter()
-        .map(|(id, doc, kind)| {
-            let mut eval = LiteralEvaluator;
-            match kind {
-                Kind::Template(_) => {
-                    resolve::resolve_template(&doc.root, *id, kind.clone(), &mut eval)
-                }
-                Kind::RestBody { wrapped } => {
-                    resolve::resolve_rest_body(&doc.root, *id, *wrapped, &mut eval)
-                }
-                Kind::Export => resolve::resolve_export(&doc.root, *id, &mut eval),
-                _ => unreachable!("only deployment kinds become units"),
-            }
-        })
-        .collect();
-    drop(units);
+    let units = resolve_all(&parsed, &sources, &[]);
+    drop(parsed);
 
-    stats.units = resolved.len();
-    stats.clusters = resolved
+    stats.units = units.len();
+    stats.clusters = units
         .iter()
         .flat_map(|u| &u.resources)
         .filter(|r| r.ty == "Microsoft.ContainerService/managedClusters")
         .count();
+    Ok(Prepared {
+        sources,
+        load_failures,
+        units,
+        stats,
+    })
+}
 
-    let results: Vec<Result<Vec<Finding>, PolicyError>> = resolved
+/// A template (with one of its parameter files, or none), a REST body or an export.
+struct Job<'a> {
+    file: FileId,
+    root: &'a json::Node,
+    kind: &'a Kind,
+    params: Option<(FileId, &'a json::Node)>,
+}
+
+/// Linked templates by normalised path relative to the scan root.
+struct Links<'a> {
+    by_path: HashMap<String, (FileId, &'a json::Node)>,
+    rel_of: HashMap<FileId, String>,
+}
+
+impl<'a> resolve::Linker<'a> for Links<'a> {
+    fn linked(&self, from: FileId, rel: &str) -> Option<(FileId, &'a json::Node)> {
+        let base = self.rel_of.get(&from)?;
+        let dir = base.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+        for seg in rel.split(['/', '\\']) {
+            match seg {
+                "" | "." => {}
+                ".." => {
+                    parts.pop()?;
+                }
+                s => parts.push(s),
+            }
+        }
+        self.by_path.get(&parts.join("/")).copied()
+    }
+}
+
+/// Resolves every deployment: each template once per paired parameter file (or once with
+/// its defaults), each REST body and export once.
+fn resolve_all(
+    parsed: &[(FileId, json::Document, Kind)],
+    sources: &Sources,
+    explicit: &[(String, String)],
+) -> Vec<Unit> {
+    let refs = |want: fn(&Kind) -> bool| -> Vec<FileRef> {
+        parsed
+            .iter()
+            .filter(|(_, _, k)| want(k))
+            .map(|(id, doc, _)| FileRef {
+                id: *id,
+                rel: &sources.get(*id).rel,
+                root: &doc.root,
+            })
+            .collect()
+    };
+    let templates = refs(|k| matches!(k, Kind::Template(_)));
+    let params = refs(|k| *k == Kind::Parameters);
+    let pairs = pairing::pair(&templates, &params, explicit);
+    let param_root = |id: FileId| params.iter().find(|p| p.id == id).map(|p| p.root);
+    let links = Links {
+        by_path: templates
+            .iter()
+            .map(|t| (t.rel.to_string(), (t.id, t.root)))
+            .collect(),
+        rel_of: templates
+            .iter()
+            .map(|t| (t.id, t.rel.to_string()))
+            .collect(),
+    };
+    let mut jobs = Vec::new();
+    for (id, doc, kind) in parsed {
+        match kind {
+            Kind::Parameters | Kind::Other => {}
+            Kind::Template(_) => {
+                let paired = pairs.get(id).map(Vec::as_slice).unwrap_or_default();
+                if paired.is_empty() {
+                    jobs.push(Job {
+                        file: *id,
+                        root: &doc.root,
+                        kind,
+                        params: None,
+                    });
+                }
+                for p in paired {
+                    if let Some(root) = param_root(*p) {
+                        jobs.push(Job {
+                            file: *id,
+                            root: &doc.root,
+                            kind,
+                            params: Some((*p, root)),
+                        });
+                    }
+                }
+            }
+            _ => jobs.push(Job {
+                file: *id,
+                root: &doc.root,
+                kind,
+                params: None,
+            }),
+        }
+    }
+    jobs.par_iter()
+        .map(|j| resolve_job(j, sources, &links))
+        .collect()
+}
+
+fn resolve_job(job: &Job, sources: &Sources, links: &Links) -> Unit {
+    match job.kind {
+        Kind::Template(_) => {
+            let mut supplied = HashMap::new();
+            let mut problems = Vec::new();
+            if let Some((pid, proot)) = job.params {
+                let rel = sources.get(pid).rel.clone();
+                let declared = job.root.get("parameters");
+                for m in proot
+                    .get("parameters")
+                    .and_then(json::Node::as_object)
+                    .unwrap_or_default()
+                {
+                    if m.key == "$schema" {
+                        continue;
+                    }
+                    let Some(decl) = declared.and_then(|d| d.get(&m.key)) else {
+                        problems.push(resolve::Problem {
+                            site: Site::new(pid, m.key_span),
+                            message: format!(
+                                "parameter '{}' is not declared by {}: ARM rejects the deployment",
+                                m.key,
+                                sources.get(job.file).rel
+                            ),
+                        });
+                        continue;
+                    };
+                    if let Some(v) = m.value.get("value") {
+                        if let Some(bad) = not_allowed(decl, v) {
+                            problems.push(resolve::Problem {
+                                site: Site::new(pid, v.span),
+                                message: bad,
+                            });
+                        }
+                        supplied.insert(
+                            m.key.clone(),
+                            Supplied::File {
+                                file: pid,
+                                value: v,
+                                rel: rel.clone(),
+                            },
+                        );
+                    } else if m.value.get("reference").is_some() {
+                        supplied.insert(
+                            m.key.clone(),
+                            Supplied::KeyVault {
+                                site: Site::new(pid, m.value.span),
+                            },
+                        );
+                    }
+                }
+            }
+            let mut eval = ArmEvaluator::new(job.file, job.root, supplied);
+            let mut unit =
+                resolve::resolve_template(job.root, job.file, job.kind.clone(), &mut eval, links);
+            unit.param_file = job.params.map(|(p, _)| p);
+            unit.problems.extend(problems);
+            unit
+        }
+        Kind::RestBody { wrapped } => {
+            resolve::resolve_rest_body(job.root, job.file, *wrapped, &mut resolve::PlainEvaluator)
+        }
+        Kind::Export => resolve::resolve_export(job.root, job.file, &mut resolve::PlainEvaluator),
+        _ => unreachable!("only deployment kinds become jobs"),
+    }
+}
+
+/// ARM rejects a parameter value outside the declared `allowedValues`.
+fn not_allowed(decl: &json::Node, value: &json::Node) -> Option<String> {
+    let allowed = decl.get("allowedValues")?.as_array()?;
+    let v = value.to_json();
+    let same = |a: &serde_json::Value| match (a, &v) {
+        (serde_json::Value::String(x), serde_json::Value::String(y)) => x.eq_ignore_ascii_case(y),
+        (a, b) => a == b,
+    };
+    if allowed.iter().any(|a| same(&a.to_json())) {
+        return None;
+    }
+    let list: Vec<String> = allowed.iter().map(|a| a.to_json().to_string()).collect();
+    Some(format!(
+        "value {v} is not one of the parameter's allowedValues ({}): ARM rejects the deployment",
+        list.join(", ")
+    ))
+}
+
+/// The policy input documents of every unit, as policies would see them.
+pub fn inputs(opts: &ScanOptions) -> Result<Vec<serde_json::Value>, ScanError> {
+    let p = prepare(opts)?;
+    Ok(p.units
+        .iter()
+        .map(|u| crate::input::build(u, &p.sources, &crate::network::build(u)))
+        .collect())
+}
+
+pub fn scan(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanError> {
+    let Prepared {
+        sources,
+        load_failures,
+        units,
+        stats,
+    } = prepare(opts)?;
+    let mut findings: Vec<Finding> = load_failures
+        .into_iter()
+        .map(|(site, message)| builtin_finding(policies, "AKS901", site, message, "here"))
+        .collect();
+    let results: Vec<Result<Vec<Finding>, PolicyError>> = units
         .par_iter()
         .map_init(
             || policies.worker(),
@@ -271,7 +473,8 @@ pub fn scan(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanE
                 let network = crate::network::build(unit);
                 let input = crate::input::build(unit, &sources, &network);
                 let raw = policies.evaluate(engine, &input)?;
-                out.extend(crate::evaluate::findings(unit, raw, policies, None)?);
+                let context = unit.param_file.map(|f| sources.get(f).rel.as_str());
+                out.extend(crate::evaluate::findings(unit, raw, policies, context)?);
                 Ok(out)
             },
         )

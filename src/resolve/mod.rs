@@ -6,6 +6,7 @@
 //! of the [`Evaluator`]: the literal evaluator marks every expression unknown, the ARM
 //! evaluator (in `arm`) computes them.
 
+pub mod arm_eval;
 pub mod tree;
 
 use crate::classify::Kind;
@@ -16,21 +17,72 @@ use tree::{RMember, RNode, RValue};
 /// ARM's documented limit on copy loop instances.
 pub const MAX_COPY: i64 = 800;
 
-/// Turns template nodes into resolved nodes.
-pub trait Evaluator {
+/// Turns template nodes into resolved nodes, within the current scope.
+pub trait Evaluator<'a> {
     /// Resolves a JSON node of the current template (expressions evaluated).
-    fn resolve(&mut self, node: &Node, file: FileId) -> RNode;
+    fn resolve(&mut self, node: &'a Node, file: FileId) -> RNode;
+    /// Enters an instance of a copy loop (`None`: the index is unknown).
+    fn push_copy(&mut self, _name: &str, _index: Option<i64>) {}
+    fn pop_copy(&mut self) {}
+    /// Enters a nested template with its own parameters (`inner` scope or a linked
+    /// template); `params` is the deployment's `parameters`, resolved in the current scope.
+    fn enter_scope(
+        &mut self,
+        _file: FileId,
+        _template: &'a Node,
+        _params: Option<&'a Node>,
+        _params_file: FileId,
+    ) {
+    }
+    fn exit_scope(&mut self) {}
+    /// Problems found while evaluating (AKS901).
+    fn take_problems(&mut self) -> Vec<Problem> {
+        Vec::new()
+    }
 }
 
 /// Evaluates nothing: literals stay as written, every expression is unknown.
 pub struct LiteralEvaluator;
 
-impl Evaluator for LiteralEvaluator {
-    fn resolve(&mut self, node: &Node, file: FileId) -> RNode {
+impl<'a> Evaluator<'a> for LiteralEvaluator {
+    fn resolve(&mut self, node: &'a Node, file: FileId) -> RNode {
         let mut n = RNode::literal(node, file);
         mark_expressions(&mut n);
         n
     }
+}
+
+/// For REST bodies and exports: every string is a literal, as the API takes it.
+pub struct PlainEvaluator;
+
+impl<'a> Evaluator<'a> for PlainEvaluator {
+    fn resolve(&mut self, node: &'a Node, file: FileId) -> RNode {
+        RNode::literal(node, file)
+    }
+}
+
+/// Templates another template links to by `templateLink.relativePath`, by file.
+pub trait Linker<'a> {
+    /// The parsed template at `rel` relative to the directory of `from`.
+    fn linked(&self, from: FileId, rel: &str) -> Option<(FileId, &'a Node)>;
+}
+
+/// No linked templates available.
+pub struct NoLinks;
+
+impl<'a> Linker<'a> for NoLinks {
+    fn linked(&self, _from: FileId, _rel: &str) -> Option<(FileId, &'a Node)> {
+        None
+    }
+}
+
+/// What a walk needs besides the evaluator.
+pub struct Walk<'w, 'a> {
+    pub eval: &'w mut dyn Evaluator<'a>,
+    pub links: &'w dyn Linker<'a>,
+    /// Files of the templates being walked, outermost first: a linked template that is
+    /// already on this stack is a cycle.
+    stack: Vec<FileId>,
 }
 
 fn mark_expressions(n: &mut RNode) {
@@ -64,8 +116,10 @@ pub struct Resource {
     /// The resolved resource object (its `properties`, `sku`, ... as members).
     pub node: RNode,
     pub parent: Option<usize>,
-    /// `(loop name, index)` for an instance of a copy loop.
-    pub copy: Option<(String, i64)>,
+    /// `(loop name, index)` for an instance of a copy loop (`None` index: unknown count).
+    pub copy: Option<(String, Option<i64>)>,
+    /// The `condition` when it could not be evaluated: the resource is checked anyway.
+    pub condition: Option<String>,
     /// The resource object in the source, for findings about the resource as a whole.
     pub site: Site,
 }
@@ -114,7 +168,13 @@ pub fn canonical_type(ty: &str) -> String {
 }
 
 /// Resolves a template: flattens its resources with `eval` deciding values.
-pub fn resolve_template(root: &Node, file: FileId, kind: Kind, eval: &mut dyn Evaluator) -> Unit {
+pub fn resolve_template<'a>(
+    root: &'a Node,
+    file: FileId,
+    kind: Kind,
+    eval: &mut dyn Evaluator<'a>,
+    links: &dyn Linker<'a>,
+) -> Unit {
     let mut unit = Unit {
         file,
         kind,
@@ -122,13 +182,19 @@ pub fn resolve_template(root: &Node, file: FileId, kind: Kind, eval: &mut dyn Ev
         resources: Vec::new(),
         problems: Vec::new(),
     };
+    let mut w = Walk {
+        eval,
+        links,
+        stack: vec![file],
+    };
     match root.get("resources") {
-        Some(res) => walk_resources(res, file, None, eval, &mut unit, 0),
+        Some(res) => walk_resources(res, file, None, &mut w, &mut unit, 0),
         None => unit.problems.push(Problem {
             site: head(file, root),
             message: "deployment template has no `resources` section".into(),
         }),
     }
+    unit.problems.extend(w.eval.take_problems());
     unit
 }
 
@@ -145,15 +211,15 @@ fn head(file: FileId, node: &Node) -> Site {
 /// Nested inline deployments may nest again; ARM's own limit is far below this.
 const MAX_NESTING: usize = 32;
 
-fn walk_resources(
-    res: &Node,
+fn walk_resources<'a>(
+    res: &'a Node,
     file: FileId,
     parent: Option<usize>,
-    eval: &mut dyn Evaluator,
+    w: &mut Walk<'_, 'a>,
     unit: &mut Unit,
     depth: usize,
 ) {
-    let items: Vec<&Node> = if let Some(a) = res.as_array() {
+    let items: Vec<&'a Node> = if let Some(a) = res.as_array() {
         a.iter().collect()
     } else if let Some(o) = res.as_object() {
         // languageVersion 2.0: resources keyed by symbolic name.
@@ -169,17 +235,91 @@ fn walk_resources(
         return;
     };
     for item in items {
-        walk_resource(item, file, parent, eval, unit, depth);
+        walk_copies(item, file, parent, w, unit, depth);
     }
 }
 
-fn walk_resource(
-    item: &Node,
+/// Expands a resource's `copy` loop into its instances (at most [`MAX_COPY`]).
+fn walk_copies<'a>(
+    item: &'a Node,
     file: FileId,
     parent: Option<usize>,
-    eval: &mut dyn Evaluator,
+    w: &mut Walk<'_, 'a>,
     unit: &mut Unit,
     depth: usize,
+) {
+    let Some(copy) = item.get("copy").filter(|c| c.as_object().is_some()) else {
+        walk_resource(item, file, parent, w, unit, depth, None);
+        return;
+    };
+    let name = copy
+        .get("name")
+        .and_then(Node::as_str)
+        .unwrap_or("")
+        .to_string();
+    let count = copy.get("count").map(|c| (c, w.eval.resolve(c, file)));
+    match count {
+        Some((
+            _,
+            RNode {
+                value: RValue::Int(n),
+                ..
+            },
+        )) if (0..=MAX_COPY).contains(&n) => {
+            for i in 0..n {
+                w.eval.push_copy(&name, Some(i));
+                walk_resource(
+                    item,
+                    file,
+                    parent,
+                    w,
+                    unit,
+                    depth,
+                    Some((name.clone(), Some(i))),
+                );
+                w.eval.pop_copy();
+            }
+        }
+        Some((
+            c,
+            RNode {
+                value: RValue::Int(n),
+                ..
+            },
+        )) => {
+            unit.problems.push(Problem {
+                site: Site::new(file, c.span),
+                message: format!(
+                    "copy loop '{name}' asks for {n} instances; ARM allows 0 to {MAX_COPY}"
+                ),
+            });
+        }
+        _ => {
+            // Unknown count: check one representative instance whose index is unknown.
+            w.eval.push_copy(&name, None);
+            walk_resource(
+                item,
+                file,
+                parent,
+                w,
+                unit,
+                depth,
+                Some((name.clone(), None)),
+            );
+            w.eval.pop_copy();
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn walk_resource<'a>(
+    item: &'a Node,
+    file: FileId,
+    parent: Option<usize>,
+    w: &mut Walk<'_, 'a>,
+    unit: &mut Unit,
+    depth: usize,
+    copy: Option<(String, Option<i64>)>,
 ) {
     if item.as_object().is_none() {
         unit.problems.push(Problem {
@@ -209,10 +349,14 @@ fn walk_resource(
     if item.get("existing").and_then(Node::as_bool) == Some(true) {
         return;
     }
+    let mut condition = None;
     if let Some(cond) = item.get("condition") {
-        let c = eval.resolve(cond, file);
-        if matches!(c.value, RValue::Bool(false)) {
-            return;
+        let c = w.eval.resolve(cond, file);
+        match &c.value {
+            RValue::Bool(false) => return,
+            RValue::Bool(true) => {}
+            RValue::Unknown(u) => condition = Some(u.expr.clone()),
+            _ => condition = cond.as_str().map(str::to_string),
         }
     }
     let (full_type, parent_name) = match parent {
@@ -227,7 +371,7 @@ fn walk_resource(
     };
     let full_type = canonical_type(&full_type);
 
-    let mut node = resolve_without_children(item, file, eval);
+    let mut node = resolve_without_children(item, file, w.eval);
     let api_version = node
         .get("apiVersion")
         .and_then(RNode::as_str)
@@ -256,31 +400,102 @@ fn walk_resource(
         name,
         node,
         parent,
-        copy: None,
+        copy,
+        condition,
         site: Site::new(file, item.span),
     });
     if let Some(children) = item.get("resources") {
-        walk_resources(children, file, Some(idx), eval, unit, depth);
+        walk_resources(children, file, Some(idx), w, unit, depth);
     }
     if full_type.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
-        if let Some(tpl) = item.get("properties").and_then(|p| p.get("template")) {
-            if depth >= MAX_NESTING {
-                unit.problems.push(Problem {
-                    site: Site::new(file, tpl.span),
-                    message: format!(
-                        "nested deployments deeper than {MAX_NESTING} levels are not followed"
-                    ),
-                });
-            } else if let Some(res) = tpl.get("resources") {
-                walk_resources(res, file, None, eval, unit, depth + 1);
-            }
-        }
+        walk_nested(item, file, w, unit, depth);
     }
+}
+
+/// Follows a nested deployment: an inline `template` (scope `outer` evaluates it with the
+/// parent's parameters and variables, `inner` with its own), or a linked template by
+/// `templateLink.relativePath` / relative `uri` inside the scanned tree.
+fn walk_nested<'a>(
+    item: &'a Node,
+    file: FileId,
+    w: &mut Walk<'_, 'a>,
+    unit: &mut Unit,
+    depth: usize,
+) {
+    let Some(props) = item.get("properties") else {
+        return;
+    };
+    if depth >= MAX_NESTING {
+        unit.problems.push(Problem {
+            site: head(file, item),
+            message: format!(
+                "nested deployments deeper than {MAX_NESTING} levels are not followed"
+            ),
+        });
+        return;
+    }
+    let params = props.get("parameters");
+    if let Some(tpl) = props.get("template") {
+        let inner = props
+            .get("expressionEvaluationOptions")
+            .and_then(|o| o.get("scope"))
+            .and_then(Node::as_str)
+            .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+        let Some(res) = tpl.get("resources") else {
+            return;
+        };
+        if inner {
+            w.eval.enter_scope(file, tpl, params, file);
+            walk_resources(res, file, None, w, unit, depth + 1);
+            w.eval.exit_scope();
+        } else {
+            walk_resources(res, file, None, w, unit, depth + 1);
+        }
+        return;
+    }
+    let Some(link) = props.get("templateLink") else {
+        return;
+    };
+    let Some(rel_node) = link.get("relativePath").or_else(|| link.get("uri")) else {
+        return;
+    };
+    let rel = w.eval.resolve(rel_node, file);
+    let Some(rel) = rel.as_str() else { return };
+    if rel.contains("://") {
+        // A remote template: not among the scanned files.
+        return;
+    }
+    let Some((linked_file, linked)) = w.links.linked(file, rel) else {
+        unit.problems.push(Problem {
+            site: Site::new(file, rel_node.span),
+            message: format!("linked template `{rel}` is not among the scanned files: its resources are not checked"),
+        });
+        return;
+    };
+    if w.stack.contains(&linked_file) {
+        unit.problems.push(Problem {
+            site: Site::new(file, rel_node.span),
+            message: format!("linked template `{rel}` links back to a template that includes it: a cycle ARM cannot deploy"),
+        });
+        return;
+    }
+    let Some(res) = linked.get("resources") else {
+        return;
+    };
+    w.stack.push(linked_file);
+    w.eval.enter_scope(linked_file, linked, params, file);
+    walk_resources(res, linked_file, None, w, unit, depth + 1);
+    w.eval.exit_scope();
+    w.stack.pop();
 }
 
 /// Resolves a resource object, leaving out its child `resources` (flattened separately)
 /// and the inline template of a nested deployment (its resources are flattened too).
-fn resolve_without_children(item: &Node, file: FileId, eval: &mut dyn Evaluator) -> RNode {
+fn resolve_without_children<'a>(
+    item: &'a Node,
+    file: FileId,
+    eval: &mut dyn Evaluator<'a>,
+) -> RNode {
     let members = item.as_object().unwrap_or_default();
     let mut out = Vec::with_capacity(members.len());
     for m in members {
@@ -328,11 +543,11 @@ fn set_member(node: &mut RNode, key: &str, value: RNode) {
 }
 
 /// A REST request body (or the body inside a REST example file) as one cluster resource.
-pub fn resolve_rest_body(
-    root: &Node,
+pub fn resolve_rest_body<'a>(
+    root: &'a Node,
     file: FileId,
     wrapped: bool,
-    eval: &mut dyn Evaluator,
+    eval: &mut dyn Evaluator<'a>,
 ) -> Unit {
     let (body, api_version) = if wrapped {
         let params = root.get("parameters");
@@ -367,8 +582,8 @@ pub fn resolve_rest_body(
 }
 
 /// An exported cluster, or an array of them.
-pub fn resolve_export(root: &Node, file: FileId, eval: &mut dyn Evaluator) -> Unit {
-    let items: Vec<&Node> = match root.as_array() {
+pub fn resolve_export<'a>(root: &'a Node, file: FileId, eval: &mut dyn Evaluator<'a>) -> Unit {
+    let items: Vec<&'a Node> = match root.as_array() {
         Some(a) => a.iter().collect(),
         None => vec![root],
     };
@@ -391,13 +606,13 @@ pub fn resolve_export(root: &Node, file: FileId, eval: &mut dyn Evaluator) -> Un
     unit
 }
 
-fn single_cluster(
-    body: &Node,
+fn single_cluster<'a>(
+    body: &'a Node,
     file: FileId,
     kind: Kind,
     api_version: Option<String>,
-    name_node: Option<&Node>,
-    eval: &mut dyn Evaluator,
+    name_node: Option<&'a Node>,
+    eval: &mut dyn Evaluator<'a>,
 ) -> Unit {
     let mut node = resolve_without_children(body, file, eval);
     set_member(
@@ -419,6 +634,7 @@ fn single_cluster(
             node,
             parent: None,
             copy: None,
+            condition: None,
             site: Site::new(file, body.span),
         }],
         problems: Vec::new(),

@@ -1,0 +1,220 @@
+//! Pairs ARM parameter files with the templates they feed. One evaluation per pairing,
+//! so `dev` and `prod` get separate verdicts.
+//!
+//! In order: explicit pairings from configuration; the naming conventions `X.json` ↔
+//! `X.parameters.json`, `X.parameters.<env>.json`, `X.<env>.parameters.json` in the
+//! same directory; a parameter file left over in a directory with exactly one template;
+//! and otherwise the one template in the directory that declares every parameter the
+//! file sets. A parameter file that matches nothing stays unpaired.
+
+use crate::json::Node;
+use crate::source::FileId;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy)]
+pub struct FileRef<'a> {
+    pub id: FileId,
+    pub rel: &'a str,
+    pub root: &'a Node,
+}
+
+fn split(rel: &str) -> (&str, &str) {
+    match rel.rfind('/') {
+        Some(i) => (&rel[..i], &rel[i + 1..]),
+        None => ("", rel),
+    }
+}
+
+fn stem(name: &str) -> &str {
+    let lower = name.to_ascii_lowercase();
+    for ext in [".jsonc", ".json"] {
+        if lower.ends_with(ext) {
+            return &name[..name.len() - ext.len()];
+        }
+    }
+    name
+}
+
+/// Does parameter file `param` (file name) follow a naming convention for template stem `t`?
+fn by_convention(t: &str, param: &str) -> bool {
+    let p = stem(param).to_ascii_lowercase();
+    let t = t.to_ascii_lowercase();
+    if p == format!("{t}.parameters") {
+        return true;
+    }
+    if let Some(env) = p.strip_prefix(&format!("{t}.parameters.")) {
+        return !env.is_empty() && !env.contains('.');
+    }
+    if let Some(rest) = p.strip_prefix(&format!("{t}.")) {
+        if let Some(env) = rest.strip_suffix(".parameters") {
+            return !env.is_empty() && !env.contains('.');
+        }
+    }
+    false
+}
+
+fn declared_params(t: &Node) -> Vec<String> {
+    t.get("parameters")
+        .and_then(Node::as_object)
+        .unwrap_or_default()
+        .iter()
+        .map(|m| m.key.to_ascii_lowercase())
+        .collect()
+}
+
+fn set_params(p: &Node) -> Vec<String> {
+    p.get("parameters")
+        .and_then(Node::as_object)
+        .unwrap_or_default()
+        .iter()
+        .map(|m| m.key.to_ascii_lowercase())
+        .filter(|k| k != "$schema")
+        .collect()
+}
+
+/// Returns, for each template, the parameter files paired with it (possibly none).
+pub fn pair(
+    templates: &[FileRef],
+    params: &[FileRef],
+    explicit: &[(String, String)],
+) -> BTreeMap<FileId, Vec<FileId>> {
+    let mut out: BTreeMap<FileId, Vec<FileId>> =
+        templates.iter().map(|t| (t.id, Vec::new())).collect();
+    let mut used = vec![false; params.len()];
+    for (tpl, par) in explicit {
+        let t = templates.iter().find(|t| t.rel == tpl);
+        let p = params.iter().position(|p| p.rel == par);
+        if let (Some(t), Some(pi)) = (t, p) {
+            out.entry(t.id).or_default().push(params[pi].id);
+            used[pi] = true;
+        }
+    }
+    for (pi, p) in params.iter().enumerate() {
+        if used[pi] {
+            continue;
+        }
+        let (pdir, pname) = split(p.rel);
+        let same_dir: Vec<&FileRef> = templates
+            .iter()
+            .filter(|t| split(t.rel).0 == pdir)
+            .collect();
+        if let Some(t) = same_dir
+            .iter()
+            .find(|t| by_convention(stem(split(t.rel).1), pname))
+        {
+            out.entry(t.id).or_default().push(p.id);
+            used[pi] = true;
+        }
+    }
+    for (pi, p) in params.iter().enumerate() {
+        if used[pi] {
+            continue;
+        }
+        let (pdir, _) = split(p.rel);
+        let same_dir: Vec<&FileRef> = templates
+            .iter()
+            .filter(|t| split(t.rel).0 == pdir)
+            .collect();
+        let chosen = if same_dir.len() == 1 {
+            Some(same_dir[0])
+        } else {
+            let wanted = set_params(p.root);
+            let fits: Vec<&&FileRef> = same_dir
+                .iter()
+                .filter(|t| {
+                    let declared = declared_params(t.root);
+                    !wanted.is_empty() && wanted.iter().all(|w| declared.contains(w))
+                })
+                .collect();
+            (fits.len() == 1).then(|| *fits[0])
+        };
+        if let Some(t) = chosen {
+            out.entry(t.id).or_default().push(p.id);
+            used[pi] = true;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conventions() {
+        assert!(by_convention("aks", "aks.parameters.json"));
+        assert!(by_convention("aks", "AKS.parameters.prod.json"));
+        assert!(by_convention("aks", "aks.dev.parameters.json"));
+        assert!(!by_convention("aks", "aks2.parameters.json"));
+        assert!(!by_convention("aks", "aks.json"));
+        assert!(!by_convention("aks", "aks.a.b.parameters.json"));
+    }
+
+    #[test]
+    fn pairs_by_convention_by_directory_and_by_declared_parameters() {
+        let tpl = |p: &str| {
+            crate::json::parse(&format!(r#"{{"resources": [], "parameters": {{{p}}}}}"#))
+                .unwrap()
+                .root
+        };
+        let par = |p: &str| {
+            crate::json::parse(&format!(r#"{{"parameters": {{{p}}}}}"#))
+                .unwrap()
+                .root
+        };
+        let t_aks = tpl(r#""a": {}, "b": {}"#);
+        let t_net = tpl(r#""c": {}"#);
+        let t_solo = tpl("");
+        let p_dev = par(r#""a": {"value": 1}"#);
+        let p_odd = par(r#""c": {"value": 1}"#);
+        let p_solo = par("");
+        let templates = [
+            FileRef {
+                id: 0,
+                rel: "infra/aks.json",
+                root: &t_aks,
+            },
+            FileRef {
+                id: 1,
+                rel: "infra/net.json",
+                root: &t_net,
+            },
+            FileRef {
+                id: 2,
+                rel: "solo/main.json",
+                root: &t_solo,
+            },
+        ];
+        let params = [
+            FileRef {
+                id: 10,
+                rel: "infra/aks.parameters.dev.json",
+                root: &p_dev,
+            },
+            FileRef {
+                id: 11,
+                rel: "infra/prod-network.json",
+                root: &p_odd,
+            },
+            FileRef {
+                id: 12,
+                rel: "solo/whatever.json",
+                root: &p_solo,
+            },
+        ];
+        let got = pair(&templates, &params, &[]);
+        assert_eq!(got[&0], vec![10]);
+        assert_eq!(got[&1], vec![11]);
+        assert_eq!(got[&2], vec![12]);
+        let explicit = pair(
+            &templates,
+            &params,
+            &[(
+                "infra/net.json".into(),
+                "infra/aks.parameters.dev.json".into(),
+            )],
+        );
+        assert_eq!(explicit[&1], vec![10, 11]);
+        assert!(explicit[&0].is_empty());
+    }
+}

@@ -1,0 +1,572 @@
+//! The ARM evaluator: resolves template values as Azure Resource Manager would, with
+//! parameters (from a parameter file, a nested deployment or their defaults),
+//! variables (including variable `copy`), property `copy`, copy indexes and nested
+//! scopes, and records where each value came from.
+
+use super::tree::{Origin, RMember, RNode, RValue};
+use super::{Evaluator, Problem};
+use crate::arm::eval::{eval_string, Context};
+use crate::arm::expr::{as_expression, parse, unescape_literal, Expr};
+use crate::arm::value::Val;
+use crate::json::{Node, Value};
+use crate::source::{FileId, Site};
+use std::collections::HashMap;
+
+/// Where a parameter's value is supplied from, other than its default.
+#[derive(Debug, Clone)]
+pub enum Supplied<'a> {
+    /// A parameter file's `value`.
+    File {
+        file: FileId,
+        value: &'a Node,
+        rel: String,
+    },
+    /// A parameter file's Key Vault `reference`: only known at deployment time.
+    KeyVault { site: Site },
+    /// A nested deployment's `parameters.x.value`, already resolved in the outer scope.
+    Resolved(RNode),
+}
+
+/// A resolved parameter or variable: its plain value and its spanned tree.
+#[derive(Debug, Clone)]
+struct Binding {
+    val: Val,
+    node: RNode,
+    /// What a consumer should say about where it came from.
+    origin: Origin,
+}
+
+struct Scope<'a> {
+    file: FileId,
+    params: HashMap<String, &'a Node>,
+    vars: HashMap<String, VarDecl<'a>>,
+    supplied: HashMap<String, Supplied<'a>>,
+    param_cache: HashMap<String, Binding>,
+    var_cache: HashMap<String, Binding>,
+    in_progress: Vec<String>,
+}
+
+#[derive(Clone, Copy)]
+enum VarDecl<'a> {
+    Plain(&'a Node),
+    /// An entry of the `copy` array of `variables`.
+    Copy(&'a Node),
+}
+
+impl<'a> Scope<'a> {
+    fn new(file: FileId, template: &'a Node, supplied: HashMap<String, Supplied<'a>>) -> Scope<'a> {
+        let mut params = HashMap::new();
+        for m in template
+            .get("parameters")
+            .and_then(Node::as_object)
+            .unwrap_or_default()
+        {
+            params.insert(m.key.to_ascii_lowercase(), &m.value);
+        }
+        let mut vars = HashMap::new();
+        for m in template
+            .get("variables")
+            .and_then(Node::as_object)
+            .unwrap_or_default()
+        {
+            if m.key.eq_ignore_ascii_case("copy") {
+                for c in m.value.as_array().unwrap_or_default() {
+                    if let Some(n) = c.get("name").and_then(Node::as_str) {
+                        vars.insert(n.to_ascii_lowercase(), VarDecl::Copy(c));
+                    }
+                }
+            } else {
+                vars.insert(m.key.to_ascii_lowercase(), VarDecl::Plain(&m.value));
+            }
+        }
+        Scope {
+            file,
+            params,
+            vars,
+            supplied: supplied
+                .into_iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                .collect(),
+            param_cache: HashMap::new(),
+            var_cache: HashMap::new(),
+            in_progress: Vec::new(),
+        }
+    }
+}
+
+pub struct ArmEvaluator<'a> {
+    scopes: Vec<Scope<'a>>,
+    copies: Vec<(String, Option<i64>)>,
+    /// Provenance frames: one per template string being evaluated.
+    traces: Vec<Vec<Origin>>,
+    pub problems: Vec<Problem>,
+}
+
+impl<'a> ArmEvaluator<'a> {
+    pub fn new(file: FileId, template: &'a Node, supplied: HashMap<String, Supplied<'a>>) -> Self {
+        ArmEvaluator {
+            scopes: vec![Scope::new(file, template, supplied)],
+            copies: Vec::new(),
+            traces: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    fn scope(&mut self) -> &mut Scope<'a> {
+        self.scopes.last_mut().expect("a scope")
+    }
+
+    fn record(&mut self, origin: &Origin) {
+        if let Some(t) = self.traces.last_mut() {
+            if !t.contains(origin) {
+                t.push(origin.clone());
+            }
+        }
+    }
+
+    fn param_binding(&mut self, name: &str) -> Option<Binding> {
+        let key = name.to_ascii_lowercase();
+        if let Some(b) = self.scope().param_cache.get(&key) {
+            return Some(b.clone());
+        }
+        let decl = *self.scope().params.get(&key)?;
+        let file = self.scope().file;
+        let marker = format!("p:{key}");
+        if self.scope().in_progress.contains(&marker) {
+            let site = Site::new(file, decl.span);
+            let val = Val::unknown(
+                format!("[parameters('{name}')]"),
+                "parameter default refers to itself",
+            );
+            return Some(Binding {
+                node: val_node(&val, site, Vec::new()),
+                val,
+                origin: Origin {
+                    site,
+                    label: format!("parameter '{name}'"),
+                },
+            });
+        }
+        self.scope().in_progress.push(marker);
+        let supplied = self.scope().supplied.get(&key).cloned();
+        let b = match supplied {
+            Some(Supplied::File {
+                file: pf,
+                value,
+                rel,
+            }) => {
+                let node = RNode::literal(value, pf);
+                let origin = Origin {
+                    site: Site::new(pf, value.span),
+                    label: format!("parameter '{name}' set in {rel}"),
+                };
+                Binding {
+                    val: rnode_val(&node),
+                    node,
+                    origin,
+                }
+            }
+            Some(Supplied::KeyVault { site }) => {
+                let val = Val::unknown(
+                    format!("[parameters('{name}')]"),
+                    "a Key Vault reference, known only at deployment time",
+                );
+                Binding {
+                    node: val_node(&val, site, Vec::new()),
+                    val,
+                    origin: Origin {
+                        site,
+                        label: format!("parameter '{name}' is a Key Vault reference"),
+                    },
+                }
+            }
+            Some(Supplied::Resolved(node)) => Binding {
+                val: rnode_val(&node),
+                origin: Origin {
+                    site: node.site,
+                    label: format!("parameter '{name}' passed by the parent deployment"),
+                },
+                node,
+            },
+            None => {
+                match decl.get("defaultValue") {
+                    Some(dv) => {
+                        let node = self.resolve(dv, file);
+                        Binding {
+                            val: rnode_val(&node),
+                            origin: Origin {
+                                site: Site::new(file, dv.span),
+                                label: format!("default value of parameter '{name}'"),
+                            },
+                            node,
+                        }
+                    }
+                    None => {
+                        let site = Site::new(file, decl.span);
+                        let val = Val::unknown(
+                        format!("[parameters('{name}')]"),
+                        format!("parameter '{name}' has no default value and no parameter file sets it"),
+                    );
+                        Binding {
+                            node: val_node(&val, site, Vec::new()),
+                            val,
+                            origin: Origin {
+                                site,
+                                label: format!("parameter '{name}' declared here, never set"),
+                            },
+                        }
+                    }
+                }
+            }
+        };
+        self.scope().in_progress.pop();
+        self.scope().param_cache.insert(key, b.clone());
+        Some(b)
+    }
+
+    fn var_binding(&mut self, name: &str) -> Option<Binding> {
+        let key = name.to_ascii_lowercase();
+        if let Some(b) = self.scope().var_cache.get(&key) {
+            return Some(b.clone());
+        }
+        let decl = *self.scope().vars.get(&key)?;
+        let file = self.scope().file;
+        let marker = format!("v:{key}");
+        let decl_node = match decl {
+            VarDecl::Plain(n) | VarDecl::Copy(n) => n,
+        };
+        let site = Site::new(file, decl_node.span);
+        if self.scope().in_progress.contains(&marker) {
+            let val = Val::unknown(
+                format!("[variables('{name}')]"),
+                "variable refers to itself",
+            );
+            return Some(Binding {
+                node: val_node(&val, site, Vec::new()),
+                val,
+                origin: Origin {
+                    site,
+                    label: format!("variable '{name}'"),
+                },
+            });
+        }
+        self.scope().in_progress.push(marker);
+        let node = match decl {
+            VarDecl::Plain(n) => self.resolve(n, file),
+            VarDecl::Copy(c) => self.copy_array(c, file, site),
+        };
+        self.scope().in_progress.pop();
+        let b = Binding {
+            val: rnode_val(&node),
+            node,
+            origin: Origin {
+                site,
+                label: format!("variable '{name}'"),
+            },
+        };
+        self.scope().var_cache.insert(key, b.clone());
+        Some(b)
+    }
+
+    /// `{"name": .., "count": .., "input": ..}`: the array ARM builds for a variable or
+    /// property copy.
+    fn copy_array(&mut self, spec: &'a Node, file: FileId, site: Site) -> RNode {
+        let name = spec
+            .get("name")
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_string();
+        let Some(count_node) = spec.get("count") else {
+            return RNode::new(RValue::Array(Vec::new()), site);
+        };
+        let count = self.resolve(count_node, file);
+        let Some(input) = spec.get("input") else {
+            return RNode::new(RValue::Array(Vec::new()), site);
+        };
+        match count.value {
+            RValue::Int(n) if (0..=super::MAX_COPY).contains(&n) => {
+                let mut items = Vec::with_capacity(n as usize);
+                for i in 0..n {
+                    self.copies.push((name.clone(), Some(i)));
+                    items.push(self.resolve(input, file));
+                    self.copies.pop();
+                }
+                RNode::new(RValue::Array(items), site)
+            }
+            RValue::Int(n) => {
+                self.problems.push(Problem {
+                    site: Site::new(file, count_node.span),
+                    message: format!(
+                        "copy '{name}' asks for {n} items; ARM allows 0 to {}",
+                        super::MAX_COPY
+                    ),
+                });
+                unknown_node(site, &format!("copy '{name}'"), "copy count out of range")
+            }
+            RValue::Unknown(u) => unknown_node(site, &u.expr, &u.reason),
+            _ => unknown_node(
+                site,
+                &format!("copy '{name}'"),
+                "copy count is not an integer",
+            ),
+        }
+    }
+
+    /// Evaluates one template string, returning its value and the origins it consulted.
+    fn eval_with_trace(&mut self, s: &str) -> (Val, Vec<Origin>) {
+        self.traces.push(Vec::new());
+        let val = {
+            let mut ctx = Ctx { ev: self };
+            eval_string(s, &mut ctx)
+        };
+        let trace = self.traces.pop().unwrap_or_default();
+        (val, trace)
+    }
+}
+
+/// The pure reference `[parameters('x')]` / `[variables('x')]`: returns (is_param, name).
+fn pure_reference(s: &str) -> Option<(bool, String)> {
+    let inner = as_expression(s)?;
+    match parse(inner).ok()? {
+        Expr::Call { name, args } if args.len() == 1 => {
+            let Expr::Str(arg) = &args[0] else {
+                return None;
+            };
+            if name.eq_ignore_ascii_case("parameters") {
+                Some((true, arg.clone()))
+            } else if name.eq_ignore_ascii_case("variables") {
+                Some((false, arg.clone()))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+impl<'a> Evaluator<'a> for ArmEvaluator<'a> {
+    fn resolve(&mut self, node: &'a Node, file: FileId) -> RNode {
+        let site = Site::new(file, node.span);
+        match &node.value {
+            Value::String(s) => {
+                if as_expression(s).is_none() {
+                    return RNode::new(RValue::Str(unescape_literal(s).into_owned()), site);
+                }
+                if let Some((is_param, name)) = pure_reference(s) {
+                    let b = if is_param {
+                        self.param_binding(&name)
+                    } else {
+                        self.var_binding(&name)
+                    };
+                    if let Some(b) = b {
+                        // Keep the spans of where the value is written; say where it was used.
+                        self.record(&b.origin);
+                        let mut n = b.node;
+                        let what = if is_param { "parameter" } else { "variable" };
+                        add_via(
+                            &mut n,
+                            Origin {
+                                site,
+                                label: format!("{what} '{name}' used here"),
+                            },
+                        );
+                        if !n.via.iter().any(|o| o.site == b.origin.site) && n.site != b.origin.site
+                        {
+                            n.via.push(b.origin);
+                        }
+                        return n;
+                    }
+                }
+                let (val, trace) = self.eval_with_trace(s);
+                for o in &trace {
+                    self.record(o);
+                }
+                val_node(&val, site, trace)
+            }
+            Value::Array(items) => RNode::new(
+                RValue::Array(items.iter().map(|n| self.resolve(n, file)).collect()),
+                site,
+            ),
+            Value::Object(members) => {
+                let mut out = Vec::with_capacity(members.len());
+                for m in members {
+                    // Property iteration: `"copy": [{"name": "subnets", "count": .., "input": ..}]`.
+                    if m.key.eq_ignore_ascii_case("copy")
+                        && m.value
+                            .as_array()
+                            .is_some_and(|a| a.iter().all(is_copy_spec))
+                    {
+                        for spec in m.value.as_array().unwrap_or_default() {
+                            let pname = spec
+                                .get("name")
+                                .and_then(Node::as_str)
+                                .unwrap_or("")
+                                .to_string();
+                            let arr = self.copy_array(spec, file, Site::new(file, spec.span));
+                            out.push(RMember {
+                                key: pname,
+                                key_site: Some(Site::new(file, m.key_span)),
+                                value: arr,
+                            });
+                        }
+                        continue;
+                    }
+                    out.push(RMember {
+                        key: m.key.clone(),
+                        key_site: Some(Site::new(file, m.key_span)),
+                        value: self.resolve(&m.value, file),
+                    });
+                }
+                RNode::new(RValue::Object(out), site)
+            }
+            _ => RNode::literal(node, file),
+        }
+    }
+
+    fn push_copy(&mut self, name: &str, index: Option<i64>) {
+        self.copies.push((name.to_string(), index));
+    }
+
+    fn pop_copy(&mut self) {
+        self.copies.pop();
+    }
+
+    fn enter_scope(
+        &mut self,
+        file: FileId,
+        template: &'a Node,
+        params: Option<&'a Node>,
+        params_file: FileId,
+    ) {
+        let mut supplied = HashMap::new();
+        for m in params.and_then(Node::as_object).unwrap_or_default() {
+            if let Some(v) = m.value.get("value") {
+                let n = self.resolve(v, params_file);
+                supplied.insert(m.key.clone(), Supplied::Resolved(n));
+            } else if m.value.get("reference").is_some() {
+                supplied.insert(
+                    m.key.clone(),
+                    Supplied::KeyVault {
+                        site: Site::new(params_file, m.value.span),
+                    },
+                );
+            }
+        }
+        self.scopes.push(Scope::new(file, template, supplied));
+    }
+
+    fn exit_scope(&mut self) {
+        if self.scopes.len() > 1 {
+            self.scopes.pop();
+        }
+    }
+
+    fn take_problems(&mut self) -> Vec<Problem> {
+        std::mem::take(&mut self.problems)
+    }
+}
+
+fn is_copy_spec(n: &Node) -> bool {
+    n.get("name").is_some() && n.get("count").is_some() && n.get("input").is_some()
+}
+
+/// Adds a provenance step to a node and everything inside it.
+fn add_via(n: &mut RNode, o: Origin) {
+    match &mut n.value {
+        RValue::Array(items) => items.iter_mut().for_each(|i| add_via(i, o.clone())),
+        RValue::Object(members) => members
+            .iter_mut()
+            .for_each(|m| add_via(&mut m.value, o.clone())),
+        _ => {}
+    }
+    n.via.push(o);
+}
+
+struct Ctx<'e, 'a> {
+    ev: &'e mut ArmEvaluator<'a>,
+}
+
+impl Context for Ctx<'_, '_> {
+    fn parameter(&mut self, name: &str) -> Option<Val> {
+        let b = self.ev.param_binding(name)?;
+        self.ev.record(&b.origin);
+        Some(b.val)
+    }
+
+    fn variable(&mut self, name: &str) -> Option<Val> {
+        let b = self.ev.var_binding(name)?;
+        self.ev.record(&b.origin);
+        Some(b.val)
+    }
+
+    fn copy_index(&self, loop_name: Option<&str>) -> Option<i64> {
+        match loop_name {
+            None => self.ev.copies.last().and_then(|(_, i)| *i),
+            Some(n) => self
+                .ev
+                .copies
+                .iter()
+                .rev()
+                .find(|(name, _)| name.eq_ignore_ascii_case(n))
+                .and_then(|(_, i)| *i),
+        }
+    }
+}
+
+fn unknown_node(site: Site, expr: &str, reason: &str) -> RNode {
+    RNode::new(
+        RValue::Unknown(Box::new(crate::arm::value::Unknown {
+            expr: expr.to_string(),
+            reason: reason.to_string(),
+        })),
+        site,
+    )
+}
+
+/// A computed value as a tree whose every node sits at the expression that computed it.
+pub fn val_node(v: &Val, site: Site, via: Vec<Origin>) -> RNode {
+    let value = match v {
+        Val::Null => RValue::Null,
+        Val::Bool(b) => RValue::Bool(*b),
+        Val::Int(i) => RValue::Int(*i),
+        Val::Float(f) => RValue::Float(*f),
+        Val::Str(s) => RValue::Str(s.clone()),
+        Val::Array(items) => RValue::Array(
+            items
+                .iter()
+                .map(|i| val_node(i, site, via.clone()))
+                .collect(),
+        ),
+        Val::Object(members) => RValue::Object(
+            members
+                .iter()
+                .map(|(k, v)| RMember {
+                    key: k.clone(),
+                    key_site: None,
+                    value: val_node(v, site, via.clone()),
+                })
+                .collect(),
+        ),
+        Val::Unknown(u) => RValue::Unknown(u.clone()),
+    };
+    RNode { value, site, via }
+}
+
+/// The plain value of a resolved tree.
+pub fn rnode_val(n: &RNode) -> Val {
+    match &n.value {
+        RValue::Null => Val::Null,
+        RValue::Bool(b) => Val::Bool(*b),
+        RValue::Int(i) => Val::Int(*i),
+        RValue::Float(f) => Val::Float(*f),
+        RValue::Str(s) => Val::Str(s.clone()),
+        RValue::Array(items) => Val::Array(items.iter().map(rnode_val).collect()),
+        RValue::Object(members) => Val::Object(
+            members
+                .iter()
+                .map(|m| (m.key.clone(), rnode_val(&m.value)))
+                .collect(),
+        ),
+        RValue::Unknown(u) => Val::Unknown(u.clone()),
+    }
+}
