@@ -122,9 +122,12 @@ fn is_export(node: &Node) -> bool {
     let Some(ty) = node.get("type").and_then(Node::as_str) else {
         return false;
     };
+    // `az resource show` keeps `properties`; `az aks show` flattens them to the top level.
     ty.eq_ignore_ascii_case(CLUSTER_TYPE)
         && node.get("id").and_then(Node::as_str).is_some()
-        && node.get("properties").and_then(Node::as_object).is_some()
+        && (node.get("properties").and_then(Node::as_object).is_some()
+            || node.get("agentPoolProfiles").is_some()
+            || node.get("networkProfile").is_some())
 }
 
 /// A managed-cluster request body: `properties` with the cluster's own sections.

@@ -359,8 +359,17 @@ impl<'a> Evaluator<'a> for ArmEvaluator<'a> {
                         self.var_binding(&name)
                     };
                     if let Some(b) = b {
-                        // Keep the spans of where the value is written; say where it was used.
                         self.record(&b.origin);
+                        if let RValue::Unknown(u) = &b.node.value {
+                            // Nothing is written anywhere: the finding belongs where the value
+                            // is used, with the declaration (or Key Vault reference) beside it.
+                            return RNode {
+                                value: RValue::Unknown(u.clone()),
+                                site,
+                                via: vec![b.origin],
+                            };
+                        }
+                        // Keep the spans of where the value is written; say where it was used.
                         let mut n = b.node;
                         let what = if is_param { "parameter" } else { "variable" };
                         add_via(

@@ -615,6 +615,22 @@ fn single_cluster<'a>(
     eval: &mut dyn Evaluator<'a>,
 ) -> Unit {
     let mut node = resolve_without_children(body, file, eval);
+    if body.get("properties").is_none() {
+        // `az aks show -o json` flattens the resource: the cluster's properties sit at the
+        // top level. Present them under `properties`, keeping their spans.
+        let flat = node.clone();
+        let mut wrapped = vec![tree::RMember {
+            key: "properties".into(),
+            key_site: None,
+            value: flat.clone(),
+        }];
+        for k in ["name", "location", "sku", "identity", "id", "tags"] {
+            if let Some(m) = flat.member(k) {
+                wrapped.push(m.clone());
+            }
+        }
+        node = RNode::new(RValue::Object(wrapped), flat.site);
+    }
     set_member(
         &mut node,
         "type",

@@ -1,0 +1,81 @@
+# AKS004 udr-requires-custom-subnet: with outboundType userDefinedRouting every
+# agent pool must be deployed into an existing subnet (vnetSubnetID), whose route
+# table carries the egress route.
+package aksgate.rules.aks004
+
+import data.aksgate.lib
+import rego.v1
+
+metadata := {
+	"id": "AKS004",
+	"slug": "udr-requires-custom-subnet",
+	"title": "userDefinedRouting requires agent pools in an existing subnet",
+	"severity": "error",
+	"description": concat(" ", [
+		"With outboundType userDefinedRouting AKS requires the route table on the subnet the",
+		"cluster is deployed into, so every agent pool (agentPoolProfiles entry or agentPools",
+		"resource) must set vnetSubnetID to an existing subnet.",
+	]),
+}
+
+_ot_path := lib.np_path("outboundType")
+
+_help := concat(" ", [
+	"set vnetSubnetID to the resource id of an existing subnet whose route table sends",
+	"0.0.0.0/0 to your firewall or network virtual appliance",
+])
+
+_missing(sid) if sid == null
+
+_missing(sid) if sid == ""
+
+# Pools that would break the rule if the cluster used userDefinedRouting.
+_without_subnet(c) := {p |
+	some p in lib.agent_pools(c)
+	sid := lib.pool_value(p, "vnetSubnetID")
+	not lib.unknown(sid)
+	_missing(sid)
+}
+
+deny contains f if {
+	some c in lib.clusters
+	lib.is_udr(c)
+	some p in _without_subnet(c)
+	f := {
+		"rule": "AKS004",
+		"msg": sprintf(
+			"outboundType userDefinedRouting requires agent pool %s to be deployed into an existing subnet, but it has no vnetSubnetID",
+			[p.name],
+		),
+		"resource": p.resource,
+		"path": lib.pool_path(p, "vnetSubnetID"),
+		"help": _help,
+		"related": [lib.related(c.ref, _ot_path, "outboundType userDefinedRouting is set here")],
+	}
+}
+
+# UDR, but a pool's subnet (or the whole pool) is unknown.
+deny contains lib.unverifiable("AKS004", p.resource, lib.pool_path(p, "vnetSubnetID"), sid, what) if {
+	some c in lib.clusters
+	lib.is_udr(c)
+	some p in lib.agent_pools(c)
+	sid := lib.pool_value(p, "vnetSubnetID")
+	lib.unknown(sid)
+	what := sprintf("vnetSubnetID of agent pool %s", [p.name])
+}
+
+# UDR, but the list of pools is unknown.
+deny contains lib.unverifiable("AKS004", c.ref, path, lib.get(c, path), "agentPoolProfiles") if {
+	some c in lib.clusters
+	lib.is_udr(c)
+	lib.agent_pool_profiles_unknown(c)
+	path := ["properties", "agentPoolProfiles"]
+}
+
+# The outboundType is unknown and some pool has no subnet.
+deny contains lib.unverifiable("AKS004", c.ref, _ot_path, ot, "outboundType") if {
+	some c in lib.clusters
+	ot := lib.outbound_type(c)
+	lib.unknown(ot)
+	count(_without_subnet(c)) > 0
+}

@@ -1,0 +1,385 @@
+# Shared helpers for the aksgate rule pack (see docs/policy-contract.md).
+#
+# Values:
+#   unknown(v)                 v is the marker {"$unknown": {"expr", "reason"}}
+#   unknown_expr(v)            the marker's expression ("?" when absent)
+#   unknown_reason(v)          the marker's reason ("?" when absent)
+#   get(obj, path)             value at path; null when missing or a parent is not
+#                              an object; the marker itself when a parent is unknown
+#   enum_value(raw)            lower-cased string; other values (marker) unchanged
+#   show(v)                    v for a message: a string as is, a marker's expression,
+#                              anything else as JSON
+#
+# Resources:
+#   clusters                   set of managedClusters resources in input.resources
+#   is_cluster(r)              r is a managedClusters resource
+#   api_version(c)             c.apiVersion, null when missing
+#   outbound_type_raw(c)       networkProfile.outboundType as written (null: absent)
+#   outbound_type_set(c)       outboundType is written (a marker counts as written)
+#   outbound_type_dropped(c)   outboundType is written but the apiVersion does not
+#                              define it, so ARM drops it
+#   outbound_type(c)           effective value, lower-cased; "loadbalancer" when absent,
+#                              null or dropped; the unknown marker passes through
+#   is_udr(c)                  outbound_type(c) == "userdefinedrouting"
+#   network_plugin(c)          effective value, lower-cased; "kubenet" when absent
+#   lb_sku(c)                  effective loadBalancerSku, lower-cased; when absent:
+#                              "standard" from apiVersion 2021-05-01, else a marker
+#   lb_sku_set(c)              loadBalancerSku is written
+#   np_path(key)               ["properties", "networkProfile", key]
+#   lb_profile_path(key)       [... "networkProfile", "loadBalancerProfile", key]
+#   agent_pools(c)             set of {"resource", "path", "name", "pool"}: every entry
+#                              of c.properties.agentPoolProfiles (path [..., i]) and
+#                              every managedClusters/agentPools resource of c (path
+#                              ["properties"]; pool = its properties)
+#   all_agent_pools            agent_pools of every cluster plus every agentPools
+#                              resource, also those whose cluster is not in the unit
+#   agent_pool_profiles_unknown(c)  agentPoolProfiles (or properties) is a marker
+#   pool_value(p, key)         p.pool[key]; null when missing; the marker when the pool
+#                              itself is unknown
+#   pool_path(p, key)          p.path + [key]
+#   subnet_key(id)             "virtualnetworks/<vnet>/subnets/<subnet>" (lower-cased)
+#   route_table_key(id)        "routetables/<name>" (lower-cased)
+#   subnets_with_key(k)        the input.network.subnets entries with that key (array)
+#   route_tables_with_key(k)   the input.network.routeTables entries with that key
+#
+# API versions (facts in api_versions.rego):
+#   valid_api_version(v)       v looks like YYYY-MM-DD or YYYY-MM-DD-<suffix>
+#   is_preview(v)              v has a "-preview" suffix
+#   api_channel(v)             "preview" or "stable"
+#   api_date(v)                the date part (first 10 characters)
+#   api_at_least(v, d)         v's date >= d's date (channel not compared)
+#   outbound_type_defined(v)   v defines networkProfile.outboundType
+#   outbound_type_accepted(v, x)  v accepts the lower-cased outboundType x
+#   accepted_outbound_types(v) sorted canonical names of the values v accepts
+#   outbound_type_name(x)      canonical spelling of a lower-cased value (x if unknown)
+#   outbound_type_versions(x)  text naming the versions that accept x
+#
+# Findings:
+#   unverifiable(about, ref, path, value, what)  AKS900 for an unknown value: `what`
+#                              names the property, `value` is the marker
+#   cannot_verify(about, ref, path, msg, help)   AKS900 with a free-form reason
+#   related(ref, path, msg)    a related location
+package aksgate.lib
+
+import rego.v1
+
+cluster_type := "microsoft.containerservice/managedclusters"
+
+agent_pool_type := "microsoft.containerservice/managedclusters/agentpools"
+
+# ---------------------------------------------------------------- values
+
+unknown(v) if {
+	is_object(v)
+	_ = v["$unknown"]
+}
+
+unknown_expr(v) := e if {
+	info := object.get(v, "$unknown", {})
+	e := object.get(info, "expr", "?")
+} else := "?"
+
+unknown_reason(v) := e if {
+	info := object.get(v, "$unknown", {})
+	e := object.get(info, "reason", "?")
+} else := "?"
+
+# The value at `path` (an array of keys and indexes) inside obj. When an object on
+# the way is the unknown marker, that marker is the result, so that a rule sees
+# "unknown" rather than "absent".
+get(obj, path) := m if {
+	count(path) > 0
+	some i in numbers.range(0, count(path) - 1)
+	m := object.get(obj, array.slice(path, 0, i), null)
+	unknown(m)
+} else := object.get(obj, path, null)
+
+enum_value(raw) := lower(raw) if is_string(raw)
+
+enum_value(raw) := raw if not is_string(raw)
+
+show(v) := v if {
+	is_string(v)
+} else := unknown_expr(v) if {
+	unknown(v)
+} else := sprintf("%v", [v])
+
+# ---------------------------------------------------------------- resources
+
+is_cluster(r) if {
+	is_string(r.type)
+	lower(r.type) == cluster_type
+}
+
+clusters contains r if {
+	some r in input.resources
+	is_cluster(r)
+}
+
+api_version(c) := object.get(c, "apiVersion", null)
+
+np_path(key) := ["properties", "networkProfile", key]
+
+lb_profile_path(key) := ["properties", "networkProfile", "loadBalancerProfile", key]
+
+outbound_type_raw(c) := get(c, np_path("outboundType"))
+
+outbound_type_set(c) if outbound_type_raw(c) != null
+
+# The apiVersion does not define outboundType: ARM drops it (AKS002).
+outbound_type_dropped(c) if {
+	outbound_type_set(c)
+	v := api_version(c)
+	valid_api_version(v)
+	not outbound_type_defined(v)
+}
+
+outbound_type(c) := v if {
+	raw := outbound_type_raw(c)
+	raw != null
+	not outbound_type_dropped(c)
+	v := enum_value(raw)
+} else := outbound_type_default
+
+is_udr(c) if outbound_type(c) == "userdefinedrouting"
+
+network_plugin(c) := v if {
+	raw := get(c, np_path("networkPlugin"))
+	raw != null
+	v := enum_value(raw)
+} else := network_plugin_default
+
+lb_sku_set(c) if get(c, np_path("loadBalancerSku")) != null
+
+lb_sku(c) := v if {
+	raw := get(c, np_path("loadBalancerSku"))
+	raw != null
+	v := enum_value(raw)
+} else := "standard" if {
+	v := api_version(c)
+	valid_api_version(v)
+	api_at_least(v, lb_sku_default_standard_from)
+} else := {"$unknown": {
+	"expr": "not set",
+	"reason": sprintf("apiVersion %s documents no default", [show(api_version(c))]),
+}}
+
+# ---------------------------------------------------------------- agent pools
+
+agent_pools(c) := embedded | children if {
+	profiles := get(c, ["properties", "agentPoolProfiles"])
+	embedded := {p |
+		is_array(profiles)
+		some i, pool in profiles
+		p := {
+			"resource": c.ref,
+			"path": ["properties", "agentPoolProfiles", i],
+			"name": _pool_name(pool, i),
+			"pool": pool,
+		}
+	}
+	children := {p |
+		some r in input.resources
+		_is_pool_of(r, c)
+		p := {
+			"resource": r.ref,
+			"path": ["properties"],
+			"name": _child_pool_name(r),
+			"pool": object.get(r, "properties", {}),
+		}
+	}
+}
+
+# Every agent pool in the unit, whether or not its cluster is: the embedded pools
+# of every cluster and every managedClusters/agentPools resource.
+all_agent_pools := {p |
+	some c in clusters
+	some p in agent_pools(c)
+} | {p |
+	some r in input.resources
+	_is_agent_pool_resource(r)
+	p := {
+		"resource": r.ref,
+		"path": ["properties"],
+		"name": _child_pool_name(r),
+		"pool": object.get(r, "properties", {}),
+	}
+}
+
+agent_pool_profiles_unknown(c) if unknown(get(c, ["properties", "agentPoolProfiles"]))
+
+pool_value(p, key) := p.pool if {
+	unknown(p.pool)
+} else := object.get(p.pool, key, null) if {
+	is_object(p.pool)
+} else := null
+
+pool_path(p, key) := array.concat(p.path, [key])
+
+_pool_name(pool, i) := pool.name if {
+	is_object(pool)
+	is_string(pool.name)
+} else := sprintf("#%d", [i])
+
+_child_pool_name(r) := name if {
+	is_string(r.name)
+	parts := split(r.name, "/")
+	name := parts[count(parts) - 1]
+} else := show(object.get(r, "name", "(unnamed)"))
+
+_is_agent_pool_resource(r) if {
+	is_string(r.type)
+	lower(r.type) == agent_pool_type
+}
+
+_is_pool_of(r, c) if {
+	_is_agent_pool_resource(r)
+	object.get(r, "parent", null) == c.ref
+}
+
+# A standalone agentPools resource: its name is "<cluster>/<pool>".
+_is_pool_of(r, c) if {
+	_is_agent_pool_resource(r)
+	object.get(r, "parent", null) == null
+	is_string(r.name)
+	is_string(c.name)
+	parts := split(r.name, "/")
+	count(parts) == 2
+	lower(parts[0]) == lower(c.name)
+}
+
+# ---------------------------------------------------------------- network
+
+_segments(id) := split(lower(trim(id, "/")), "/")
+
+subnet_key(id) := k if {
+	is_string(id)
+	segs := _segments(id)
+	n := count(segs)
+	n >= 4
+	segs[n - 4] == "virtualnetworks"
+	segs[n - 2] == "subnets"
+	k := concat("/", array.slice(segs, n - 4, n))
+}
+
+route_table_key(id) := k if {
+	is_string(id)
+	segs := _segments(id)
+	n := count(segs)
+	n >= 2
+	segs[n - 2] == "routetables"
+	k := concat("/", array.slice(segs, n - 2, n))
+}
+
+_item_key(item, _) := item.key if is_string(item.key)
+
+_item_key(item, kind) := subnet_key(item.id) if {
+	not is_string(item.key)
+	kind == "subnet"
+}
+
+_item_key(item, kind) := route_table_key(item.id) if {
+	not is_string(item.key)
+	kind == "routetable"
+}
+
+_network_items(kind) := items if {
+	items := object.get(object.get(input, "network", {}), kind, [])
+	is_array(items)
+} else := []
+
+subnets_with_key(k) := [s |
+	some s in _network_items("subnets")
+	_item_key(s, "subnet") == k
+]
+
+route_tables_with_key(k) := [t |
+	some t in _network_items("routeTables")
+	_item_key(t, "routetable") == k
+]
+
+# ---------------------------------------------------------------- API versions
+
+valid_api_version(v) if {
+	is_string(v)
+	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}(-[A-Za-z]+)?$`, v)
+}
+
+is_preview(v) if contains(lower(v), "-preview")
+
+api_channel(v) := "preview" if is_preview(v)
+
+api_channel(v) := "stable" if not is_preview(v)
+
+api_date(v) := substring(v, 0, 10)
+
+api_at_least(v, d) if api_date(v) >= api_date(d)
+
+outbound_type_defined(v) if {
+	valid_api_version(v)
+	api_at_least(v, outbound_type_first[api_channel(v)])
+}
+
+_in_range(v, r) if {
+	r != null
+	api_at_least(v, r.from)
+	r.until == null
+}
+
+_in_range(v, r) if {
+	r != null
+	api_at_least(v, r.from)
+	r.until != null
+	api_date(v) <= api_date(r.until)
+}
+
+outbound_type_accepted(v, x) if {
+	valid_api_version(v)
+	e := outbound_type_values[x]
+	_in_range(v, e[api_channel(v)])
+}
+
+accepted_outbound_types(v) := sort([e.name |
+	some x, e in outbound_type_values
+	outbound_type_accepted(v, x)
+])
+
+outbound_type_name(x) := n if {
+	n := outbound_type_values[x].name
+} else := x
+
+_range_text(r) := sprintf("%s or later", [r.from]) if r.until == null
+
+_range_text(r) := sprintf("%s through %s", [r.from, r.until]) if r.until != null
+
+outbound_type_versions(x) := concat(" or ", [t |
+	some ch in ["stable", "preview"]
+	r := outbound_type_values[x][ch]
+	r != null
+	t := sprintf("%s apiVersion %s", [ch, _range_text(r)])
+])
+
+# ---------------------------------------------------------------- findings
+
+unverifiable(about, ref, path, value, what) := {
+	"rule": "AKS900",
+	"about": about,
+	"resource": ref,
+	"path": path,
+	"msg": sprintf("%s cannot decide: %s is %s (%s)", [about, what, unknown_expr(value), unknown_reason(value)]),
+	"help": sprintf(
+		"give %s a value aksgate can resolve (a literal, a parameter defaultValue or a parameter file), or check %s by hand",
+		[what, about],
+	),
+}
+
+cannot_verify(about, ref, path, msg, help) := {
+	"rule": "AKS900",
+	"about": about,
+	"resource": ref,
+	"path": path,
+	"msg": sprintf("%s cannot decide: %s", [about, msg]),
+	"help": help,
+}
+
+related(ref, path, msg) := {"resource": ref, "path": path, "msg": msg}

@@ -1,0 +1,268 @@
+package aksgate.lib_test
+
+import data.aksgate.lib
+import rego.v1
+
+marker := {"$unknown": {"expr": "[parameters('x')]", "reason": "parameter 'x' has no default"}}
+
+cluster(api, np) := {
+	"ref": 0,
+	"type": "Microsoft.ContainerService/managedClusters",
+	"apiVersion": api,
+	"name": "aks",
+	"parent": null,
+	"properties": {"networkProfile": np},
+}
+
+# ---- unknown / get
+
+test_unknown_marker if lib.unknown(marker)
+
+test_unknown_not_for_plain_values if {
+	not lib.unknown("x")
+	not lib.unknown({"expr": "y"})
+	not lib.unknown(null)
+	not lib.unknown([marker])
+}
+
+test_unknown_expr_and_reason if {
+	lib.unknown_expr(marker) == "[parameters('x')]"
+	lib.unknown_reason(marker) == "parameter 'x' has no default"
+}
+
+test_get_value if lib.get({"a": {"b": [1, {"c": 2}]}}, ["a", "b", 1, "c"]) == 2
+
+test_get_missing_is_null if {
+	lib.get({"a": {}}, ["a", "b", "c"]) == null
+	lib.get({"a": "str"}, ["a", "b"]) == null
+}
+
+test_get_unknown_parent if lib.get({"a": marker}, ["a", "b", "c"]) == marker
+
+test_get_unknown_leaf if lib.get({"a": {"b": marker}}, ["a", "b"]) == marker
+
+test_show if {
+	lib.show("x") == "x"
+	lib.show(marker) == "[parameters('x')]"
+	lib.show(3) == "3"
+}
+
+# ---- clusters
+
+test_clusters_type_case_insensitive if {
+	inp := {"resources": [
+		{"ref": 0, "type": "microsoft.containerservice/ManagedClusters", "name": "a"},
+		{"ref": 1, "type": "Microsoft.Network/virtualNetworks", "name": "v"},
+		{"ref": 2, "type": "Microsoft.ContainerService/managedClusters/agentPools", "name": "a/p"},
+	]}
+	refs := {c.ref | some c in lib.clusters} with input as inp
+	refs == {0}
+}
+
+# ---- outbound type
+
+test_outbound_type_default_absent if {
+	lib.outbound_type(cluster("2021-05-01", {})) == "loadbalancer"
+	lib.outbound_type({"ref": 0, "properties": {}}) == "loadbalancer"
+	lib.outbound_type({"ref": 0}) == "loadbalancer"
+	not lib.outbound_type_set(cluster("2021-05-01", {}))
+}
+
+test_outbound_type_null_is_default if {
+	lib.outbound_type(cluster("2021-05-01", {"outboundType": null})) == "loadbalancer"
+}
+
+test_outbound_type_lowercased if {
+	c := cluster("2021-05-01", {"outboundType": "UserDefinedRouting"})
+	lib.outbound_type(c) == "userdefinedrouting"
+	lib.is_udr(c)
+	lib.outbound_type_set(c)
+}
+
+test_outbound_type_unknown_passes_through if {
+	lib.outbound_type(cluster("2021-05-01", {"outboundType": marker})) == marker
+}
+
+test_outbound_type_unknown_network_profile if {
+	lib.outbound_type(cluster("2021-05-01", marker)) == marker
+}
+
+test_outbound_type_dropped_by_old_api_version if {
+	c := cluster("2019-10-01", {"outboundType": "userDefinedRouting"})
+	lib.outbound_type_dropped(c)
+	lib.outbound_type(c) == "loadbalancer"
+	not lib.outbound_type_dropped(cluster("2019-11-01", {"outboundType": "userDefinedRouting"}))
+	not lib.outbound_type_dropped(cluster("2019-10-01", {}))
+}
+
+# ---- network plugin
+
+test_network_plugin_default_kubenet if lib.network_plugin(cluster("2021-05-01", {})) == "kubenet"
+
+test_network_plugin_lowercased if lib.network_plugin(cluster("2021-05-01", {"networkPlugin": "Azure"})) == "azure"
+
+# ---- load balancer sku
+
+test_lb_sku_written if lib.lb_sku(cluster("2019-11-01", {"loadBalancerSku": "Basic"})) == "basic"
+
+test_lb_sku_default_standard_from_2021_05_01 if {
+	lib.lb_sku(cluster("2021-05-01", {})) == "standard"
+	lib.lb_sku(cluster("2022-01-02-preview", {})) == "standard"
+}
+
+test_lb_sku_no_default_before_2021_05_01 if {
+	v := lib.lb_sku(cluster("2021-03-01", {}))
+	lib.unknown(v)
+	lib.unknown_reason(v) == "apiVersion 2021-03-01 documents no default"
+	lib.unknown_expr(v) == "not set"
+}
+
+test_lb_sku_unknown_api_version if {
+	c := object.union(cluster("x", {}), {"apiVersion": marker})
+	lib.unknown(lib.lb_sku(c))
+}
+
+# ---- API versions
+
+test_is_preview if {
+	lib.is_preview("2024-05-02-preview")
+	not lib.is_preview("2024-05-01")
+	lib.api_date("2024-05-02-preview") == "2024-05-02"
+}
+
+test_valid_api_version if {
+	lib.valid_api_version("2019-11-01")
+	lib.valid_api_version("2024-05-02-preview")
+	not lib.valid_api_version("latest")
+	not lib.valid_api_version(marker)
+}
+
+test_outbound_type_defined_boundaries if {
+	not lib.outbound_type_defined("2019-10-01")
+	lib.outbound_type_defined("2019-11-01")
+	not lib.outbound_type_defined("2018-08-01-preview")
+	lib.outbound_type_defined("2021-11-01-preview")
+}
+
+test_accepted_stable_boundaries if {
+	lib.accepted_outbound_types("2019-11-01") == ["loadBalancer", "userDefinedRouting"]
+	lib.accepted_outbound_types("2021-05-01") == ["loadBalancer", "userDefinedRouting"]
+	lib.accepted_outbound_types("2021-07-01") == ["loadBalancer", "managedNATGateway", "userAssignedNATGateway", "userDefinedRouting"]
+	lib.accepted_outbound_types("2025-01-01") == ["loadBalancer", "managedNATGateway", "userAssignedNATGateway", "userDefinedRouting"]
+	lib.accepted_outbound_types("2025-02-01") == ["loadBalancer", "managedNATGateway", "none", "userAssignedNATGateway", "userDefinedRouting"]
+	lib.accepted_outbound_types("2019-10-01") == []
+}
+
+test_accepted_preview_boundaries if {
+	lib.accepted_outbound_types("2018-08-01-preview") == []
+	lib.accepted_outbound_types("2024-04-02-preview") == ["loadBalancer", "managedNATGateway", "userAssignedNATGateway", "userDefinedRouting"]
+	lib.outbound_type_accepted("2024-05-02-preview", "none")
+	lib.outbound_type_accepted("2024-05-02-preview", "block")
+	not lib.outbound_type_accepted("2025-02-01", "block")
+	not lib.outbound_type_accepted("2025-10-02-preview", "managednatgatewayv2")
+	lib.outbound_type_accepted("2026-01-02-preview", "managednatgatewayv2")
+	lib.outbound_type_accepted("2026-05-02-preview", "managednatgatewayv2")
+	not lib.outbound_type_accepted("2026-06-02-preview", "managednatgatewayv2")
+	not lib.outbound_type_accepted("2026-06-01", "managednatgatewayv2")
+}
+
+test_outbound_type_versions_text if {
+	lib.outbound_type_versions("none") == "stable apiVersion 2025-02-01 or later or preview apiVersion 2024-05-02-preview or later"
+	lib.outbound_type_versions("managednatgatewayv2") == "preview apiVersion 2026-01-02-preview through 2026-05-02-preview"
+}
+
+test_outbound_type_name if {
+	lib.outbound_type_name("userdefinedrouting") == "userDefinedRouting"
+	lib.outbound_type_name("udr") == "udr"
+}
+
+# ---- agent pools
+
+test_agent_pools_embedded_and_children if {
+	c := {
+		"ref": 0, "type": "Microsoft.ContainerService/managedClusters", "name": "AKS",
+		"properties": {"agentPoolProfiles": [{"name": "sys", "vnetSubnetID": "s"}, {"count": 1}]},
+	}
+	inp := {"resources": [
+		c,
+		{"ref": 1, "type": "Microsoft.ContainerService/managedClusters/agentPools", "name": "AKS/user", "parent": 0, "properties": {"type": "AvailabilitySet"}},
+		{"ref": 2, "type": "microsoft.containerservice/managedclusters/agentpools", "name": "aks/user2", "parent": null, "properties": {}},
+		{"ref": 3, "type": "Microsoft.ContainerService/managedClusters/agentPools", "name": "other/user3", "parent": null},
+		{"ref": 4, "type": "Microsoft.ContainerService/managedClusters/agentPools", "name": "aks/user4", "parent": 9},
+	]}
+	pools := lib.agent_pools(c) with input as inp
+	{[p.resource, p.path, p.name] | some p in pools} == {
+		[0, ["properties", "agentPoolProfiles", 0], "sys"],
+		[0, ["properties", "agentPoolProfiles", 1], "#1"],
+		[1, ["properties"], "user"],
+		[2, ["properties"], "user2"],
+	}
+}
+
+test_pool_value if {
+	lib.pool_value({"pool": {"a": 1}}, "a") == 1
+	lib.pool_value({"pool": {"a": 1}}, "b") == null
+	lib.pool_value({"pool": marker}, "b") == marker
+	lib.pool_path({"path": ["properties"]}, "type") == ["properties", "type"]
+}
+
+test_agent_pool_profiles_unknown if {
+	lib.agent_pool_profiles_unknown({"properties": {"agentPoolProfiles": marker}})
+	lib.agent_pool_profiles_unknown({"properties": marker})
+	not lib.agent_pool_profiles_unknown({"properties": {"agentPoolProfiles": []}})
+}
+
+# ---- keys
+
+test_subnet_key if {
+	lib.subnet_key("/subscriptions/{subscription}/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/VNet/subnets/AKS") == "virtualnetworks/vnet/subnets/aks"
+	lib.subnet_key("virtualNetworks/v/subnets/s/") == "virtualnetworks/v/subnets/s"
+	not lib.subnet_key("/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/routeTables/rt")
+	not lib.subnet_key(marker)
+}
+
+test_route_table_key if {
+	lib.route_table_key("/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/routeTables/Egress") == "routetables/egress"
+	not lib.route_table_key("/a/b/subnets/s")
+}
+
+test_lookup_network_items if {
+	inp := {"network": {
+		"subnets": [{"id": "/x/providers/microsoft.network/virtualnetworks/v/subnets/s", "key": "virtualnetworks/v/subnets/s"}, {"id": "/x/providers/microsoft.network/virtualnetworks/v/subnets/t"}],
+		"routeTables": [{"id": "/x/providers/microsoft.network/routetables/rt", "key": "routetables/rt"}],
+	}}
+	[s] := lib.subnets_with_key("virtualnetworks/v/subnets/s") with input as inp
+	s.key == "virtualnetworks/v/subnets/s"
+	[t] := lib.subnets_with_key("virtualnetworks/v/subnets/t") with input as inp
+	t.id == "/x/providers/microsoft.network/virtualnetworks/v/subnets/t"
+	[rt] := lib.route_tables_with_key("routetables/rt") with input as inp
+	rt.key == "routetables/rt"
+	lib.subnets_with_key("virtualnetworks/v/subnets/zz") == [] with input as inp
+}
+
+test_lookup_without_network if {
+	lib.subnets_with_key("virtualnetworks/v/subnets/s") == [] with input as {"resources": []}
+}
+
+test_all_agent_pools_includes_orphans if {
+	inp := {"resources": [{"ref": 0, "type": "Microsoft.ContainerService/managedClusters/agentPools", "name": "elsewhere/p1", "parent": null, "properties": {"enableNodePublicIP": true}}]}
+	pools := lib.all_agent_pools with input as inp
+	{[p.resource, p.name] | some p in pools} == {[0, "p1"]}
+}
+
+# ---- findings
+
+test_unverifiable if {
+	f := lib.unverifiable("AKS003", 0, ["properties", "networkProfile", "networkPlugin"], marker, "networkPlugin")
+	f.rule == "AKS900"
+	f.about == "AKS003"
+	f.resource == 0
+	f.msg == "AKS003 cannot decide: networkPlugin is [parameters('x')] (parameter 'x' has no default)"
+}
+
+test_cannot_verify if {
+	f := lib.cannot_verify("AKS005", 1, [], "subnet x is not in the scanned files", "scan it")
+	f.rule == "AKS900"
+	f.msg == "AKS005 cannot decide: subnet x is not in the scanned files"
+	f.help == "scan it"
+}

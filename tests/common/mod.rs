@@ -1,0 +1,58 @@
+//! Helpers for tests that run the built binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_aksgate"));
+    c.env("NO_COLOR", "1").env("COLUMNS", "100");
+    c
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The shared corpus of real deployment files, beside the checkout.
+pub fn corpus() -> PathBuf {
+    root().join("../shared/corpus")
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(args: &[&str], cwd: Option<&Path>) -> Run {
+    let mut c = bin();
+    c.args(args);
+    if let Some(d) = cwd {
+        c.current_dir(d);
+    }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = c.output().expect("run aksgate");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// `check --format json` on the given paths: (exit code, parsed document).
+pub fn check_json(args: &[&str]) -> (i32, serde_json::Value) {
+    let mut all = vec!["check", "--format", "json"];
+    all.extend_from_slice(args);
+    let r = run(&all, None);
+    let doc = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): stdout={} stderr={}", r.stdout, r.stderr));
+    (r.code, doc)
+}
+
+pub fn findings(doc: &serde_json::Value) -> Vec<serde_json::Value> {
+    doc["findings"].as_array().cloned().unwrap_or_default()
+}

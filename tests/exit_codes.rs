@@ -1,0 +1,150 @@
+//! The exit-status contract: 0 clean, 1 findings, 2 the tool could not do its job.
+mod common;
+use common::*;
+use std::fs;
+
+const CLEAN: &str = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-01-01", "name": "st", "location": "westeurope", "kind": "StorageV2", "sku": {"name": "Standard_LRS"}}
+  ]
+}"#;
+
+const VIOLATION: &str = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {"type": "Microsoft.Network/publicIPAddresses", "apiVersion": "2023-04-01", "name": "pip", "location": "westeurope", "sku": {"name": "Standard"}}
+  ]
+}"#;
+
+#[test]
+fn clean_repository_exits_0() {
+    let t = tempfile::tempdir().unwrap();
+    fs::write(t.path().join("storage.json"), CLEAN).unwrap();
+    let r = run(&["check", t.path().to_str().unwrap()], None);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("1 deployment file(s) examined"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn violation_exits_1() {
+    let t = tempfile::tempdir().unwrap();
+    fs::write(t.path().join("pip.json"), VIOLATION).unwrap();
+    let r = run(&["check", t.path().to_str().unwrap()], None);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("AKS007"), "{}", r.stdout);
+}
+
+#[test]
+fn warnings_fail_only_when_asked() {
+    let t = tempfile::tempdir().unwrap();
+    // An unknown value: AKS900 is a warning, an error with --strict.
+    fs::write(
+        t.path().join("aks.json"),
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {"plugin": {"type": "string"}},
+  "resources": [{
+    "type": "Microsoft.ContainerService/managedClusters", "apiVersion": "2023-05-01", "name": "aks",
+    "properties": {
+      "networkProfile": {"outboundType": "userDefinedRouting", "networkPlugin": "[parameters('plugin')]"},
+      "agentPoolProfiles": [{"name": "sys", "vnetSubnetID": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s"}]
+    }
+  }]
+}"#,
+    )
+    .unwrap();
+    let p = t.path().to_str().unwrap();
+    let (code, doc) = check_json(&[p]);
+    let rules: Vec<_> = findings(&doc)
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect();
+    assert!(rules.iter().all(|r| r == "AKS900"), "{rules:?}");
+    assert!(!rules.is_empty());
+    assert_eq!(code, 0);
+    assert_eq!(run(&["check", "--strict", p], None).code, 1);
+    assert_eq!(run(&["check", "--fail-on", "warning", p], None).code, 1);
+}
+
+#[test]
+fn empty_folder_is_a_tool_error() {
+    let t = tempfile::tempdir().unwrap();
+    fs::write(t.path().join("package.json"), r#"{"name": "x"}"#).unwrap();
+    let r = run(&["check", t.path().to_str().unwrap()], None);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("no deployment files found"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn missing_path_is_a_tool_error() {
+    let r = run(&["check", "/nonexistent/aksgate/path"], None);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("cannot scan"), "{}", r.stderr);
+}
+
+#[test]
+fn bad_arguments_are_a_tool_error() {
+    assert_eq!(run(&["check", "--format", "yaml"], None).code, 2);
+    assert_eq!(run(&["frobnicate"], None).code, 2);
+}
+
+#[test]
+fn broken_user_policy_is_a_tool_error_naming_the_file() {
+    let t = tempfile::tempdir().unwrap();
+    fs::write(t.path().join("storage.json"), CLEAN).unwrap();
+    let pol = t.path().join("pol");
+    fs::create_dir(&pol).unwrap();
+    fs::write(
+        pol.join("broken.rego"),
+        "package mine\n\ndeny contains f if {\n  f := \n}\n",
+    )
+    .unwrap();
+    let r = run(
+        &[
+            "check",
+            "--policy",
+            pol.to_str().unwrap(),
+            t.path().join("storage.json").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("broken.rego"), "{}", r.stderr);
+}
+
+#[test]
+fn policy_runtime_error_is_a_tool_error() {
+    let t = tempfile::tempdir().unwrap();
+    fs::write(t.path().join("storage.json"), CLEAN).unwrap();
+    let pol = t.path().join("pol");
+    fs::create_dir(&pol).unwrap();
+    // A result that breaks the contract (no location) must not be dropped silently.
+    fs::write(
+        pol.join("mine.rego"),
+        "package mine\n\nmetadata := {\"id\": \"ORG001\", \"slug\": \"x\", \"title\": \"x\", \"severity\": \"error\", \"description\": \"x\"}\n\ndeny contains {\"rule\": \"ORG001\", \"msg\": \"no location\"} if { true }\n",
+    )
+    .unwrap();
+    let r = run(
+        &[
+            "check",
+            "--policy",
+            pol.to_str().unwrap(),
+            t.path().to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("mine"), "{}", r.stderr);
+}

@@ -1,0 +1,42 @@
+//! The Rego unit tests of the built-in pack, run through `aksgate test` like a user would.
+mod common;
+use common::*;
+
+#[test]
+fn builtin_policy_tests_pass() {
+    let r = run(&["test"], None);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let last = r.stdout.lines().last().unwrap_or_default().to_string();
+    let passed: usize = last
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(passed >= 50, "too few Rego tests ran: {last}");
+    assert!(last.ends_with("0 failed"), "{last}");
+    for id in [
+        "AKS001", "AKS002", "AKS003", "AKS004", "AKS005", "AKS007", "AKS008", "AKS009", "AKS010",
+    ] {
+        let pkg = format!("aksgate.rules.{}", id.to_ascii_lowercase());
+        assert!(r.stdout.contains(&pkg), "no Rego test for {id}");
+    }
+}
+
+#[test]
+fn failing_user_policy_test_fails_the_command() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("mine_test.rego"),
+        "package mine_test\n\ntest_ok if { 1 == 1 }\n\ntest_broken if { 1 == 2 }\n",
+    )
+    .unwrap();
+    let r = run(&["test", t.path().to_str().unwrap()], None);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("FAIL data.mine_test.test_broken")
+            || r.stdout.contains("FAIL mine_test.test_broken"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("1 passed, 1 failed"), "{}", r.stdout);
+}
