@@ -173,11 +173,33 @@ pub fn findings(
         } else {
             "missing in this object".into()
         };
+        let res = obj
+            .get("resource")
+            .and_then(Value::as_u64)
+            .and_then(|r| unit.resources.get(r as usize));
+        let mut notes = Vec::new();
+        if let Some(r) = res {
+            match &r.copy {
+                Some((name, Some(i))) => notes.push(format!("copy loop '{name}' instance {i}")),
+                Some((name, None)) => notes.push(format!(
+                    "copy loop '{name}', every instance (count unknown)"
+                )),
+                None => {}
+            }
+            if let Some(c) = &r.condition {
+                notes.push(format!("if its condition {c} holds"));
+            }
+        }
+        let message = if notes.is_empty() {
+            msg.to_string()
+        } else {
+            format!("{msg} ({})", notes.join("; "))
+        };
         out.push(Finding {
             rule: meta.id.clone(),
             slug: meta.slug.clone(),
             severity,
-            message: msg.to_string(),
+            message,
             primary: loc.site,
             primary_label,
             related,

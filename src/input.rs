@@ -67,7 +67,6 @@ const CANONICAL_KEYS: &[&str] = &[
     "publicIPAllocationMethod",
     "template",
     "parameters",
-    "mode",
 ];
 
 fn canonical_key(k: &str) -> &str {
@@ -98,14 +97,22 @@ pub fn to_json(node: &RNode) -> Value {
     }
 }
 
-fn resource_json(i: usize, r: &Resource) -> Value {
+fn resource_json(i: usize, r: &Resource, kind: &crate::classify::Kind) -> Value {
     let mut obj = match to_json(&r.node) {
         Value::Object(m) => m,
         _ => Map::new(),
     };
     obj.insert("ref".into(), json!(i));
     obj.insert("type".into(), json!(r.ty));
-    obj.insert("apiVersion".into(), json!(r.api_version));
+    let api = match (&r.api_version, kind) {
+        (Some(v), _) => json!(v),
+        // A REST body is sent with an api-version the file does not state.
+        (None, crate::classify::Kind::RestBody { .. }) => {
+            json!({"$unknown": {"expr": "api-version", "reason": "the request body does not say which api-version it is sent with"}})
+        }
+        (None, _) => serde_json::Value::Null,
+    };
+    obj.insert("apiVersion".into(), api);
     obj.insert("name".into(), to_json(&r.name));
     obj.insert("parent".into(), json!(r.parent));
     if let Some((loop_name, index)) = &r.copy {
@@ -120,7 +127,7 @@ pub fn build(unit: &Unit, sources: &Sources, network: &Value) -> Value {
         .resources
         .iter()
         .enumerate()
-        .map(|(i, r)| resource_json(i, r))
+        .map(|(i, r)| resource_json(i, r, &unit.kind))
         .collect();
     json!({
         "aksgate": {"inputVersion": INPUT_VERSION},

@@ -317,10 +317,26 @@ fn resolve_all(
             .map(|t| (t.id, t.rel.to_string()))
             .collect(),
     };
+    // A template that another scanned template links to is evaluated through its parent,
+    // with the parameters the parent passes, not on its own with its defaults.
+    let mut linked_targets = std::collections::HashSet::new();
+    for t in &templates {
+        let mut rels = Vec::new();
+        linked_paths(t.root, &mut rels, 0);
+        for rel in rels {
+            if let Some((id, _)) = resolve::Linker::linked(&links, t.id, &rel) {
+                if id != t.id {
+                    linked_targets.insert(id);
+                }
+            }
+        }
+    }
     let mut jobs = Vec::new();
     for (id, doc, kind) in parsed {
         match kind {
             Kind::Parameters | Kind::Other => {}
+            Kind::Template(_)
+                if linked_targets.contains(id) && pairs.get(id).is_none_or(Vec::is_empty) => {}
             Kind::Template(_) => {
                 let paired = pairs.get(id).map(Vec::as_slice).unwrap_or_default();
                 if paired.is_empty() {
@@ -353,6 +369,29 @@ fn resolve_all(
     jobs.par_iter()
         .map(|j| resolve_job(j, sources, &links))
         .collect()
+}
+
+/// Literal `templateLink.relativePath` values anywhere in a template.
+fn linked_paths(n: &json::Node, out: &mut Vec<String>, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    if let Some(rel) = n
+        .get("templateLink")
+        .and_then(|l| l.get("relativePath"))
+        .and_then(json::Node::as_str)
+    {
+        if !rel.starts_with('[') {
+            out.push(rel.to_string());
+        }
+    }
+    match &n.value {
+        json::Value::Object(members) => members
+            .iter()
+            .for_each(|m| linked_paths(&m.value, out, depth + 1)),
+        json::Value::Array(items) => items.iter().for_each(|i| linked_paths(i, out, depth + 1)),
+        _ => {}
+    }
 }
 
 fn resolve_job(job: &Job, sources: &Sources, links: &Links) -> Unit {

@@ -43,11 +43,11 @@ struct FindingDiag<'a> {
     url: Option<String>,
 }
 
-/// A related location in another file than the primary one.
+/// Related locations in another file than the primary one, one diagnostic per file.
 struct RelatedDiag {
     message: String,
     source: NamedSource<String>,
-    span: miette::SourceSpan,
+    spans: Vec<(miette::SourceSpan, String)>,
 }
 
 impl fmt::Debug for RelatedDiag {
@@ -69,10 +69,9 @@ impl Diagnostic for RelatedDiag {
         Some(&self.source)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
-            Some(self.message.clone()),
-            self.span,
-        ))))
+        Some(Box::new(self.spans.iter().map(|(span, msg)| {
+            LabeledSpan::new_with_span(Some(msg.clone()), *span)
+        })))
     }
 }
 
@@ -160,16 +159,21 @@ pub fn render_finding(f: &Finding, sources: &Sources, style: &Style) -> String {
         l.message = clean(&l.message);
     }
     let f = &f;
-    let related = f
-        .related
-        .iter()
-        .filter(|l| l.site.file != f.primary.file)
-        .map(|l| RelatedDiag {
-            message: l.message.clone(),
-            source: named(sources, l.site.file),
-            span: span(l.site),
-        })
-        .collect();
+    let mut related: Vec<(usize, RelatedDiag)> = Vec::new();
+    for l in f.related.iter().filter(|l| l.site.file != f.primary.file) {
+        match related.iter_mut().find(|(file, _)| *file == l.site.file) {
+            Some((_, d)) => d.spans.push((span(l.site), l.message.clone())),
+            None => related.push((
+                l.site.file,
+                RelatedDiag {
+                    message: format!("in {}", sources.get(l.site.file).rel),
+                    source: named(sources, l.site.file),
+                    spans: vec![(span(l.site), l.message.clone())],
+                },
+            )),
+        }
+    }
+    let related = related.into_iter().map(|(_, d)| d).collect();
     let diag = FindingDiag {
         f,
         sources,
