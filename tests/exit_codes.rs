@@ -148,3 +148,38 @@ fn policy_runtime_error_is_a_tool_error() {
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("mine"), "{}", r.stderr);
 }
+
+#[test]
+fn rules_lists_every_builtin_rule_and_says_what_is_not_enforced() {
+    let r = run(&["rules"], None);
+    assert_eq!(r.code, 0);
+    for id in [
+        "AKS001", "AKS002", "AKS003", "AKS004", "AKS005", "AKS006", "AKS007", "AKS008", "AKS009",
+        "AKS010", "AKS900", "AKS901",
+    ] {
+        assert!(r.stdout.contains(id), "{id} missing from:\n{}", r.stdout);
+    }
+    let aks006 = r.stdout.lines().find(|l| l.starts_with("AKS006")).unwrap();
+    assert!(aks006.contains("NOT ENFORCED"), "{aks006}");
+}
+
+#[test]
+fn explain_prints_the_rule_page_and_rejects_unknown_ids() {
+    let r = run(&["explain", "aks003"], None);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stdout.starts_with("# AKS003 udr-requires-azure-cni"),
+        "{}",
+        r.stdout
+    );
+    for section in [
+        "## What it checks",
+        "## Why it matters",
+        "## Example that fails",
+        "## How to fix",
+        "## Source",
+    ] {
+        assert!(r.stdout.contains(section), "{section}");
+    }
+    assert_eq!(run(&["explain", "AKS999"], None).code, 2);
+}
