@@ -54,6 +54,9 @@ pub struct ScanArgs {
     /// Exclude paths (gitignore syntax, relative to the scanned root; repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// Configuration file (default: `.aksgate.toml` in the scanned directory, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -129,8 +132,13 @@ pub fn run(cli: Cli) -> Exit {
         Command::Rules { policy } => match load_policies(true, &policy) {
             Ok(p) => {
                 for r in &p.rules {
+                    let note = NOT_ENFORCED
+                        .iter()
+                        .find(|(id, _)| *id == r.id)
+                        .map(|(_, why)| format!("  [NOT ENFORCED: {why}]"))
+                        .unwrap_or_default();
                     println!(
-                        "{:<8} {:<32} {:<8} {}",
+                        "{:<8} {:<32} {:<8} {}{note}",
                         r.id,
                         r.slug,
                         r.severity.as_str(),
@@ -167,9 +175,31 @@ fn check(args: ScanArgs) -> Exit {
         Ok(p) => p,
         Err(e) => return e,
     };
+    let root = args
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let config = match crate::config::Config::load(
+        args.config.as_deref(),
+        Some(root.as_path()).filter(|r| r.is_dir()),
+    ) {
+        Ok(c) => c,
+        Err(e) => return error(e),
+    };
     let opts = ScanOptions {
         paths: args.paths.clone(),
-        excludes: args.exclude.clone(),
+        excludes: args
+            .exclude
+            .iter()
+            .chain(&config.exclude)
+            .cloned()
+            .collect(),
+        pairs: config
+            .pair
+            .iter()
+            .map(|p| (p.template.clone(), p.parameters.clone()))
+            .collect(),
     };
     let mut result = match scan::scan(&opts, &policies) {
         Ok(r) => r,

@@ -5,6 +5,7 @@
 pub mod arm;
 pub mod classify;
 pub mod cli;
+pub mod config;
 pub mod discover;
 pub mod engine;
 pub mod evaluate;

@@ -22,6 +22,8 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 pub struct ScanOptions {
     pub paths: Vec<PathBuf>,
     pub excludes: Vec<String>,
+    /// Explicit (template, parameter file) pairings, paths relative to the scan root.
+    pub pairs: Vec<(String, String)>,
 }
 
 /// What one file turned out to be.
@@ -236,7 +238,7 @@ pub fn prepare(opts: &ScanOptions) -> Result<Prepared, ScanError> {
         }
     }
 
-    let units = resolve_all(&parsed, &sources, &[]);
+    let units = resolve_all(&parsed, &sources, &opts.pairs);
     drop(parsed);
 
     stats.units = units.len();

@@ -157,3 +157,42 @@ fn parameter_file_values_outside_allowed_values_are_rejected_like_arm() {
         "{msgs:?}"
     );
 }
+
+#[test]
+fn configuration_pairs_templates_with_parameter_files_anywhere() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = root().join("fixtures/resolve/param-file");
+    std::fs::copy(dir.join("aks.json"), t.path().join("aks.json")).unwrap();
+    std::fs::create_dir_all(t.path().join("env/dev")).unwrap();
+    std::fs::copy(
+        dir.join("aks.parameters.dev.json"),
+        t.path().join("env/dev/cluster.json"),
+    )
+    .unwrap();
+    let p = t.path().to_str().unwrap();
+    // Without configuration the parameter file pairs with nothing: defaults are clean.
+    let (code, _) = check_json(&[p]);
+    assert_eq!(code, 0);
+    std::fs::write(
+        t.path().join(".aksgate.toml"),
+        "[[pair]]\ntemplate = \"aks.json\"\nparameters = \"env/dev/cluster.json\"\n",
+    )
+    .unwrap();
+    let (code, doc) = check_json(&[p]);
+    assert_eq!(code, 1);
+    let f = findings(&doc);
+    assert_eq!(f[0]["file"], "env/dev/cluster.json", "{f:#?}");
+    // A mistake in the configuration is a tool error that says where.
+    std::fs::write(
+        t.path().join(".aksgate.toml"),
+        "[[pair]]\ntemplate = \"aks.json\"\nparams = \"x\"\n",
+    )
+    .unwrap();
+    let r = run(&["check", p], None);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("line 3") && r.stderr.contains("params"),
+        "{}",
+        r.stderr
+    );
+}
