@@ -196,3 +196,23 @@ fn configuration_pairs_templates_with_parameter_files_anywhere() {
         r.stderr
     );
 }
+
+#[test]
+fn variable_copy_builds_arrays_and_existing_resources_are_not_checked() {
+    let f = scan("variable-copy");
+    // pool1 gets an empty subnet from the variable copy; the `existing` kubenet cluster
+    // is a reference, not a deployment, so AKS003 does not fire on it.
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0]["rule"], "AKS004");
+    assert!(
+        f[0]["message"].as_str().unwrap().contains("pool1"),
+        "{}",
+        f[0]["message"]
+    );
+    assert_eq!(f[0]["line"], 13);
+    assert!(
+        has_related(&f[0], "main.json", 54, "variable 'pools' used here"),
+        "{:#}",
+        f[0]
+    );
+}
