@@ -267,17 +267,7 @@ fn walk_copies<'a>(
             },
         )) if (0..=MAX_COPY).contains(&n) => {
             for i in 0..n {
-                w.eval.push_copy(&name, Some(i));
-                walk_resource(
-                    item,
-                    file,
-                    parent,
-                    w,
-                    unit,
-                    depth,
-                    Some((name.clone(), Some(i))),
-                );
-                w.eval.pop_copy();
+                walk_instance(item, file, parent, w, unit, depth, &name, Some(i));
             }
         }
         Some((
@@ -296,19 +286,34 @@ fn walk_copies<'a>(
         }
         _ => {
             // Unknown count: check one representative instance whose index is unknown.
-            w.eval.push_copy(&name, None);
-            walk_resource(
-                item,
-                file,
-                parent,
-                w,
-                unit,
-                depth,
-                Some((name.clone(), None)),
-            );
-            w.eval.pop_copy();
+            walk_instance(item, file, parent, w, unit, depth, &name, None);
         }
     }
+}
+
+/// One instance of a copy loop: the index is visible to `copyIndex()` while it is walked.
+#[allow(clippy::too_many_arguments)]
+fn walk_instance<'a>(
+    item: &'a Node,
+    file: FileId,
+    parent: Option<usize>,
+    w: &mut Walk<'_, 'a>,
+    unit: &mut Unit,
+    depth: usize,
+    name: &str,
+    index: Option<i64>,
+) {
+    w.eval.push_copy(name, index);
+    walk_resource(
+        item,
+        file,
+        parent,
+        w,
+        unit,
+        depth,
+        Some((name.to_string(), index)),
+    );
+    w.eval.pop_copy();
 }
 
 #[allow(clippy::too_many_arguments)]
