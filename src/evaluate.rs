@@ -73,11 +73,12 @@ pub fn locate(unit: &Unit, loc: &Value) -> Option<Located> {
             value: short_value(node),
         });
     }
-    // Missing property: point at the key of the nearest existing parent when there is
-    // one, else at the opening brace of the parent object.
+    // Missing property: point at the key of the nearest existing parent when it is an
+    // object member (`locate` returns no member after an array index), else at the
+    // opening brace of the parent object.
     let site = match member.and_then(|m| m.key_site) {
-        Some(k) if std::ptr::eq(&member.unwrap().value, node) => k,
-        _ => Site {
+        Some(k) => k,
+        None => Site {
             file: node.site.file,
             start: node.site.start,
             end: node.site.start + 1,

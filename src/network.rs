@@ -58,18 +58,9 @@ fn subnet_json(vnet: &str, name: &str, props: Option<&RNode>, location: Value) -
             },
         },
     };
-    let id = subnet_id(vnet, name);
-    let key = id
-        .rsplitn(5, '/')
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect::<Vec<_>>()
-        .join("/");
     json!({
-        "id": id,
-        "key": key,
+        "id": subnet_id(vnet, name),
+        "key": format!("virtualnetworks/{vnet}/subnets/{name}").to_ascii_lowercase(),
         "vnet": vnet,
         "name": name,
         "routeTable": route_table,

@@ -242,11 +242,15 @@ pub fn prepare(opts: &ScanOptions) -> Result<Prepared, ScanError> {
     drop(parsed);
 
     stats.units = units.len();
+    // A cluster evaluated once per parameter file (or per copy instance) is still one
+    // cluster written in one place.
     stats.clusters = units
         .iter()
         .flat_map(|u| &u.resources)
         .filter(|r| r.ty == "Microsoft.ContainerService/managedClusters")
-        .count();
+        .map(|r| r.site)
+        .collect::<std::collections::HashSet<_>>()
+        .len();
     Ok(Prepared {
         sources,
         load_failures,

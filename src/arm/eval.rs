@@ -604,18 +604,9 @@ impl<'c, 's> Evaluator<'c, 's> {
                 };
                 let mut out: Vec<(String, Val)> = Vec::new();
                 for it in items {
-                    let key = match self.apply(&params, vec![it.clone()], body) {
-                        Val::Str(s) => s,
-                        u @ Val::Unknown(_) => return u,
-                        other => {
-                            return self.fail(
-                                at,
-                                format!(
-                                    "groupBy() key must be a string, got {}",
-                                    other.type_name()
-                                ),
-                            )
-                        }
+                    let key = match self.lambda_key(at, "groupBy", &params, body, &it) {
+                        Ok(k) => k,
+                        Err(u) => return u,
                     };
                     match out.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(&key)) {
                         Some((_, Val::Array(group))) => group.push(it),
@@ -639,18 +630,9 @@ impl<'c, 's> Evaluator<'c, 's> {
                 };
                 let mut out: Vec<(String, Val)> = Vec::new();
                 for it in items {
-                    let key = match self.apply(&kp, vec![it.clone()], kbody) {
-                        Val::Str(s) => s,
-                        u @ Val::Unknown(_) => return u,
-                        other => {
-                            return self.fail(
-                                at,
-                                format!(
-                                    "toObject() key must be a string, got {}",
-                                    other.type_name()
-                                ),
-                            )
-                        }
+                    let key = match self.lambda_key(at, "toObject", &kp, kbody, &it) {
+                        Ok(k) => k,
+                        Err(u) => return u,
                     };
                     let value = match &value_lambda {
                         Some((vp, vbody)) => self.apply(vp, vec![it], vbody),
@@ -663,6 +645,26 @@ impl<'c, 's> Evaluator<'c, 's> {
                 }
                 Val::Object(out)
             }
+        }
+    }
+
+    /// The string key a groupBy/toObject key lambda gives for `it`; an unknown or a
+    /// non-string key is the (unknown) result of the whole call.
+    fn lambda_key(
+        &mut self,
+        at: &Expr,
+        fname: &str,
+        params: &[String],
+        body: &Expr,
+        it: &Val,
+    ) -> Result<String, Val> {
+        match self.apply(params, vec![it.clone()], body) {
+            Val::Str(s) => Ok(s),
+            u @ Val::Unknown(_) => Err(u),
+            other => Err(self.fail(
+                at,
+                format!("{fname}() key must be a string, got {}", other.type_name()),
+            )),
         }
     }
 

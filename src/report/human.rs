@@ -36,7 +36,6 @@ impl Style {
 
 struct FindingDiag<'a> {
     f: &'a Finding,
-    sources: &'a Sources,
     source: NamedSource<String>,
     related: Vec<RelatedDiag>,
     code: String,
@@ -132,7 +131,6 @@ impl Diagnostic for FindingDiag<'_> {
         if self.related.is_empty() {
             return None;
         }
-        let _ = self.sources;
         Some(Box::new(self.related.iter().map(|r| r as &dyn Diagnostic)))
     }
 }
@@ -176,7 +174,6 @@ pub fn render_finding(f: &Finding, sources: &Sources, style: &Style) -> String {
     let related = related.into_iter().map(|(_, d)| d).collect();
     let diag = FindingDiag {
         f,
-        sources,
         source: named(sources, f.primary.file),
         related,
         code: format!("{} {}", f.rule, f.slug),

@@ -2,9 +2,9 @@
 //!
 //! Templates are flattened (top-level, child and symbolic-name resources, nested
 //! inline deployments, copy instances); every property value becomes an [`RNode`]
-//! that remembers where it came from. How template strings are evaluated is the job
-//! of the [`Evaluator`]: the literal evaluator marks every expression unknown, the ARM
-//! evaluator (in `arm`) computes them.
+//! that remembers where it came from. How strings are evaluated is the job of the
+//! [`Evaluator`]: [`arm_eval::ArmEvaluator`] for templates, [`PlainEvaluator`] for REST
+//! bodies and exports, whose strings are literals.
 
 pub mod arm_eval;
 pub mod tree;
@@ -41,17 +41,6 @@ pub trait Evaluator<'a> {
     }
 }
 
-/// Evaluates nothing: literals stay as written, every expression is unknown.
-pub struct LiteralEvaluator;
-
-impl<'a> Evaluator<'a> for LiteralEvaluator {
-    fn resolve(&mut self, node: &'a Node, file: FileId) -> RNode {
-        let mut n = RNode::literal(node, file);
-        mark_expressions(&mut n);
-        n
-    }
-}
-
 /// For REST bodies and exports: every string is a literal, as the API takes it.
 pub struct PlainEvaluator;
 
@@ -83,26 +72,6 @@ pub struct Walk<'w, 'a> {
     /// Files of the templates being walked, outermost first: a linked template that is
     /// already on this stack is a cycle.
     stack: Vec<FileId>,
-}
-
-fn mark_expressions(n: &mut RNode) {
-    match &mut n.value {
-        RValue::Str(s) if s.starts_with('[') && !s.starts_with("[[") && s.ends_with(']') => {
-            let expr = s.clone();
-            n.value = RValue::Unknown(Box::new(crate::arm::value::Unknown {
-                expr,
-                reason: "template expressions are not evaluated".into(),
-            }));
-        }
-        RValue::Str(s) if s.starts_with("[[") => {
-            s.remove(0);
-        }
-        RValue::Array(items) => items.iter_mut().for_each(mark_expressions),
-        RValue::Object(members) => members
-            .iter_mut()
-            .for_each(|m| mark_expressions(&mut m.value)),
-        _ => {}
-    }
 }
 
 /// One resource a unit deploys.
