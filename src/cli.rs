@@ -224,13 +224,18 @@ fn check(args: ScanArgs) -> Exit {
         sources: &result.sources,
         findings: &result.findings,
         stats: &result.stats,
+        rules: &policies.rules,
     };
     let out = match args.format {
         Format::Human => human::render(&report, &human::Style::detect()),
         Format::Json => report::json::render(&report),
     };
     print!("{out}");
-    if result.findings.iter().any(|f| f.severity >= args.fail_on) {
+    if result
+        .findings
+        .iter()
+        .any(|f| f.suppression.is_none() && f.severity >= args.fail_on)
+    {
         Exit::Findings
     } else {
         Exit::Clean

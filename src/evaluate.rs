@@ -208,6 +208,7 @@ pub fn findings(
             docs: meta.docs.clone(),
             about: obj.get("about").and_then(Value::as_str).map(str::to_string),
             context: context.map(str::to_string),
+            suppression: None,
         });
     }
     Ok(out)

@@ -60,6 +60,18 @@ pub struct Finding {
     pub about: Option<String>,
     /// The parameter file the unit was evaluated with, when it matters.
     pub context: Option<String>,
+    /// Set when a suppression (configuration or inline) covers the finding: it is still
+    /// reported, marked as suppressed, and does not fail the gate.
+    pub suppression: Option<Suppression>,
+}
+
+/// Why a finding is suppressed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suppression {
+    /// `config` (`.aksgate.toml`), `metadata` (the resource's `metadata.aksgate`) or
+    /// `comment` (`// aksgate-ignore`).
+    pub kind: &'static str,
+    pub reason: String,
 }
 
 impl Finding {

@@ -167,6 +167,7 @@ pub fn builtin_finding(
         docs: meta.and_then(|m| m.docs.clone()),
         about: None,
         context: None,
+        suppression: None,
     }
 }
 

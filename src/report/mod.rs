@@ -13,6 +13,8 @@ pub struct Report<'a> {
     pub sources: &'a Sources,
     pub findings: &'a [Finding],
     pub stats: &'a Stats,
+    /// Every rule that could fire (built-in and user), for formats that list them (SARIF).
+    pub rules: &'a [crate::engine::RuleMeta],
 }
 
 /// Where the rule documentation lives online; `aksgate explain` prints the same pages.
