@@ -7,7 +7,7 @@ import rego.v1
 
 expected_ids := {
 	"AKS001", "AKS002", "AKS003", "AKS004", "AKS005", "AKS006", "AKS007",
-	"AKS008", "AKS009", "AKS010", "AKS900", "AKS901",
+	"AKS008", "AKS009", "AKS010", "AKS900", "AKS901", "AKS902",
 }
 
 metadata_by_package := {
@@ -23,6 +23,7 @@ metadata_by_package := {
 	"aks010": data.aksgate.rules.aks010.metadata,
 	"aks900": data.aksgate.rules.aks900.metadata,
 	"aks901": data.aksgate.rules.aks901.metadata,
+	"aks902": data.aksgate.rules.aks902.metadata,
 }
 
 # Discovers every package under aksgate.rules that declares metadata (slow: it

@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing and dispatch. Exit codes are a contract:
 //! 0 clean, 1 findings at or above the failing severity, 2 the tool could not do its job.
 
+use crate::config::RuleSetting;
 use crate::engine::{Policies, PolicyOptions};
 use crate::finding::Severity;
 use crate::report::{self, human, Report};
@@ -48,9 +49,21 @@ pub struct ScanArgs {
     /// Unknown values fail the gate: AKS900 becomes an error.
     #[arg(long)]
     pub strict: bool,
-    /// Lowest severity that fails the gate.
-    #[arg(long, value_name = "LEVEL", default_value = "error", value_parser = parse_severity)]
-    pub fail_on: Severity,
+    /// Lowest severity that fails the gate (default: `fail_on` in the configuration, else error).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    /// Turn a rule on (overrides the configuration; repeatable).
+    #[arg(long, value_name = "RULE")]
+    pub enable: Vec<String>,
+    /// Turn a rule off (overrides the configuration; repeatable).
+    #[arg(long, value_name = "RULE")]
+    pub disable: Vec<String>,
+    /// Change a rule's severity, e.g. `--severity AKS010=error` (repeatable).
+    #[arg(long, value_name = "RULE=LEVEL", value_parser = parse_rule_level)]
+    pub severity: Vec<(String, Severity)>,
+    /// Ignore every suppression: show all findings as they are.
+    #[arg(long)]
+    pub no_suppress: bool,
     /// Exclude paths (gitignore syntax, relative to the scanned root; repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
@@ -86,6 +99,9 @@ pub enum Command {
     Test {
         /// Directory of policies and their tests.
         dir: Option<PathBuf>,
+        /// Also print the line coverage of each policy file.
+        #[arg(long)]
+        coverage: bool,
     },
 }
 
@@ -150,7 +166,7 @@ pub fn run(cli: Cli) -> Exit {
             Err(e) => e,
         },
         Command::Explain { id, policy } => explain(&id, &policy),
-        Command::Test { dir } => test(dir),
+        Command::Test { dir, coverage } => test(dir, coverage),
         Command::Input { paths } => {
             let opts = ScanOptions {
                 paths,
@@ -170,11 +186,29 @@ pub fn run(cli: Cli) -> Exit {
     }
 }
 
+/// Prints a configuration mistake as a diagnostic into the TOML file.
+fn config_error(e: &crate::config::ConfigError) -> Exit {
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
+    let mut out = String::new();
+    match handler.render_report(&mut out, &crate::config::ConfigDiagnostic::new(e)) {
+        Ok(()) => eprint!("{out}"),
+        Err(_) => eprintln!("aksgate: error: {e}"),
+    }
+    Exit::ToolError
+}
+
+/// `RULE=LEVEL` for `--severity`.
+fn parse_rule_level(s: &str) -> Result<(String, Severity), String> {
+    let (rule, level) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not RULE=LEVEL"))?;
+    let sev = Severity::parse(level)
+        .ok_or_else(|| format!("`{level}` is not one of error, warning, note"))?;
+    Ok((rule.trim().to_ascii_uppercase(), sev))
+}
+
 fn check(args: ScanArgs) -> Exit {
-    let policies = match load_policies(!args.no_builtin, &args.policy) {
-        Ok(p) => p,
-        Err(e) => return e,
-    };
     let root = args
         .paths
         .first()
@@ -185,8 +219,54 @@ fn check(args: ScanArgs) -> Exit {
         Some(root.as_path()).filter(|r| r.is_dir()),
     ) {
         Ok(c) => c,
-        Err(e) => return error(e),
+        Err(e) => return config_error(&e),
     };
+    let dirs: Vec<PathBuf> = args
+        .policy
+        .iter()
+        .cloned()
+        .chain(config.policy_dirs())
+        .collect();
+    let policies = match load_policies(!args.no_builtin, &dirs) {
+        Ok(p) => p,
+        Err(e) => return e,
+    };
+    let known: Vec<String> = policies.rules.iter().map(|r| r.id.clone()).collect();
+    if let Err(e) = config.check_rules(&known) {
+        return config_error(&e);
+    }
+    let mut settings = crate::suppress::Settings::from_config(&config);
+    settings.no_suppress = args.no_suppress;
+    let cli_rules = args
+        .enable
+        .iter()
+        .map(|r| (r.to_ascii_uppercase(), RuleSetting::On))
+        .chain(
+            args.disable
+                .iter()
+                .map(|r| (r.to_ascii_uppercase(), RuleSetting::Off)),
+        )
+        .chain(
+            args.severity
+                .iter()
+                .map(|(r, s)| (r.clone(), RuleSetting::Severity(*s))),
+        );
+    for (rule, setting) in cli_rules {
+        if !known.iter().any(|k| k.eq_ignore_ascii_case(&rule)) {
+            return error(format!("no rule {rule}; `aksgate rules` lists them"));
+        }
+        settings.rules.insert(rule, setting);
+    }
+    let strict = args.strict || config.strict == Some(true);
+    let fail_on = args
+        .fail_on
+        .or_else(|| {
+            config
+                .fail_on
+                .as_ref()
+                .and_then(|f| Severity::parse(f.get_ref()))
+        })
+        .unwrap_or(Severity::Error);
     let opts = ScanOptions {
         paths: args.paths.clone(),
         excludes: args
@@ -205,13 +285,6 @@ fn check(args: ScanArgs) -> Exit {
         Ok(r) => r,
         Err(e) => return error(e),
     };
-    if args.strict {
-        for f in &mut result.findings {
-            if f.rule == "AKS900" {
-                f.severity = Severity::Error;
-            }
-        }
-    }
     if result.stats.files_examined == 0 {
         let shown: Vec<String> = opts.paths.iter().map(|p| p.display().to_string()).collect();
         return error(format!(
@@ -220,6 +293,22 @@ fn check(args: ScanArgs) -> Exit {
             result.stats.skipped.len()
         ));
     }
+    if strict {
+        for f in &mut result.findings {
+            if f.rule == "AKS900" {
+                f.severity = Severity::Error;
+            }
+        }
+    }
+    let always = |_: &str| true;
+    crate::suppress::apply(
+        &mut result.findings,
+        &settings,
+        &config,
+        &result.inline,
+        &mut result.sources,
+        &always,
+    );
     let report = Report {
         sources: &result.sources,
         findings: &result.findings,
@@ -234,7 +323,7 @@ fn check(args: ScanArgs) -> Exit {
     if result
         .findings
         .iter()
-        .any(|f| f.suppression.is_none() && f.severity >= args.fail_on)
+        .any(|f| f.suppression.is_none() && f.severity >= fail_on)
     {
         Exit::Findings
     } else {
@@ -267,7 +356,7 @@ fn explain(id: &str, dirs: &[PathBuf]) -> Exit {
     Exit::Clean
 }
 
-fn test(dir: Option<PathBuf>) -> Exit {
+fn test(dir: Option<PathBuf>, coverage: bool) -> Exit {
     let sources = match dir {
         Some(d) => match crate::engine::rego_files(&d, true) {
             Ok(s) => s,
@@ -275,7 +364,7 @@ fn test(dir: Option<PathBuf>) -> Exit {
         },
         None => crate::engine::builtin_sources(true),
     };
-    let outcomes = match crate::policy_test::run_tests(&sources) {
+    let (outcomes, files) = match crate::policy_test::run_tests_with_coverage(&sources, coverage) {
         Ok(o) => o,
         Err(e) => return error(e),
     };
@@ -298,6 +387,26 @@ fn test(dir: Option<PathBuf>) -> Exit {
                 .as_ref()
                 .map(|e| format!(": {e}"))
                 .unwrap_or_default()
+        );
+    }
+    for f in &files {
+        let total = f.covered + f.not_covered.len();
+        let pct = if total == 0 {
+            100.0
+        } else {
+            100.0 * f.covered as f64 / total as f64
+        };
+        let lines: Vec<String> = f.not_covered.iter().map(u32::to_string).collect();
+        println!(
+            "coverage {}: {}/{} lines ({pct:.0}%){}",
+            f.file,
+            f.covered,
+            total,
+            if lines.is_empty() {
+                String::new()
+            } else {
+                format!(", not covered: {}", lines.join(","))
+            }
         );
     }
     println!("{} passed, {} failed", outcomes.len() - failed, failed);

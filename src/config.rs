@@ -1,73 +1,283 @@
-//! `.aksgate.toml`: the scan's configuration. Unknown keys and wrong types are errors
-//! (exit 2) that name the file, line and column, never silently ignored.
+//! `.aksgate.toml`: the scan's configuration. A mistake in it (unknown key, wrong type,
+//! unknown rule id, a suppression without a reason) is a diagnostic that points into the
+//! file, and the tool exits 2: a gate must not run on a configuration it misread.
 //!
 //! ```toml
-//! exclude = ["infra/legacy/**"]
+//! fail_on = "error"                 # lowest severity that fails the gate
+//! strict = false                    # unknown values (AKS900) fail the gate
+//! allow_public_ips = false          # true turns AKS007 off
+//! exclude = ["infra/legacy/**"]     # gitignore syntax, relative to the scanned root
+//! policies = ["policy/org"]         # more Rego, relative to this file
 //!
-//! [[pair]]                      # explicit template ↔ parameter-file pairings
+//! [rules]                           # per rule: "off", "on", "error", "warning", "note"
+//! AKS010 = "error"
+//!
+//! [[pair]]                          # explicit template <-> parameter-file pairings
 //! template = "infra/aks.json"
 //! parameters = "env/prod/aks.json"
+//!
+//! [[suppress]]                      # waivers: a reason is required
+//! rule = "AKS007"
+//! path = "infra/legacy/**"
+//! reason = "legacy cluster, public egress approved until migration"
+//! expires = "2027-03-31"
 //! ```
 
+use crate::finding::Severity;
+use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use toml::Spanned;
 
 pub const DEFAULT_NAME: &str = ".aksgate.toml";
 
 #[derive(Debug, Default, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Paths to skip (gitignore syntax, relative to the scanned root).
+    #[serde(default)]
+    pub fail_on: Option<Spanned<String>>,
+    #[serde(default)]
+    pub strict: Option<bool>,
+    #[serde(default)]
+    pub allow_public_ips: Option<bool>,
+    #[serde(default)]
+    pub allow_documented_migrations: Option<bool>,
     #[serde(default)]
     pub exclude: Vec<String>,
-    /// Explicit pairings, on top of the naming conventions.
+    #[serde(default)]
+    pub policies: Vec<String>,
+    #[serde(default)]
+    pub rules: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     pub pair: Vec<Pair>,
+    #[serde(default)]
+    pub suppress: Vec<ConfigSuppression>,
+    /// Where the file is (for relative paths) and its text (for diagnostics).
+    #[serde(skip)]
+    pub origin: Option<(PathBuf, String)>,
 }
 
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct Pair {
-    /// Template path relative to the scanned root.
     pub template: String,
-    /// Parameter file path relative to the scanned root.
     pub parameters: String,
 }
 
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigSuppression {
+    pub rule: Spanned<String>,
+    /// Glob (gitignore syntax) over the finding's file; every file when absent.
+    #[serde(default)]
+    pub path: Option<Spanned<String>>,
+    pub reason: Spanned<String>,
+    /// `YYYY-MM-DD`: from that day on the suppression stops suppressing.
+    #[serde(default)]
+    pub expires: Option<Spanned<String>>,
+}
+
+/// What a rule setting means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleSetting {
+    Off,
+    On,
+    Severity(Severity),
+}
+
+impl RuleSetting {
+    pub fn parse(s: &str) -> Option<RuleSetting> {
+        match s.to_ascii_lowercase().as_str() {
+            "off" | "disable" | "disabled" => Some(RuleSetting::Off),
+            "on" | "enable" | "enabled" => Some(RuleSetting::On),
+            other => Severity::parse(other).map(RuleSetting::Severity),
+        }
+    }
+}
+
+/// A configuration mistake, rendered as a diagnostic into the file when the position is known.
 #[derive(Debug)]
 pub struct ConfigError {
     pub file: PathBuf,
     pub message: String,
+    pub text: Option<String>,
+    pub span: Option<std::ops::Range<usize>>,
+    pub help: Option<String>,
 }
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "invalid configuration {}: {}",
-            self.file.display(),
-            self.message
-        )
+        match (&self.text, &self.span) {
+            (Some(t), Some(s)) => {
+                let (l, c) = crate::json::line_col(t, s.start);
+                write!(
+                    f,
+                    "invalid configuration {}:{l}:{c}: {}",
+                    self.file.display(),
+                    self.message
+                )
+            }
+            _ => write!(
+                f,
+                "invalid configuration {}: {}",
+                self.file.display(),
+                self.message
+            ),
+        }
     }
 }
 
 impl std::error::Error for ConfigError {}
 
+/// The miette view of a [`ConfigError`]: the TOML excerpt with the mistake labelled.
+pub struct ConfigDiagnostic<'a> {
+    err: &'a ConfigError,
+    source: Option<NamedSource<String>>,
+}
+
+impl<'a> ConfigDiagnostic<'a> {
+    pub fn new(err: &'a ConfigError) -> Self {
+        let source = err.text.as_ref().map(|t| {
+            NamedSource::new(err.file.display().to_string(), t.clone()).with_language("toml")
+        });
+        ConfigDiagnostic { err, source }
+    }
+}
+
+impl std::fmt::Debug for ConfigDiagnostic<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.err.fmt(f)
+    }
+}
+impl std::fmt::Display for ConfigDiagnostic<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid configuration: {}", self.err.message)
+    }
+}
+impl std::error::Error for ConfigDiagnostic<'_> {}
+impl Diagnostic for ConfigDiagnostic<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        Some(Box::new("aksgate::config"))
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        self.err
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.err.span.clone()?;
+        self.source.as_ref()?;
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(
+                Some("here".into()),
+                (span.start, span.end.saturating_sub(span.start)),
+            ),
+        )))
+    }
+}
+
 impl Config {
+    fn error(
+        &self,
+        span: std::ops::Range<usize>,
+        message: String,
+        help: Option<String>,
+    ) -> ConfigError {
+        let (file, text) = self.origin.clone().unwrap_or_default();
+        ConfigError {
+            file,
+            message,
+            text: Some(text),
+            span: Some(span),
+            help,
+        }
+    }
+
+    /// Parses and checks a configuration. `known_rules` are the rule ids the loaded
+    /// policies declare.
     pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| {
-            let at = e
-                .span()
-                .map(|s| {
-                    let (l, c) = crate::json::line_col(text, s.start);
-                    format!("line {l}, column {c}: ")
-                })
-                .unwrap_or_default();
-            ConfigError {
-                file: file.to_path_buf(),
-                message: format!("{at}{}", e.message()),
+        let mut c: Config = toml::from_str(text).map_err(|e| ConfigError {
+            file: file.to_path_buf(),
+            message: e.message().to_string(),
+            text: Some(text.to_string()),
+            span: e.span(),
+            help: Some("the keys are listed in the Configuration section of the README".into()),
+        })?;
+        c.origin = Some((file.to_path_buf(), text.to_string()));
+        if let Some(f) = &c.fail_on {
+            if Severity::parse(f.get_ref()).is_none() {
+                return Err(c.error(
+                    f.span(),
+                    format!("fail_on `{}` is not error, warning or note", f.get_ref()),
+                    None,
+                ));
             }
-        })
+        }
+        for (rule, setting) in &c.rules {
+            if RuleSetting::parse(setting.get_ref()).is_none() {
+                return Err(c.error(
+                    setting.span(),
+                    format!("`{}` is not a rule setting", setting.get_ref()),
+                    Some(format!(
+                        "use \"off\", \"on\", \"error\", \"warning\" or \"note\" for {}",
+                        rule.get_ref()
+                    )),
+                ));
+            }
+        }
+        for s in &c.suppress {
+            if s.reason.get_ref().trim().is_empty() {
+                return Err(c.error(
+                    s.reason.span(),
+                    "a suppression needs a reason".into(),
+                    Some("say why the finding is acceptable, and until when".into()),
+                ));
+            }
+            if let Some(e) = &s.expires {
+                if parse_date(e.get_ref()).is_none() {
+                    return Err(c.error(
+                        e.span(),
+                        format!("`{}` is not a date (YYYY-MM-DD)", e.get_ref()),
+                        None,
+                    ));
+                }
+            }
+            if let Some(p) = &s.path {
+                if let Err(err) = globset::Glob::new(p.get_ref()) {
+                    return Err(c.error(p.span(), format!("invalid path glob: {err}"), None));
+                }
+            }
+        }
+        Ok(c)
+    }
+
+    /// Rejects rule ids that no loaded policy declares.
+    pub fn check_rules(&self, known: &[String]) -> Result<(), ConfigError> {
+        let unknown = |id: &str| !known.iter().any(|k| k.eq_ignore_ascii_case(id));
+        for rule in self.rules.keys() {
+            if unknown(rule.get_ref()) {
+                return Err(self.error(
+                    rule.span(),
+                    format!("no rule {}", rule.get_ref()),
+                    Some("`aksgate rules` lists the rule ids".into()),
+                ));
+            }
+        }
+        for s in &self.suppress {
+            if unknown(s.rule.get_ref()) {
+                return Err(self.error(
+                    s.rule.span(),
+                    format!("no rule {}", s.rule.get_ref()),
+                    Some("`aksgate rules` lists the rule ids".into()),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// `--config FILE` when given (it must exist), else `.aksgate.toml` in the first
@@ -83,9 +293,57 @@ impl Config {
         let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
             file: path.clone(),
             message: e.to_string(),
+            text: None,
+            span: None,
+            help: None,
         })?;
         Config::parse(&text, &path)
     }
+
+    /// Extra policy directories, relative to the configuration file.
+    pub fn policy_dirs(&self) -> Vec<PathBuf> {
+        let base = self
+            .origin
+            .as_ref()
+            .and_then(|(f, _)| f.parent().map(Path::to_path_buf))
+            .unwrap_or_default();
+        self.policies.iter().map(|p| base.join(p)).collect()
+    }
+}
+
+/// Parses `YYYY-MM-DD` into days since 1970-01-01.
+pub fn parse_date(s: &str) -> Option<i64> {
+    let mut it = s.trim().splitn(3, '-');
+    let y: i64 = it.next()?.parse().ok()?;
+    let m: i64 = it.next()?.parse().ok()?;
+    let d: i64 = it.next()?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Days from civil (proleptic Gregorian), after Howard Hinnant's published algorithm.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146097 + doe - 719468)
+}
+
+/// Today, in days since 1970-01-01 (UTC). `AKSGATE_TODAY=YYYY-MM-DD` overrides it, so
+/// expiry can be tested.
+pub fn today() -> i64 {
+    if let Some(d) = std::env::var("AKSGATE_TODAY")
+        .ok()
+        .and_then(|s| parse_date(&s))
+    {
+        return d;
+    }
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    secs.div_euclid(86_400)
 }
 
 #[cfg(test)]
@@ -93,25 +351,55 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_pairs_and_rejects_unknown_keys_with_a_position() {
+    fn parses_everything_and_rejects_mistakes_with_a_position() {
         let c = Config::parse(
-            "exclude = [\"a/**\"]\n[[pair]]\ntemplate = \"t.json\"\nparameters = \"p.json\"\n",
+            "fail_on = \"warning\"\nexclude = [\"a/**\"]\n[rules]\nAKS010 = \"error\"\n[[pair]]\ntemplate = \"t.json\"\nparameters = \"p.json\"\n[[suppress]]\nrule = \"AKS007\"\nreason = \"ok\"\nexpires = \"2027-03-31\"\n",
             Path::new("x.toml"),
         )
         .unwrap();
         assert_eq!(c.pair[0].template, "t.json");
+        assert_eq!(c.suppress[0].rule.get_ref(), "AKS007");
         let e = Config::parse(
             "[[pair]]\ntemplate = \"t.json\"\nparams = \"p.json\"\n",
             Path::new("x.toml"),
         )
         .unwrap_err();
-        assert!(e.message.contains("line 3"), "{}", e.message);
+        assert!(e.to_string().contains("x.toml:3:1"), "{e}");
         assert!(
             e.message.contains("unknown field `params`"),
             "{}",
             e.message
         );
         let e = Config::parse("exclude = 3\n", Path::new("x.toml")).unwrap_err();
-        assert!(e.message.contains("line 1"), "{}", e.message);
+        assert!(e.to_string().contains(":1:"), "{e}");
+        let e = Config::parse(
+            "[[suppress]]\nrule = \"AKS007\"\nreason = \"  \"\n",
+            Path::new("x.toml"),
+        )
+        .unwrap_err();
+        assert!(e.message.contains("needs a reason"), "{}", e.message);
+        let e =
+            Config::parse("[[suppress]]\nrule = \"AKS007\"\n", Path::new("x.toml")).unwrap_err();
+        assert!(e.message.contains("reason"), "{}", e.message);
+        let e = Config::parse("[rules]\nAKS007 = \"loud\"\n", Path::new("x.toml")).unwrap_err();
+        assert!(e.message.contains("not a rule setting"), "{}", e.message);
+        let c = Config::parse("[rules]\nAKS999 = \"off\"\n", Path::new("x.toml")).unwrap();
+        let e = c.check_rules(&["AKS007".into()]).unwrap_err();
+        assert!(
+            e.to_string().contains("x.toml:2:1") && e.message.contains("no rule AKS999"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_date("1970-01-01"), Some(0));
+        assert_eq!(parse_date("2000-03-01"), Some(11017));
+        assert_eq!(
+            parse_date("2027-03-31").unwrap() - parse_date("2027-03-30").unwrap(),
+            1
+        );
+        assert_eq!(parse_date("2027-13-01"), None);
+        assert_eq!(parse_date("tomorrow"), None);
     }
 }

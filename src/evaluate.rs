@@ -209,6 +209,7 @@ pub fn findings(
             about: obj.get("about").and_then(Value::as_str).map(str::to_string),
             context: context.map(str::to_string),
             suppression: None,
+            resource: res.map(|r| r.site),
         });
     }
     Ok(out)

@@ -63,6 +63,8 @@ pub struct Finding {
     /// Set when a suppression (configuration or inline) covers the finding: it is still
     /// reported, marked as suppressed, and does not fail the gate.
     pub suppression: Option<Suppression>,
+    /// The resource object the finding is about, when it is about one.
+    pub resource: Option<Site>,
 }
 
 /// Why a finding is suppressed.

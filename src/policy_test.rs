@@ -42,7 +42,25 @@ pub struct TestOutcome {
 /// A test rule with several bodies (several heads with the same name in one package)
 /// is run once.
 pub fn run_tests(sources: &[(String, String)]) -> Result<Vec<TestOutcome>, String> {
+    run_tests_with_coverage(sources, false).map(|(o, _)| o)
+}
+
+/// Line coverage of one policy file after the tests ran.
+#[derive(Debug, Clone)]
+pub struct FileCoverage {
+    pub file: String,
+    pub covered: usize,
+    pub not_covered: Vec<u32>,
+}
+
+/// Like [`run_tests`], and with `coverage` also the line coverage of every policy file
+/// that is not itself a test file (regorus's coverage of the evaluated lines).
+pub fn run_tests_with_coverage(
+    sources: &[(String, String)],
+    coverage: bool,
+) -> Result<(Vec<TestOutcome>, Vec<FileCoverage>), String> {
     let mut engine = regorus::Engine::new();
+    engine.set_enable_coverage(coverage);
     for (path, text) in sources {
         engine
             .add_policy(path.clone(), text.clone())
@@ -97,7 +115,23 @@ pub fn run_tests(sources: &[(String, String)]) -> Result<Vec<TestOutcome>, Strin
             duration,
         });
     }
-    Ok(outcomes)
+    let mut files = Vec::new();
+    if coverage {
+        let report = engine
+            .get_coverage_report()
+            .map_err(|e| format!("coverage: {e}"))?;
+        for f in report.files {
+            if f.path.ends_with("_test.rego") {
+                continue;
+            }
+            files.push(FileCoverage {
+                file: f.path,
+                covered: f.covered.len(),
+                not_covered: f.not_covered.into_iter().collect(),
+            });
+        }
+    }
+    Ok((outcomes, files))
 }
 
 /// The name of the test rule whose head starts this line, if any.

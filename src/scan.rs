@@ -9,6 +9,7 @@ use crate::pairing::{self, FileRef};
 use crate::resolve::arm_eval::{ArmEvaluator, Supplied};
 use crate::resolve::{self, Unit};
 use crate::source::{FileId, Site, Sources};
+use crate::suppress::{Inline, Scope as SupScope};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -60,6 +61,8 @@ pub struct ScanResult {
     pub sources: Sources,
     pub findings: Vec<Finding>,
     pub stats: Stats,
+    /// Inline suppressions found in the files (`// aksgate-ignore`, resource metadata).
+    pub inline: Vec<Inline>,
 }
 
 #[derive(Debug)]
@@ -168,6 +171,7 @@ pub fn builtin_finding(
         about: None,
         context: None,
         suppression: None,
+        resource: None,
     }
 }
 
@@ -178,6 +182,7 @@ pub struct Prepared {
     pub load_failures: Vec<(Site, String)>,
     pub units: Vec<Unit>,
     pub stats: Stats,
+    pub inline: Vec<Inline>,
 }
 
 pub fn prepare(opts: &ScanOptions) -> Result<Prepared, ScanError> {
@@ -208,6 +213,7 @@ pub fn prepare(opts: &ScanOptions) -> Result<Prepared, ScanError> {
 
     let mut sources = Sources::default();
     let mut load_failures = Vec::new();
+    let mut inline = Vec::new();
     let mut parsed: Vec<(FileId, json::Document, Kind)> = Vec::new();
     for l in loaded {
         let id = sources.add(l.rel, l.text);
@@ -232,6 +238,7 @@ pub fn prepare(opts: &ScanOptions) -> Result<Prepared, ScanError> {
                 if kind == Kind::Other {
                     continue;
                 }
+                inline.extend(comment_suppressions(id, &doc, &sources.get(id).text));
                 stats.files_examined += 1;
                 *stats.by_kind.entry(kind.label()).or_default() += 1;
                 parsed.push((id, doc, kind));
@@ -257,7 +264,74 @@ pub fn prepare(opts: &ScanOptions) -> Result<Prepared, ScanError> {
         load_failures,
         units,
         stats,
+        inline,
     })
+}
+
+/// `// aksgate-ignore RULE: reason` comments: they cover their own line (a trailing
+/// comment) and the next one.
+fn comment_suppressions(file: FileId, doc: &json::Document, text: &str) -> Vec<Inline> {
+    doc.comments
+        .iter()
+        .filter_map(|c| {
+            let (rules, reason) = crate::suppress::parse_comment(&c.text)?;
+            let (line, _) = json::line_col(text, c.span.start);
+            Some(Inline {
+                kind: "comment",
+                site: Site::new(file, c.span),
+                rules,
+                reason,
+                scope: SupScope::Lines {
+                    file,
+                    first: line,
+                    last: line + 1,
+                },
+            })
+        })
+        .collect()
+}
+
+/// `"metadata": {"aksgate": {"suppress": [{"rule": "AKS007", "reason": "..."}]}}` on a
+/// resource: covers the findings about that resource. Listed once even when the
+/// resource is evaluated with several parameter files.
+fn metadata_suppressions(units: &[Unit]) -> Vec<Inline> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for r in units.iter().flat_map(|u| &u.resources) {
+        let entries = r
+            .node
+            .get("metadata")
+            .and_then(|m| m.get("aksgate"))
+            .and_then(|a| a.get("suppress"))
+            .and_then(|s| s.as_array())
+            .unwrap_or_default();
+        for e in entries {
+            if !seen.insert(e.site) {
+                continue;
+            }
+            let rules = match e.get("rule") {
+                Some(r) => r
+                    .as_str()
+                    .map(|s| vec![s.to_ascii_uppercase()])
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            };
+            let reason = e
+                .get("reason")
+                .and_then(|r| r.as_str())
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_string);
+            out.push(Inline {
+                kind: "metadata",
+                site: e.site,
+                rules,
+                reason,
+                scope: SupScope::Resource(r.site),
+            });
+        }
+    }
+    out
 }
 
 /// A template (with one of its parameter files, or none), a REST body or an export.
@@ -501,7 +575,9 @@ pub fn scan(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanE
         load_failures,
         units,
         stats,
+        mut inline,
     } = prepare(opts)?;
+    inline.extend(metadata_suppressions(&units));
     let mut findings: Vec<Finding> = load_failures
         .into_iter()
         .map(|(site, message)| builtin_finding(policies, "AKS901", site, message, "here"))
@@ -534,6 +610,7 @@ pub fn scan(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanE
         sources,
         findings,
         stats,
+        inline,
     })
 }
 

@@ -40,3 +40,30 @@ fn failing_user_policy_test_fails_the_command() {
     );
     assert!(r.stdout.contains("1 passed, 1 failed"), "{}", r.stdout);
 }
+
+#[test]
+fn coverage_reports_lines_per_policy_file() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("mine.rego"),
+        "package mine\n\nimport rego.v1\n\nbig(x) if {\n  x > 10\n}\n\nsmall(x) if {\n  x < 0\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        t.path().join("mine_test.rego"),
+        "package mine_test\n\nimport rego.v1\n\nimport data.mine\n\ntest_big if { mine.big(11) }\n",
+    )
+    .unwrap();
+    let r = run(&["test", "--coverage", t.path().to_str().unwrap()], None);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("coverage ") && l.contains("mine.rego"))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert!(line.contains("not covered: 10"), "{line}");
+    assert!(
+        !r.stdout.contains("mine_test.rego:"),
+        "test files are not measured"
+    );
+}

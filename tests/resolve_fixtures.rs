@@ -191,7 +191,7 @@ fn configuration_pairs_templates_with_parameter_files_anywhere() {
     let r = run(&["check", p], None);
     assert_eq!(r.code, 2);
     assert!(
-        r.stderr.contains("line 3") && r.stderr.contains("params"),
+        r.stderr.contains(".aksgate.toml:3:1") && r.stderr.contains("params"),
         "{}",
         r.stderr
     );

@@ -197,16 +197,39 @@ pub fn render_finding(f: &Finding, sources: &Sources, style: &Style) -> String {
 
 pub fn render(report: &Report, style: &Style) -> String {
     let mut out = String::new();
-    for f in report.findings {
+    for f in report.findings.iter().filter(|f| f.suppression.is_none()) {
         out.push_str(&render_finding(f, report.sources, style));
         out.push('\n');
+    }
+    // Suppressed findings are listed, one line each, never dropped silently.
+    for f in report.findings.iter() {
+        if let Some(s) = &f.suppression {
+            let (line, col) = report.sources.line_col(f.primary);
+            out.push_str(&crate::report::sanitize_terminal(&format!(
+                "suppressed ({}) {} {}:{line}:{col}: {} (reason: {})\n",
+                s.kind,
+                f.rule,
+                report.sources.get(f.primary.file).rel,
+                f.message,
+                s.reason
+            )));
+        }
     }
     out.push_str(&summary(report));
     out
 }
 
 pub fn summary(report: &Report) -> String {
-    let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
+    let active = |f: &&Finding| f.suppression.is_none();
+    let count = |s: Severity| {
+        report
+            .findings
+            .iter()
+            .filter(active)
+            .filter(|f| f.severity == s)
+            .count()
+    };
+    let suppressed = report.findings.len() - report.findings.iter().filter(active).count();
     let kinds: Vec<String> = report
         .stats
         .by_kind
@@ -214,12 +237,13 @@ pub fn summary(report: &Report) -> String {
         .map(|(k, n)| format!("{n} {k}"))
         .collect();
     format!(
-        "aksgate: {} deployment file(s) examined ({}), {} cluster(s); {} error(s), {} warning(s), {} note(s)\n",
+        "aksgate: {} deployment file(s) examined ({}), {} cluster(s); {} error(s), {} warning(s), {} note(s){}\n",
         report.stats.files_examined,
         if kinds.is_empty() { "none".to_string() } else { kinds.join(", ") },
         report.stats.clusters,
         count(Severity::Error),
         count(Severity::Warning),
         count(Severity::Note),
+        if suppressed > 0 { format!(", {suppressed} suppressed") } else { String::new() },
     )
 }

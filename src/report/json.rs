@@ -23,6 +23,7 @@ struct Summary {
     errors: usize,
     warnings: usize,
     notes: usize,
+    suppressed: usize,
 }
 
 #[derive(Serialize)]
@@ -64,6 +65,14 @@ struct JsonFinding<'a> {
     #[serde(rename = "parameterFile", skip_serializing_if = "Option::is_none")]
     parameter_file: Option<&'a str>,
     related: Vec<Related<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<Suppressed<'a>>,
+}
+
+#[derive(Serialize)]
+struct Suppressed<'a> {
+    kind: &'static str,
+    reason: &'a str,
 }
 
 fn location<'a>(report: &'a Report, site: crate::source::Site) -> Location<'a> {
@@ -114,10 +123,20 @@ pub fn render(report: &Report) -> String {
                         }
                     })
                     .collect(),
+                suppressed: f.suppression.as_ref().map(|s| Suppressed {
+                    kind: s.kind,
+                    reason: &s.reason,
+                }),
             }
         })
         .collect();
-    let count = |s| report.findings.iter().filter(|f| f.severity == s).count();
+    let count = |s| {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.suppression.is_none() && f.severity == s)
+            .count()
+    };
     let doc = Doc {
         version: SCHEMA_VERSION,
         tool: "aksgate",
@@ -129,6 +148,11 @@ pub fn render(report: &Report) -> String {
             errors: count(crate::finding::Severity::Error),
             warnings: count(crate::finding::Severity::Warning),
             notes: count(crate::finding::Severity::Note),
+            suppressed: report
+                .findings
+                .iter()
+                .filter(|f| f.suppression.is_some())
+                .count(),
         },
     };
     let mut s = serde_json::to_string_pretty(&doc).expect("findings serialize");

@@ -1,0 +1,279 @@
+//! Rule settings and suppressions, applied after evaluation.
+//!
+//! Suppressions come from three places, each with a reason: `[[suppress]]` in the
+//! configuration (by rule and path glob, optionally expiring), a resource's
+//! `metadata.aksgate.suppress` entries, and `// aksgate-ignore AKS007: reason` comments
+//! on the line before the property (or at the end of its line). A suppressed finding is
+//! still reported, marked as such, and does not fail the gate. A suppression that
+//! matched nothing, has expired, or has no reason is itself reported (AKS902), so
+//! stale waivers do not pile up.
+
+use crate::config::{Config, RuleSetting};
+use crate::finding::{Finding, Severity, Suppression};
+use crate::source::{FileId, Site, Sources};
+use std::collections::HashMap;
+
+/// An inline suppression found in a scanned file.
+#[derive(Debug, Clone)]
+pub struct Inline {
+    /// `metadata` or `comment`.
+    pub kind: &'static str,
+    pub site: Site,
+    pub rules: Vec<String>,
+    pub reason: Option<String>,
+    /// Metadata: the resource object the entry belongs to. Comment: the line it covers
+    /// (the next line, and its own line for a trailing comment), 1-based.
+    pub scope: Scope,
+}
+
+#[derive(Debug, Clone)]
+pub enum Scope {
+    Resource(Site),
+    Lines {
+        file: FileId,
+        first: usize,
+        last: usize,
+    },
+}
+
+/// Parses `aksgate-ignore AKS007, AKS010: reason` (the comment text without `//`).
+pub fn parse_comment(text: &str) -> Option<(Vec<String>, Option<String>)> {
+    let rest = text.trim().strip_prefix("aksgate-ignore")?;
+    let (ids, reason) = match rest.split_once(':') {
+        Some((ids, reason)) => (
+            ids,
+            Some(reason.trim().to_string()).filter(|r| !r.is_empty()),
+        ),
+        None => (rest, None),
+    };
+    let rules: Vec<String> = ids
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_ascii_uppercase)
+        .collect();
+    Some((rules, reason))
+}
+
+/// Effective settings: configuration, then the command line on top.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub rules: HashMap<String, RuleSetting>,
+    pub no_suppress: bool,
+}
+
+impl Settings {
+    pub fn from_config(c: &Config) -> Settings {
+        let mut rules = HashMap::new();
+        if c.allow_public_ips == Some(true) {
+            rules.insert("AKS007".to_string(), RuleSetting::Off);
+        }
+        for (k, v) in &c.rules {
+            if let Some(s) = RuleSetting::parse(v.get_ref()) {
+                rules.insert(k.get_ref().to_ascii_uppercase(), s);
+            }
+        }
+        Settings {
+            rules,
+            no_suppress: false,
+        }
+    }
+
+    fn setting(&self, rule: &str) -> Option<RuleSetting> {
+        self.rules.get(&rule.to_ascii_uppercase()).copied()
+    }
+}
+
+fn stale(rule: Severity, site: Site, message: String, help: &str) -> Finding {
+    Finding {
+        rule: "AKS902".into(),
+        slug: "stale-suppression".into(),
+        severity: rule,
+        message,
+        primary: site,
+        primary_label: "this suppression".into(),
+        related: Vec::new(),
+        help: Some(help.into()),
+        docs: None,
+        about: None,
+        context: None,
+        suppression: None,
+        resource: None,
+    }
+}
+
+/// Applies rule settings (dropping disabled rules and the AKS900s about them, changing
+/// severities) and suppressions. Registers the configuration file in `sources` when a
+/// diagnostic must point into it.
+pub fn apply(
+    findings: &mut Vec<Finding>,
+    settings: &Settings,
+    config: &Config,
+    inline: &[Inline],
+    sources: &mut Sources,
+    scanned: &dyn Fn(&str) -> bool,
+) {
+    findings.retain(|f| {
+        let own = settings.setting(&f.rule);
+        let about = f.about.as_deref().and_then(|a| settings.setting(a));
+        own != Some(RuleSetting::Off) && about != Some(RuleSetting::Off)
+    });
+    for f in findings.iter_mut() {
+        if let Some(RuleSetting::Severity(s)) = settings.setting(&f.rule) {
+            f.severity = s;
+        }
+    }
+    if settings.no_suppress {
+        return;
+    }
+    let mut extra = Vec::new();
+
+    // Configuration suppressions.
+    let config_file = config.origin.as_ref().map(|(path, text)| {
+        let rel = path.display().to_string();
+        sources.add(rel, text.as_str().into())
+    });
+    let today = crate::config::today();
+    for s in &config.suppress {
+        let site = |span: std::ops::Range<usize>| Site {
+            file: config_file.unwrap_or(0),
+            start: span.start,
+            end: span.end,
+        };
+        if let Some(exp) = &s.expires {
+            if crate::config::parse_date(exp.get_ref()).is_some_and(|d| d <= today) {
+                extra.push(stale(
+                    Severity::Warning,
+                    site(exp.span()),
+                    format!("suppression of {} expired on {}: it no longer suppresses anything", s.rule.get_ref(), exp.get_ref()),
+                    "fix the findings it covered, or renew the suppression with a new reason and date",
+                ));
+                continue;
+            }
+        }
+        let glob = s
+            .path
+            .as_ref()
+            .and_then(|p| {
+                globset::GlobBuilder::new(p.get_ref())
+                    .literal_separator(true)
+                    .build()
+                    .ok()
+            })
+            .map(|g| g.compile_matcher());
+        let mut used = false;
+        for f in findings.iter_mut() {
+            if f.suppression.is_some()
+                || !f.rule.eq_ignore_ascii_case(s.rule.get_ref())
+                    && !f
+                        .about
+                        .as_deref()
+                        .is_some_and(|a| a.eq_ignore_ascii_case(s.rule.get_ref()))
+            {
+                continue;
+            }
+            let file = &sources.get(f.primary.file).rel;
+            if glob.as_ref().is_none_or(|g| g.is_match(file)) {
+                f.suppression = Some(Suppression {
+                    kind: "config",
+                    reason: s.reason.get_ref().clone(),
+                });
+                used = true;
+            }
+        }
+        if !used {
+            extra.push(stale(
+                Severity::Warning,
+                site(s.rule.span()),
+                format!(
+                    "suppression of {}{} matched no finding",
+                    s.rule.get_ref(),
+                    s.path
+                        .as_ref()
+                        .map(|p| format!(" in {}", p.get_ref()))
+                        .unwrap_or_default()
+                ),
+                "remove it: stale waivers hide the next real finding",
+            ));
+        }
+    }
+
+    // Inline suppressions.
+    for s in inline {
+        if !scanned(&sources.get(s.site.file).rel) {
+            continue;
+        }
+        let Some(reason) = &s.reason else {
+            extra.push(stale(
+                Severity::Error,
+                s.site,
+                format!("suppression of {} has no reason: it is not applied", s.rules.join(", ")),
+                "write the reason after the rule id: `aksgate-ignore AKS007: <why this is acceptable>`",
+            ));
+            continue;
+        };
+        let mut used = false;
+        for f in findings.iter_mut() {
+            let rule_ok = s.rules.iter().any(|r| {
+                r.eq_ignore_ascii_case(&f.rule)
+                    || f.about
+                        .as_deref()
+                        .is_some_and(|a| a.eq_ignore_ascii_case(r))
+            });
+            if f.suppression.is_some() || !rule_ok {
+                continue;
+            }
+            let covered = match &s.scope {
+                Scope::Resource(res) => f.resource == Some(*res),
+                Scope::Lines { file, first, last } => {
+                    f.primary.file == *file && {
+                        let (line, _) = sources.line_col(f.primary);
+                        (*first..=*last).contains(&line)
+                    }
+                }
+            };
+            if covered {
+                f.suppression = Some(Suppression {
+                    kind: s.kind,
+                    reason: reason.clone(),
+                });
+                used = true;
+            }
+        }
+        if !used {
+            extra.push(stale(
+                Severity::Warning,
+                s.site,
+                format!("suppression of {} matched no finding", s.rules.join(", ")),
+                "remove it: stale waivers hide the next real finding",
+            ));
+        }
+    }
+    findings.extend(extra);
+    Finding::sort(findings, sources);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comment_syntax() {
+        assert_eq!(
+            parse_comment(" aksgate-ignore AKS007, aks010: approved egress "),
+            Some((
+                vec!["AKS007".into(), "AKS010".into()],
+                Some("approved egress".into())
+            ))
+        );
+        assert_eq!(
+            parse_comment("aksgate-ignore AKS007"),
+            Some((vec!["AKS007".into()], None))
+        );
+        assert_eq!(
+            parse_comment("aksgate-ignore AKS007:   "),
+            Some((vec!["AKS007".into()], None))
+        );
+        assert_eq!(parse_comment("just a comment"), None);
+    }
+}
