@@ -280,6 +280,9 @@ fn check(args: ScanArgs) -> Exit {
             .iter()
             .map(|p| (p.template.clone(), p.parameters.clone()))
             .collect(),
+        input: crate::input::InputSettings {
+            external_network: config.external_network == Some(true),
+        },
     };
     let mut result = match scan::scan(&opts, &policies) {
         Ok(r) => r,

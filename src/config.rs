@@ -6,6 +6,7 @@
 //! fail_on = "error"                 # lowest severity that fails the gate
 //! strict = false                    # unknown values (AKS900) fail the gate
 //! allow_public_ips = false          # true turns AKS007 off
+//! external_network = false          # subnets/route tables live in another repository
 //! exclude = ["infra/legacy/**"]     # gitignore syntax, relative to the scanned root
 //! policies = ["policy/org"]         # more Rego, relative to this file
 //!
@@ -43,6 +44,10 @@ pub struct Config {
     pub allow_public_ips: Option<bool>,
     #[serde(default)]
     pub allow_documented_migrations: Option<bool>,
+    /// The network (subnets, route tables) is deployed from another repository: do not
+    /// report subnets and route tables that are not in the scanned files.
+    #[serde(default)]
+    pub external_network: Option<bool>,
     #[serde(default)]
     pub exclude: Vec<String>,
     #[serde(default)]

@@ -59,8 +59,19 @@ pub fn locate(unit: &Unit, loc: &Value) -> Option<Located> {
     let path = parse_path(loc.get("path").unwrap_or(&Value::Null))?;
     let (node, member, found) = res.node.locate(&path);
     if found {
+        // An object or array is shown by its key (or opening bracket), not its whole
+        // multi-line extent.
+        let site = match (&node.value, member.and_then(|m| m.key_site)) {
+            (RValue::Object(_) | RValue::Array(_), Some(k)) if k.file == node.site.file => k,
+            (RValue::Object(_) | RValue::Array(_), _) => Site {
+                file: node.site.file,
+                start: node.site.start,
+                end: (node.site.start + 1).min(node.site.end),
+            },
+            _ => node.site,
+        };
         return Some(Located {
-            site: node.site,
+            site,
             found,
             via: node
                 .via
@@ -179,6 +190,12 @@ pub fn findings(
             .and_then(Value::as_u64)
             .and_then(|r| unit.resources.get(r as usize));
         let mut notes = Vec::new();
+        if let Some(a) = related
+            .iter()
+            .find(|l| l.message.starts_with(crate::network::ASSUMED))
+        {
+            notes.push(a.message.clone());
+        }
         if let Some(r) = res {
             match &r.copy {
                 Some((name, Some(i))) => notes.push(format!("copy loop '{name}' instance {i}")),

@@ -122,12 +122,28 @@ fn resource_json(i: usize, r: &Resource, kind: &crate::classify::Kind) -> Value 
 }
 
 /// The input document for one unit.
-pub fn build(unit: &Unit, sources: &Sources, network: &Value) -> Value {
+/// Scan settings policies may read (`input.settings`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InputSettings {
+    /// The network lives in another repository: a subnet or route table that is not in
+    /// the scanned files is not reported (AKS005's AKS900).
+    pub external_network: bool,
+}
+
+pub fn build(unit: &Unit, sources: &Sources, network: &Value, settings: InputSettings) -> Value {
     let resources: Vec<Value> = unit
         .resources
         .iter()
         .enumerate()
-        .map(|(i, r)| resource_json(i, r, &unit.kind))
+        .map(|(i, r)| {
+            let mut v = resource_json(i, r, &unit.kind);
+            if unit.is_external(i) {
+                // Deployed by another file of the scan: here for the network view only.
+                v["external"] = json!(true);
+                v["file"] = json!(sources.get(r.site.file).rel);
+            }
+            v
+        })
         .collect();
     json!({
         "aksgate": {"inputVersion": INPUT_VERSION},
@@ -136,6 +152,7 @@ pub fn build(unit: &Unit, sources: &Sources, network: &Value) -> Value {
         "parameterFile": unit.param_file.map(|f| sources.get(f).rel.clone()),
         "resources": resources,
         "network": network,
+        "settings": {"externalNetwork": settings.external_network},
     })
 }
 

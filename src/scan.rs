@@ -25,6 +25,8 @@ pub struct ScanOptions {
     pub excludes: Vec<String>,
     /// Explicit (template, parameter file) pairings, paths relative to the scan root.
     pub pairs: Vec<(String, String)>,
+    /// What policies see in `input.settings`.
+    pub input: crate::input::InputSettings,
 }
 
 /// What one file turned out to be.
@@ -246,7 +248,9 @@ pub fn prepare(opts: &ScanOptions) -> Result<Prepared, ScanError> {
         }
     }
 
-    let units = resolve_all(&parsed, &sources, &opts.pairs);
+    let mut units = resolve_all(&parsed, &sources, &opts.pairs);
+    crate::network::attach_externals(&mut units);
+    crate::network::assume_subnets(&mut units);
     drop(parsed);
 
     stats.units = units.len();
@@ -565,7 +569,7 @@ pub fn inputs(opts: &ScanOptions) -> Result<Vec<serde_json::Value>, ScanError> {
     let p = prepare(opts)?;
     Ok(p.units
         .iter()
-        .map(|u| crate::input::build(u, &p.sources, &crate::network::build(u)))
+        .map(|u| crate::input::build(u, &p.sources, &crate::network::build(u), opts.input))
         .collect())
 }
 
@@ -592,8 +596,15 @@ pub fn scan(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanE
                     .iter()
                     .map(|p| builtin_finding(policies, "AKS901", p.site, p.message.clone(), "here"))
                     .collect();
+                out.extend(unit.assumptions.iter().map(|a| {
+                    let mut f = builtin_finding(policies, "AKS900", a.site, a.message.clone(), "unknown");
+                    f.severity = Severity::Note;
+                    f.about = Some("AKS005".into());
+                    f.help = Some("pass the subnet id (a parameter file or a default) so the route table can be checked without assuming".into());
+                    f
+                }));
                 let network = crate::network::build(unit);
-                let input = crate::input::build(unit, &sources, &network);
+                let input = crate::input::build(unit, &sources, &network, opts.input);
                 let raw = policies.evaluate(engine, &input)?;
                 let context = unit.param_file.map(|f| sources.get(f).rel.as_str());
                 out.extend(crate::evaluate::findings(unit, raw, policies, context)?);

@@ -5,9 +5,9 @@
 # Subnets and route tables come from input.network (what the scanned files deploy).
 # A subnet or route table that is not there cannot be checked: AKS900.
 #
-# A finding about a subnet or route is reported where that item is written (its
-# `location`); the pools that use the subnet and the outboundType are related
-# locations. Paths inside the network resources follow ARM's shape: a subnet's
+# A finding is reported at the cluster's agent pool `vnetSubnetID` (the start of the
+# chain), with the subnet, the route table and the offending route as related
+# locations, each where it is written (possibly another file), and the outboundType. Paths inside the network resources follow ARM's shape: a subnet's
 # route table at <location>/properties/routeTable, a route table's routes at
 # <location>/properties/routes, a route's next hop at <location>/properties/nextHopType.
 package aksgate.rules.aks005
@@ -82,13 +82,26 @@ _empty(v) if v == null
 
 _empty(v) if v == ""
 
-_finding(loc, msg, help, related) := {
+# The finding starts at the first pool that uses the subnet; `loc` (the offending
+# item) leads the related locations, labelled `what`.
+_finding(loc, msg, help, related, c, k, what) := {
 	"rule": "AKS005",
 	"msg": msg,
-	"resource": loc.resource,
-	"path": loc.path,
+	"resource": p.resource,
+	"path": primary,
 	"help": help,
-	"related": related,
+	"related": array.concat(
+		[r | some r in related; not _same_place(r, p.resource, primary)],
+		[lib.related(loc.resource, loc.path, what)],
+	),
+} if {
+	p := _pools_on(c, k)[0]
+	primary := lib.pool_path(p, "vnetSubnetID")
+}
+
+_same_place(r, res, path) if {
+	r.resource == res
+	r.path == path
 }
 
 # _problems: [cluster ref, finding] for every problem, as if the cluster used
@@ -100,6 +113,7 @@ _problems contains [c.ref, f] if {
 	some p in lib.agent_pools(c)
 	k := lib.subnet_key(lib.pool_value(p, "vnetSubnetID"))
 	count(lib.subnets_with_key(k)) == 0
+	not input.settings.externalNetwork
 	f := lib.cannot_verify(
 		"AKS005", p.resource, lib.pool_path(p, "vnetSubnetID"),
 		sprintf("subnet %s of agent pool %s is not in the scanned files, so its route table cannot be verified", [k, p.name]),
@@ -126,6 +140,7 @@ _problems contains [c.ref, f] if {
 		sprintf("subnet %s has no route table: outboundType userDefinedRouting of cluster %s needs one with a 0.0.0.0/0 route to an egress device", [_subnet_name(s, k), lib.show(c.name)]),
 		sprintf("associate a route table with the subnet (properties.routeTable.id); %s", [_fix]),
 		_related(c, k),
+		c, k, sprintf("subnet %s has no route table", [_subnet_name(s, k)]),
 	)
 }
 
@@ -147,6 +162,7 @@ _problems contains [c.ref, f] if {
 	is_string(rt)
 	rt != ""
 	count(_tables(rt)) == 0
+	not input.settings.externalNetwork
 	loc := _at(s, ["properties", "routeTable"], c, k)
 	f := lib.cannot_verify(
 		"AKS005", loc.resource, loc.path,
@@ -165,6 +181,15 @@ _tables_used contains [c, k, s, t] if {
 }
 
 _route_related(c, k, s, t) := array.concat(
+	[
+		lib.related(loc.resource, loc.path, sprintf("subnet %s uses route table %s", [_subnet_name(s, k), _table_name(t)])),
+		lib.related(t.location.resource, t.location.path, sprintf("route table %s", [_table_name(t)])),
+	],
+	_related(c, k),
+) if {
+	loc := _at(s, ["properties", "routeTable"], c, k)
+	is_array(t.location.path)
+} else := array.concat(
 	[lib.related(loc.resource, loc.path, sprintf("subnet %s uses route table %s", [_subnet_name(s, k), _table_name(t)]))],
 	_related(c, k),
 ) if {
@@ -192,6 +217,7 @@ _problems contains [c.ref, f] if {
 		sprintf("route table %s (on subnet %s) has no 0.0.0.0/0 route: with outboundType userDefinedRouting cluster %s has no egress path", [_table_name(t), _subnet_name(s, k), lib.show(c.name)]),
 		sprintf("add a 0.0.0.0/0 route; %s", [_fix]),
 		_route_related(c, k, s, t),
+		c, k, sprintf("route table %s has no 0.0.0.0/0 route", [_table_name(t)]),
 	)
 }
 
@@ -225,6 +251,7 @@ _problems contains [c.ref, f] if {
 		sprintf("route %s in route table %s sends 0.0.0.0/0 to the Internet: outboundType userDefinedRouting needs it to go to a gateway or network virtual appliance, and AKS rejects an Internet default route", [lib.show(object.get(r, "name", "?")), _table_name(t)]),
 		_fix,
 		_route_related(c, k, s, t),
+		c, k, "0.0.0.0/0 goes to the Internet here",
 	)
 }
 
@@ -241,6 +268,7 @@ _problems contains [c.ref, f] if {
 		sprintf("route %s in route table %s sends 0.0.0.0/0 to a VirtualAppliance but has no nextHopIpAddress", [lib.show(object.get(r, "name", "?")), _table_name(t)]),
 		"set nextHopIpAddress to the private IP of your firewall or network virtual appliance",
 		_route_related(c, k, s, t),
+		c, k, "VirtualAppliance next hop without nextHopIpAddress",
 	)
 }
 

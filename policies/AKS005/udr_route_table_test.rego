@@ -28,21 +28,24 @@ test_good_route_table_passes if {
 test_subnet_without_route_table_fails if {
 	f := fx.only(findings([fx.subnet("aks", null)], []))
 	f.rule == "AKS005"
-	f.resource == 1
-	f.path == ["properties", "subnets", 0, "properties", "routeTable"]
+	# The chain starts at the pool's vnetSubnetID and ends at the offending item.
+	f.resource == 0
+	f.path == ["properties", "agentPoolProfiles", 0, "vnetSubnetID"]
 	f.msg == "subnet vnet/aks has no route table: outboundType userDefinedRouting of cluster aks needs one with a 0.0.0.0/0 route to an egress device"
-	f.related[0] == {"resource": 0, "path": ["properties", "agentPoolProfiles", 0, "vnetSubnetID"], "msg": "agent pool system of cluster aks uses this subnet"}
-	f.related[1].path == ["properties", "networkProfile", "outboundType"]
+	f.related[0].path == ["properties", "networkProfile", "outboundType"]
+	f.related[1] == {"resource": 1, "path": ["properties", "subnets", 0, "properties", "routeTable"], "msg": "subnet vnet/aks has no route table"}
 }
 
 test_no_default_route_fails if {
 	other := fx.route(0, "10.1.0.0/16", "VirtualAppliance", "10.0.0.4")
 	f := fx.only(findings([fx.subnet("aks", egress)], [fx.route_table("egress", [other])]))
 	f.rule == "AKS005"
-	f.resource == 2
-	f.path == ["properties", "routes"]
+	f.resource == 0
+	f.path == ["properties", "agentPoolProfiles", 0, "vnetSubnetID"]
 	contains(f.msg, "route table egress (on subnet vnet/aks) has no 0.0.0.0/0 route")
 	f.related[0].resource == 1
+	f.related[1].resource == 2
+	f.related[count(f.related) - 1] == {"resource": 2, "path": ["properties", "routes"], "msg": "route table egress has no 0.0.0.0/0 route"}
 }
 
 test_empty_route_table_fails if {
@@ -51,8 +54,11 @@ test_empty_route_table_fails if {
 
 test_internet_default_route_fails if {
 	f := fx.only(findings([fx.subnet("aks", egress)], [fx.route_table("egress", [fx.route(0, "0.0.0.0/0", "Internet", null)])]))
-	f.resource == 2
-	f.path == ["properties", "routes", 0, "properties", "nextHopType"]
+	f.resource == 0
+	f.path == ["properties", "agentPoolProfiles", 0, "vnetSubnetID"]
+	last := f.related[count(f.related) - 1]
+	last.path == ["properties", "routes", 0, "properties", "nextHopType"]
+	last.resource == 2
 	contains(f.msg, "sends 0.0.0.0/0 to the Internet")
 }
 
@@ -62,7 +68,8 @@ test_internet_case_insensitive if {
 
 test_appliance_without_ip_fails if {
 	f := fx.only(findings([fx.subnet("aks", egress)], [fx.route_table("egress", [fx.route(0, "0.0.0.0/0", "virtualAppliance", "")])]))
-	f.path == ["properties", "routes", 0, "properties", "nextHopIpAddress"]
+	f.path == ["properties", "agentPoolProfiles", 0, "vnetSubnetID"]
+	f.related[count(f.related) - 1].path == ["properties", "routes", 0, "properties", "nextHopIpAddress"]
 	contains(f.msg, "has no nextHopIpAddress")
 	count(findings([fx.subnet("aks", egress)], [fx.route_table("egress", [fx.route(0, "0.0.0.0/0", "VirtualAppliance", null)])])) == 1
 }
@@ -124,8 +131,8 @@ test_agent_pool_resource_subnet_checked if {
 	}
 	inp := fx.doc_net([fx.udr_cluster, child], [fx.subnet("aks", egress), fx.subnet("user", null)], [fx.route_table("egress", [nva])])
 	f := fx.only(aks005.deny) with input as inp
-	f.related[0].resource == 3
-	f.related[0].path == ["properties", "vnetSubnetID"]
+	f.resource == 3
+	f.path == ["properties", "vnetSubnetID"]
 }
 
 test_unknown_next_hop_is_aks900 if {
@@ -168,4 +175,10 @@ test_unknown_outbound_type_with_problem_is_aks900 if {
 test_pool_without_subnet_left_to_aks004 if {
 	c := fx.cluster_np("2021-07-01", fx.udr_np, [{"name": "a"}])
 	count(findings_with(c, [], [])) == 0
+}
+
+test_subnet_not_scanned_is_silent_when_the_network_lives_elsewhere if {
+	inp := fx.doc_net([fx.udr_cluster], [], [])
+	count(aks005.deny) == 0 with input as object.union(inp, {"settings": {"externalNetwork": true}})
+	count(aks005.deny) == 1 with input as inp
 }

@@ -109,6 +109,23 @@ pub struct Unit {
     pub param_file: Option<FileId>,
     pub resources: Vec<Resource>,
     pub problems: Vec<Problem>,
+    /// Resources from `external_start` on are network resources deployed by other files
+    /// of the scan, added so that a cluster's subnet can be followed across files.
+    pub external_start: Option<usize>,
+    /// Assumptions the network view made (an unknown subnet taken to be the only
+    /// candidate): reported as AKS900 notes so nothing rests on a silent guess.
+    pub assumptions: Vec<Problem>,
+}
+
+impl Unit {
+    /// The resources this unit itself deploys.
+    pub fn own_resources(&self) -> &[Resource] {
+        &self.resources[..self.external_start.unwrap_or(self.resources.len())]
+    }
+
+    pub fn is_external(&self, index: usize) -> bool {
+        self.external_start.is_some_and(|s| index >= s)
+    }
 }
 
 const CLUSTER_TYPE: &str = "Microsoft.ContainerService/managedClusters";
@@ -150,6 +167,8 @@ pub fn resolve_template<'a>(
         param_file: None,
         resources: Vec::new(),
         problems: Vec::new(),
+        external_start: None,
+        assumptions: Vec::new(),
     };
     let mut w = Walk {
         eval,
@@ -567,6 +586,8 @@ pub fn resolve_export<'a>(root: &'a Node, file: FileId, eval: &mut dyn Evaluator
         param_file: None,
         resources: Vec::new(),
         problems: Vec::new(),
+        external_start: None,
+        assumptions: Vec::new(),
     };
     for item in items {
         let api = item
@@ -628,5 +649,7 @@ fn single_cluster<'a>(
             site: Site::new(file, body.span),
         }],
         problems: Vec::new(),
+        external_start: None,
+        assumptions: Vec::new(),
     }
 }

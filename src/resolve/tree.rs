@@ -96,6 +96,17 @@ impl RNode {
         }
     }
 
+    /// Case-insensitive mutable member lookup.
+    pub fn member_mut(&mut self, key: &str) -> Option<&mut RNode> {
+        match &mut self.value {
+            RValue::Object(members) => members
+                .iter_mut()
+                .find(|m| m.key.eq_ignore_ascii_case(key))
+                .map(|m| &mut m.value),
+            _ => None,
+        }
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             RValue::Str(s) => Some(s),

@@ -1,0 +1,210 @@
+//! The repository-wide network view: a UDR cluster's subnet followed to its route table
+//! across files (`fixtures/network/two-files`: the aks-baseline layout, a cluster stamp
+//! whose subnet id comes from a parameter file and a spoke network in another folder).
+mod common;
+use common::*;
+use serde_json::Value;
+use std::fs;
+use std::path::Path;
+
+fn copy_dir(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let dest = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            fs::create_dir_all(&dest).unwrap();
+        } else {
+            fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// A copy of the two-file fixture with `edit(spoke.json text)` applied.
+fn variant(edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/network/two-files"), t.path());
+    let spoke = t.path().join("networking/spoke.json");
+    fs::write(&spoke, edit(fs::read_to_string(&spoke).unwrap())).unwrap();
+    t
+}
+
+fn scan(dir: &Path, extra: &[&str]) -> (i32, Vec<Value>) {
+    let mut args = vec![dir.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let (code, doc) = check_json(&args);
+    (code, findings(&doc))
+}
+
+fn related(f: &Value) -> Vec<(String, u64)> {
+    f["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["file"].as_str().unwrap().to_string(),
+                r["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn default_route_to_internet_across_two_files_shows_the_chain() {
+    let (code, f) = scan(&root().join("fixtures/network/two-files"), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    let f = &f[0];
+    assert_eq!(f["rule"], "AKS005");
+    // Primary: where the cluster's vnetSubnetID is computed (the variable), for the
+    // pairing with the prod parameter file that supplies the vnet id.
+    assert_eq!(
+        (f["file"].as_str(), f["line"].as_u64()),
+        (Some("cluster/cluster-stamp.json"), Some(8))
+    );
+    assert_eq!(
+        f["parameterFile"],
+        "cluster/cluster-stamp.parameters.prod.json"
+    );
+    let r = related(f);
+    // subnet -> route table -> offending route, each in the network file.
+    let pos = |file: &str, line: u64| {
+        r.iter()
+            .position(|x| x == &(file.to_string(), line))
+            .unwrap_or_else(|| panic!("{file}:{line} not in {r:?}"))
+    };
+    let subnet = pos("networking/spoke.json", 40);
+    let table = pos("networking/spoke.json", 11);
+    let route = pos("networking/spoke.json", 22);
+    assert!(subnet < table && table < route, "{r:?}");
+    // And where the vnet id came from.
+    pos("cluster/cluster-stamp.parameters.prod.json", 6);
+}
+
+#[test]
+fn subnet_without_route_table_in_another_file() {
+    let t = variant(|s| {
+        s.replace("\"snet-clusternodes\"", "\"snet-old\"")
+            .replace("\"snet-ingress\"", "\"snet-clusternodes\"")
+    });
+    let (_, f) = scan(t.path(), &[]);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(
+        f[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("has no route table"),
+        "{}",
+        f[0]["message"]
+    );
+}
+
+#[test]
+fn valid_route_to_an_appliance_passes() {
+    let t = variant(|s| {
+        s.replace(
+            "\"nextHopType\": \"Internet\"",
+            "\"nextHopType\": \"VirtualAppliance\", \"nextHopIpAddress\": \"[parameters('hubFirewallIp')]\"",
+        )
+    });
+    assert_eq!(scan(t.path(), &[]), (0, vec![]));
+}
+
+#[test]
+fn subnet_missing_from_the_repository_is_aks900_unless_the_network_lives_elsewhere() {
+    let t = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/network/two-files/cluster"), t.path());
+    let (code, f) = scan(t.path(), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0]["rule"], "AKS900");
+    assert!(f[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not in the scanned files"));
+    assert_eq!(scan(t.path(), &["--strict"]).0, 1);
+    fs::write(t.path().join(".aksgate.toml"), "external_network = true\n").unwrap();
+    assert_eq!(scan(t.path(), &[]), (0, vec![]));
+}
+
+/// Without the parameter file the subnet id is unknown.
+fn without_parameter_file(edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let t = variant(edit);
+    fs::remove_file(t.path().join("cluster/cluster-stamp.parameters.prod.json")).unwrap();
+    t
+}
+
+#[test]
+fn two_candidate_subnets_no_guessing() {
+    // Both subnets get the route table: two candidates, nothing assumed.
+    let t = without_parameter_file(|s| {
+        s.replace(
+            "\"properties\": {\"addressPrefix\": \"10.240.4.0/28\"}",
+            "\"properties\": {\"addressPrefix\": \"10.240.4.0/28\", \"routeTable\": {\"id\": \"[resourceId('Microsoft.Network/routeTables', variables('routeTableName'))]\"}}",
+        )
+    });
+    let (code, f) = scan(t.path(), &[]);
+    assert_eq!(code, 0, "{f:#?}");
+    assert!(!f.is_empty());
+    for x in &f {
+        assert_eq!(x["rule"], "AKS900");
+        assert!(!x["message"].as_str().unwrap().contains("assumed"), "{x}");
+    }
+}
+
+#[test]
+fn a_single_udr_ready_subnet_is_assumed_and_says_so() {
+    let t = without_parameter_file(|s| s);
+    let (code, f) = scan(t.path(), &[]);
+    assert_eq!(code, 1, "{f:#?}");
+    let aks005 = f
+        .iter()
+        .find(|x| x["rule"] == "AKS005")
+        .expect("AKS005 on the assumed subnet");
+    assert!(
+        aks005["message"].as_str().unwrap().contains("assumed"),
+        "{}",
+        aks005["message"]
+    );
+    let note = f
+        .iter()
+        .find(|x| x["rule"] == "AKS900")
+        .expect("the assumption is reported");
+    assert_eq!(note["severity"], "note");
+    assert!(note["message"]
+        .as_str()
+        .unwrap()
+        .contains("the only subnet with a route table"));
+}
+
+#[test]
+fn policy_input_exposes_the_cross_file_network() {
+    let r = run(
+        &[
+            "input",
+            root().join("fixtures/network/two-files").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0);
+    let docs: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
+    let cluster = docs
+        .iter()
+        .find(|d| d["file"] == "cluster/cluster-stamp.json" && d["parameterFile"].is_string())
+        .unwrap();
+    let subnets = cluster["network"]["subnets"].as_array().unwrap();
+    assert!(subnets
+        .iter()
+        .any(|s| s["key"] == "virtualnetworks/vnet-spoke-app/subnets/snet-clusternodes"));
+    let ext: Vec<&Value> = cluster["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["external"] == true)
+        .collect();
+    assert!(
+        ext.iter().all(|r| r["file"] == "networking/spoke.json"),
+        "{ext:?}"
+    );
+    assert_eq!(cluster["settings"]["externalNetwork"], false);
+}
