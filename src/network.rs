@@ -190,6 +190,8 @@ const SHARED_TYPES: &[&str] = &[
     "microsoft.network/azurefirewalls",
     "microsoft.network/natgateways",
     "microsoft.network/networksecuritygroups",
+    "microsoft.network/publicipaddresses",
+    "microsoft.network/publicipprefixes",
 ];
 
 /// Adds to every unit the network resources that the *other* files of the scan deploy,

@@ -208,3 +208,54 @@ fn policy_input_exposes_the_cross_file_network() {
     );
     assert_eq!(cluster["settings"]["externalNetwork"], false);
 }
+
+#[test]
+fn outbound_ips_follow_public_ips_created_in_another_file() {
+    let t = tempfile::tempdir().unwrap();
+    fs::write(
+        t.path().join("pip.json"),
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {"type": "Microsoft.Network/publicIPAddresses", "apiVersion": "2023-04-01", "name": "pip-egress", "location": "westeurope", "sku": {"name": "Standard"}}
+  ]
+}
+"#,
+    )
+    .unwrap();
+    fs::write(
+        t.path().join("aks.json"),
+        r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {
+      "type": "Microsoft.ContainerService/managedClusters", "apiVersion": "2023-05-01", "name": "aks", "location": "westeurope",
+      "properties": {
+        "agentPoolProfiles": [{"name": "system"}],
+        "networkProfile": {
+          "loadBalancerSku": "basic",
+          "loadBalancerProfile": {"outboundIPs": {"publicIPs": [{"id": "[resourceId('Microsoft.Network/publicIPAddresses', 'pip-egress')]"}]}}
+        }
+      }
+    }
+  ]
+}
+"#,
+    )
+    .unwrap();
+    let (code, f) = scan(t.path(), &[]);
+    assert_eq!(code, 1);
+    let pip: Vec<&Value> = f.iter().filter(|x| x["file"] == "pip.json").collect();
+    assert_eq!(
+        pip.len(),
+        1,
+        "the public IP is reported once, by its own file: {f:#?}"
+    );
+    let outbound = f
+        .iter()
+        .find(|x| x["file"] == "aks.json" && x["message"].as_str().unwrap().contains("outboundIPs"))
+        .unwrap_or_else(|| panic!("{f:#?}"));
+    assert_eq!(related(outbound), vec![("pip.json".to_string(), 5)]);
+}

@@ -44,6 +44,8 @@ _pip_types := {
 
 deny contains f if {
 	some r in input.resources
+	# A public IP of another file is reported there; here it is only for references.
+	not r.external
 	is_string(r.type)
 	kind := _pip_types[lower(r.type)]
 	f := {
@@ -120,7 +122,38 @@ deny contains f if {
 		"resource": c.ref,
 		"path": lib.lb_profile_path(key),
 		"help": sprintf("remove loadBalancerProfile.%s; %s, %s", [key, _no_public_egress, _off]),
+		"related": _referenced_pips(c, key),
 	}
+}
+
+# The public IPs (or prefixes) an outboundIPs / outboundIPPrefixes list references, where
+# the scan creates them (this file or any other: input.resources includes the network
+# resources of other files as `external`).
+_list_keys := {"outboundIPs": ["publicIPs", "microsoft.network/publicipaddresses"], "outboundIPPrefixes": ["publicIPPrefixes", "microsoft.network/publicipprefixes"]}
+
+_referenced_pips(c, key) := [lib.related(r.ref, [], sprintf("%s %s is created here", [_pip_types[t], r.name])) |
+	[list, t] := _list_keys[key]
+	entries := lib.get(c, array.concat(lib.lb_profile_path(key), [list]))
+	is_array(entries)
+	some e in entries
+	id := object.get(e, "id", null)
+	is_string(id)
+	some r in input.resources
+	lower(r.type) == t
+	is_string(r.name)
+	_id_names(id, t, r.name)
+] if {
+	_list_keys[key]
+} else := []
+
+# Does resource id `id` name a resource of type `t` called `name`? Compares the provider
+# part (`.../<type>/<name>`), ignoring subscription and resource group, which may be
+# placeholders on either side.
+_id_names(id, t, name) if {
+	parts := split(lower(id), "/")
+	n := count(parts)
+	parts[n - 1] == lower(name)
+	parts[n - 2] == split(t, "/")[1]
 }
 
 deny contains lib.unverifiable("AKS007", c.ref, path, profile, "loadBalancerProfile") if {

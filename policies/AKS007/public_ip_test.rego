@@ -136,3 +136,19 @@ test_managed_nat_gateway_fails if {
 test_managed_nat_gateway_v2_fails if {
 	count(findings("2026-01-02-preview", {"outboundType": "ManagedNATGatewayV2"}, [])) == 1
 }
+
+test_outbound_ips_point_at_the_public_ip_they_reference if {
+	pip_id := "/subscriptions/{subscription}/resourceGroups/{resourcegroup}/providers/Microsoft.Network/publicIPAddresses/pip-egress"
+	cluster := {
+		"ref": 0, "type": "Microsoft.ContainerService/managedClusters", "apiVersion": "2023-05-01", "name": "aks",
+		"properties": {"networkProfile": {"outboundType": "loadBalancer", "loadBalancerSku": "basic",
+			"loadBalancerProfile": {"outboundIPs": {"publicIPs": [{"id": pip_id}]}}}},
+	}
+	pip := {"ref": 1, "type": "Microsoft.Network/publicIPAddresses", "name": "pip-egress", "external": true, "file": "net.json"}
+	fs := {f | some f in aks007.deny; f.path == ["properties", "networkProfile", "loadBalancerProfile", "outboundIPs"]} with input as {"resources": [cluster, pip], "network": {"subnets": [], "routeTables": []}}
+	count(fs) == 1
+	some f in fs
+	f.related == [{"resource": 1, "path": [], "msg": "public IP address pip-egress is created here"}]
+	# The external public IP itself is reported by its own file, not here.
+	count({g | some g in aks007.deny; g.resource == 1}) == 0 with input as {"resources": [cluster, pip], "network": {"subnets": [], "routeTables": []}}
+}
