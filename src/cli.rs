@@ -64,6 +64,14 @@ pub struct ScanArgs {
     /// Ignore every suppression: show all findings as they are.
     #[arg(long)]
     pub no_suppress: bool,
+    /// Wall-clock limit for one policy package on one deployment, in milliseconds
+    /// (default: `policy_timeout_ms` in the configuration, else 10000). A policy that
+    /// runs longer stops the scan with an error naming it.
+    #[arg(long, value_name = "MS")]
+    pub policy_timeout: Option<u64>,
+    /// List the files that were skipped, with the reason, on stderr.
+    #[arg(long)]
+    pub show_skipped: bool,
     /// Exclude paths (gitignore syntax, relative to the scanned root; repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
@@ -134,12 +142,23 @@ fn error(msg: impl std::fmt::Display) -> Exit {
 }
 
 fn load_policies(builtin: bool, dirs: &[PathBuf]) -> Result<Policies, Exit> {
-    Policies::load(&PolicyOptions {
+    load_policies_with(builtin, dirs, None)
+}
+
+fn load_policies_with(
+    builtin: bool,
+    dirs: &[PathBuf],
+    timeout_ms: Option<u64>,
+) -> Result<Policies, Exit> {
+    let mut opts = PolicyOptions {
         builtin,
         dirs: dirs.to_vec(),
         ..PolicyOptions::default()
-    })
-    .map_err(error)
+    };
+    if let Some(ms) = timeout_ms {
+        opts.time_limit = Some(std::time::Duration::from_millis(ms.max(1)));
+    }
+    Policies::load(&opts).map_err(error)
 }
 
 pub fn run(cli: Cli) -> Exit {
@@ -227,7 +246,8 @@ fn check(args: ScanArgs) -> Exit {
         .cloned()
         .chain(config.policy_dirs())
         .collect();
-    let policies = match load_policies(!args.no_builtin, &dirs) {
+    let timeout = args.policy_timeout.or(config.policy_timeout_ms);
+    let policies = match load_policies_with(!args.no_builtin, &dirs, timeout) {
         Ok(p) => p,
         Err(e) => return e,
     };
@@ -288,10 +308,15 @@ fn check(args: ScanArgs) -> Exit {
         Ok(r) => r,
         Err(e) => return error(e),
     };
+    if args.show_skipped {
+        for s in &result.stats.skipped {
+            eprintln!("aksgate: skipped {}: {}", s.rel, s.reason);
+        }
+    }
     if result.stats.files_examined == 0 {
         let shown: Vec<String> = opts.paths.iter().map(|p| p.display().to_string()).collect();
         return error(format!(
-            "no deployment files found in {} ({} file(s) skipped): a gate with nothing to check does not pass",
+            "no deployment files found in {} ({} file(s) skipped; --show-skipped lists them): a gate with nothing to check does not pass",
             if shown.is_empty() { ".".into() } else { shown.join(", ") },
             result.stats.skipped.len()
         ));

@@ -9,6 +9,7 @@
 //! external_network = false          # subnets/route tables live in another repository
 //! exclude = ["infra/legacy/**"]     # gitignore syntax, relative to the scanned root
 //! policies = ["policy/org"]         # more Rego, relative to this file
+//! policy_timeout_ms = 10000         # limit for one policy package on one deployment
 //!
 //! [rules]                           # per rule: "off", "on", "error", "warning", "note"
 //! AKS010 = "error"
@@ -48,6 +49,9 @@ pub struct Config {
     /// report subnets and route tables that are not in the scanned files.
     #[serde(default)]
     pub external_network: Option<bool>,
+    /// Wall-clock limit for one policy package on one deployment (milliseconds).
+    #[serde(default)]
+    pub policy_timeout_ms: Option<u64>,
     #[serde(default)]
     pub exclude: Vec<String>,
     #[serde(default)]

@@ -238,6 +238,10 @@ pub fn prepare(opts: &ScanOptions) -> Result<Prepared, ScanError> {
             }
             LoadOutcome::Parsed { doc, kind } => {
                 if kind == Kind::Other {
+                    stats.skipped.push(Skipped {
+                        rel: sources.get(id).rel.clone(),
+                        reason: "not a deployment file".into(),
+                    });
                     continue;
                 }
                 inline.extend(comment_suppressions(id, &doc, &sources.get(id).text));
@@ -404,15 +408,33 @@ fn resolve_all(
     };
     // A template that another scanned template links to is evaluated through its parent,
     // with the parameters the parent passes, not on its own with its defaults.
-    let mut linked_targets = std::collections::HashSet::new();
+    // Templates reached through links from a root template (one nothing links to) are
+    // evaluated through it; templates that only link among themselves in a cycle have no
+    // root, so they are evaluated on their own and the cycle is reported.
+    let mut edges: HashMap<FileId, Vec<FileId>> = HashMap::new();
+    let mut linked = std::collections::HashSet::new();
     for t in &templates {
         let mut rels = Vec::new();
         linked_paths(t.root, &mut rels, 0);
         for rel in rels {
             if let Some((id, _)) = resolve::Linker::linked(&links, t.id, &rel) {
                 if id != t.id {
-                    linked_targets.insert(id);
+                    edges.entry(t.id).or_default().push(id);
+                    linked.insert(id);
                 }
+            }
+        }
+    }
+    let mut linked_targets = std::collections::HashSet::new();
+    let mut stack: Vec<FileId> = templates
+        .iter()
+        .map(|t| t.id)
+        .filter(|id| !linked.contains(id))
+        .collect();
+    while let Some(id) = stack.pop() {
+        for next in edges.get(&id).into_iter().flatten() {
+            if linked_targets.insert(*next) {
+                stack.push(*next);
             }
         }
     }
