@@ -79,7 +79,24 @@ pub struct Policies {
     /// Packages (`data.a.b`) with their first source file and the contract rules they
     /// declare, in load order.
     packages: Vec<Package>,
+    /// (package index, set) pairs evaluated together by the collecting query.
+    collected: Vec<(usize, &'static str)>,
     pub rules: Vec<RuleMeta>,
+}
+
+const COLLECT_FILE: &str = "<aksgate collect>";
+
+/// `data.a.b_c`: a package path the collecting query can name directly.
+fn is_plain_package(name: &str) -> bool {
+    let mut parts = name.split('.');
+    parts.next() == Some("data")
+        && name.split('.').skip(1).all(|p| {
+            let mut c = p.chars();
+            c.next()
+                .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
+                && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
+        })
+        && name.contains('.')
 }
 
 pub struct PolicyOptions {
@@ -197,9 +214,38 @@ impl Policies {
                 }
             }
         }
+        // One query collects every package's `deny` and `warn`, so the shared library
+        // rules (`lib.clusters`, ...) are computed once per input, not once per package.
+        let mut collected = Vec::new();
+        let mut body =
+            String::from("package aksgate_internal_collect\n\nimport rego.v1\n\nresults := {\n");
+        for (i, p) in packages.iter().enumerate() {
+            if !is_plain_package(&p.name) {
+                continue;
+            }
+            for (set, declared) in [("deny", p.deny), ("warn", p.warn)] {
+                if declared {
+                    body.push_str(&format!(
+                        "  \"{i}:{set}\": [f | some f in {}.{set}],\n",
+                        p.name
+                    ));
+                    collected.push((i, set));
+                }
+            }
+        }
+        body.push_str("}\n");
+        if !collected.is_empty() {
+            engine
+                .add_policy(COLLECT_FILE.into(), body)
+                .map_err(|e| PolicyError::Load {
+                    file: COLLECT_FILE.into(),
+                    message: e.to_string(),
+                })?;
+        }
         let mut policies = Policies {
             engine,
             packages,
+            collected,
             rules: Vec::new(),
         };
         policies.rules = policies.read_metadata(&builtin_pkgs)?;
@@ -271,7 +317,35 @@ impl Policies {
     ) -> Result<Vec<RawResult>, PolicyError> {
         engine.set_input(regorus::Value::from(input.clone()));
         let mut out = Vec::new();
-        for p in &self.packages {
+        let mut done = vec![false; self.packages.len()];
+        if !self.collected.is_empty() {
+            // On an error, fall through to one query per package, which names the culprit.
+            if let Ok(regorus::Value::Object(results)) =
+                engine.eval_rule("data.aksgate_internal_collect.results".into())
+            {
+                for (i, set) in &self.collected {
+                    let key = regorus::Value::from(format!("{i}:{set}"));
+                    let items = results
+                        .get(&key)
+                        .map(|v| serde_json::to_value(v).unwrap_or_default());
+                    if let Some(serde_json::Value::Array(items)) = items {
+                        out.extend(items.into_iter().map(|value| RawResult {
+                            package: self.packages[*i].name.clone(),
+                            set,
+                            value,
+                        }));
+                    }
+                    done[*i] = true;
+                }
+            } else {
+                out.clear();
+                done.iter_mut().for_each(|d| *d = false);
+            }
+        }
+        for (idx, p) in self.packages.iter().enumerate() {
+            if done[idx] {
+                continue;
+            }
             let pkg = &p.name;
             for (set, declared) in [("deny", p.deny), ("warn", p.warn)] {
                 if !declared {

@@ -194,10 +194,72 @@ const SHARED_TYPES: &[&str] = &[
     "microsoft.network/publicipprefixes",
 ];
 
-/// Adds to every unit the network resources that the *other* files of the scan deploy,
-/// so a cluster's `vnetSubnetID` can be followed to a subnet and route table defined
-/// elsewhere (the aks-baseline layout). A network template evaluated with several
-/// parameter files contributes each distinct resource once (the first pairing's values).
+/// The provider-relative key of a resource id: `virtualnetworks/<vnet>/subnets/<subnet>`
+/// for a subnet id, `<type>/<name>` for a top-level resource id, lower-cased. Ids from
+/// `resourceId()` (placeholder subscription and resource group) and literal ids meet here.
+fn id_key(id: &str) -> Option<String> {
+    let lower = id.to_ascii_lowercase();
+    let parts: Vec<&str> = lower.trim_end_matches('/').split('/').collect();
+    let n = parts.len();
+    if n >= 4 && parts[n - 2] == "subnets" {
+        return Some(parts[n - 4..].join("/"));
+    }
+    (n >= 2).then(|| parts[n - 2..].join("/"))
+}
+
+/// The keys a shared network resource can be found under.
+fn keys_of(r: &Resource) -> Vec<String> {
+    let Some(name) = name_str(&r.name) else {
+        return Vec::new();
+    };
+    let name = name.to_ascii_lowercase();
+    match r.ty.to_ascii_lowercase().as_str() {
+        "microsoft.network/virtualnetworks" => r
+            .node
+            .get("properties")
+            .and_then(|p| p.get("subnets"))
+            .and_then(RNode::as_array)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|s| s.get("name").and_then(name_str))
+            .map(|s| format!("virtualnetworks/{name}/subnets/{}", s.to_ascii_lowercase()))
+            .collect(),
+        "microsoft.network/virtualnetworks/subnets" => name
+            .split_once('/')
+            .map(|(v, s)| vec![format!("virtualnetworks/{v}/subnets/{s}")])
+            .unwrap_or_default(),
+        "microsoft.network/routetables" => vec![format!("routetables/{name}")],
+        "microsoft.network/routetables/routes" => name
+            .split_once('/')
+            .map(|(t, _)| vec![format!("routetables/{t}")])
+            .unwrap_or_default(),
+        t => t
+            .rsplit('/')
+            .next()
+            .map(|short| vec![format!("{short}/{name}")])
+            .unwrap_or_default(),
+    }
+}
+
+/// Every string in a resolved tree that looks like a resource id (contains `/providers/`).
+fn referenced_ids(n: &RNode, out: &mut Vec<String>) {
+    match &n.value {
+        RValue::Str(s) if s.to_ascii_lowercase().contains("/providers/") => out.push(s.clone()),
+        RValue::Array(items) => items.iter().for_each(|i| referenced_ids(i, out)),
+        RValue::Object(members) => members.iter().for_each(|m| referenced_ids(&m.value, out)),
+        _ => {}
+    }
+}
+
+/// Adds to every unit that deploys a cluster the network resources of *other* files that
+/// it references: the subnets its pools name, the route tables those subnets use, the
+/// public IPs its load balancer lists, so a cluster's `vnetSubnetID` can be followed to a
+/// subnet and route table defined elsewhere (the aks-baseline layout). Only referenced
+/// resources are added, so the cost does not grow with the size of the repository. A
+/// network template evaluated with several parameter files contributes each distinct
+/// resource once (the first pairing's values). When a pool's subnet is unknown, the
+/// scan's subnets with a route table are added for the single-candidate fallback
+/// ([`assume_subnets`]).
 pub fn attach_externals(units: &mut [Unit]) {
     let mut shared: Vec<(crate::source::FileId, Resource)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -213,28 +275,113 @@ pub fn attach_externals(units: &mut [Unit]) {
     if shared.is_empty() {
         return;
     }
+    let mut by_key: std::collections::HashMap<String, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, (_, r)) in shared.iter().enumerate() {
+        for k in keys_of(r) {
+            by_key.entry(k).or_default().push(i);
+        }
+    }
+    // Subnets with a route table anywhere in the scan: the fallback's candidates, as
+    // (shared resource, number of such subnets in it).
+    let udr_ready: Vec<(usize, usize)> = shared
+        .iter()
+        .enumerate()
+        .map(|(i, (_, r))| (i, udr_ready_in(std::slice::from_ref(r)).len()))
+        .filter(|(_, n)| *n > 0)
+        .collect();
     for u in units.iter_mut() {
-        // Only clusters follow subnets: other units do not need the shared view.
-        let has_pools = u.own_resources().iter().any(|r| {
+        let cluster_like = |r: &Resource| {
             let t = r.ty.to_ascii_lowercase();
             t == "microsoft.containerservice/managedclusters"
                 || t == "microsoft.containerservice/managedclusters/agentpools"
-        });
-        if !has_pools {
+        };
+        let mut ids = Vec::new();
+        let mut unknown_subnet = false;
+        for r in u.own_resources().iter().filter(|r| cluster_like(r)) {
+            referenced_ids(&r.node, &mut ids);
+            unknown_subnet |= has_unknown_subnet(r);
+        }
+        if ids.is_empty() && !unknown_subnet {
             continue;
         }
-        let start = u.resources.len();
+        let mut wanted: Vec<usize> = Vec::new();
+        let add = |i: usize, wanted: &mut Vec<usize>| {
+            if !wanted.contains(&i) {
+                wanted.push(i);
+            }
+        };
+        for id in &ids {
+            for &i in id_key(id)
+                .and_then(|k| by_key.get(&k))
+                .into_iter()
+                .flatten()
+            {
+                add(i, &mut wanted);
+            }
+        }
+        if unknown_subnet {
+            // Only an unambiguous candidate is worth adding: the fallback never guesses
+            // between two, so the others need not be carried into the input.
+            let file = u.file;
+            let own = udr_ready_in(u.own_resources()).len();
+            let others: Vec<&(usize, usize)> = udr_ready
+                .iter()
+                .filter(|(i, _)| shared[*i].0 != file)
+                .collect();
+            let total: usize = own + others.iter().map(|(_, n)| n).sum::<usize>();
+            if total == 1 {
+                if let Some((i, _)) = others.first() {
+                    add(*i, &mut wanted);
+                }
+            }
+        }
+        // The route tables the wanted subnets use, and their child routes.
+        let mut j = 0;
+        while j < wanted.len() {
+            let mut more = Vec::new();
+            referenced_ids(&shared[wanted[j]].1.node, &mut more);
+            for id in more {
+                if let Some(k) = id_key(&id).filter(|k| k.starts_with("routetables/")) {
+                    for &i in by_key.get(&k).into_iter().flatten() {
+                        add(i, &mut wanted);
+                    }
+                }
+            }
+            j += 1;
+        }
         let file = u.file;
         let own_sites: std::collections::HashSet<_> = u.resources.iter().map(|r| r.site).collect();
+        let start = u.resources.len();
+        wanted.sort_unstable();
         u.resources.extend(
-            shared
-                .iter()
+            wanted
+                .into_iter()
+                .map(|i| &shared[i])
                 .filter(|(f, r)| *f != file && r.site.file != file && !own_sites.contains(&r.site))
                 .map(|(_, r)| r.clone()),
         );
         if u.resources.len() > start {
             u.external_start = Some(start);
         }
+    }
+}
+
+fn has_unknown_subnet(r: &Resource) -> bool {
+    let unknown = |p: &RNode| {
+        p.get("vnetSubnetID")
+            .is_some_and(|s| matches!(s.value, RValue::Unknown(_)))
+    };
+    match r.ty.to_ascii_lowercase().as_str() {
+        "microsoft.containerservice/managedclusters" => r
+            .node
+            .get("properties")
+            .and_then(|p| p.get("agentPoolProfiles"))
+            .and_then(RNode::as_array)
+            .unwrap_or_default()
+            .iter()
+            .any(unknown),
+        _ => r.node.get("properties").is_some_and(unknown),
     }
 }
 
@@ -302,8 +449,13 @@ pub fn assume_subnets(units: &mut [Unit]) {
 
 /// Subnets (with a route table) the unit can see, by id, with where each is written.
 fn udr_ready_subnets(u: &Unit) -> Vec<(String, crate::source::Site)> {
+    udr_ready_in(&u.resources)
+}
+
+/// Subnets (with a route table) among `resources`, by id, with where each is written.
+fn udr_ready_in(resources: &[Resource]) -> Vec<(String, crate::source::Site)> {
     let mut out: Vec<(String, crate::source::Site)> = Vec::new();
-    for r in &u.resources {
+    for r in resources {
         let Some(name) = name_str(&r.name) else {
             continue;
         };
