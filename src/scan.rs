@@ -50,6 +50,8 @@ enum LoadOutcome {
 #[derive(Debug, Default, Clone)]
 pub struct Stats {
     pub files_examined: usize,
+    /// The deployment files examined (ids into the scan's sources), in discovery order.
+    pub examined: Vec<FileId>,
     pub by_kind: BTreeMap<&'static str, usize>,
     pub units: usize,
     pub clusters: usize,
@@ -219,6 +221,7 @@ pub fn prepare(opts: &ScanOptions) -> Result<Prepared, ScanError> {
             } => {
                 if deployment {
                     stats.files_examined += 1;
+                    stats.examined.push(id);
                     *stats.by_kind.entry("invalid").or_default() += 1;
                     load_failures.push((Site::new(id, span), message));
                 } else {
@@ -233,6 +236,7 @@ pub fn prepare(opts: &ScanOptions) -> Result<Prepared, ScanError> {
                     continue;
                 }
                 stats.files_examined += 1;
+                stats.examined.push(id);
                 *stats.by_kind.entry(kind.label()).or_default() += 1;
                 parsed.push((id, doc, kind));
             }
