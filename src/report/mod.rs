@@ -169,9 +169,221 @@ pub fn sanitize_terminal(s: &str) -> String {
         .collect()
 }
 
+/// A hand-made report for the renderers' unit tests: one file with an error, a
+/// warning suppressed in configuration, a note suppressed in the template, and a clean
+/// second file.
+#[cfg(test)]
+pub(crate) mod sample {
+    use super::*;
+    use crate::engine::RuleMeta;
+    use crate::finding::{Label, Suppression};
+
+    pub struct Sample {
+        pub sources: Sources,
+        pub findings: Vec<Finding>,
+        pub stats: Stats,
+        pub rules: Vec<RuleMeta>,
+        pub base: Base,
+    }
+
+    impl Sample {
+        pub fn report(&self) -> Report<'_> {
+            Report {
+                sources: &self.sources,
+                findings: &self.findings,
+                stats: &self.stats,
+                rules: &self.rules,
+                base: &self.base,
+                fail_on: Severity::Error,
+            }
+        }
+    }
+
+    fn rule(id: &str, slug: &str, severity: Severity) -> RuleMeta {
+        RuleMeta {
+            id: id.into(),
+            slug: slug.into(),
+            title: format!("{slug} title"),
+            severity,
+            description: format!("{slug} description"),
+            docs: None,
+            package: format!("test.{slug}"),
+            builtin: false,
+        }
+    }
+
+    fn finding(
+        rule: &str,
+        severity: Severity,
+        site: Site,
+        suppression: Option<(&'static str, &str)>,
+    ) -> Finding {
+        Finding {
+            rule: rule.into(),
+            slug: rule.to_ascii_lowercase(),
+            severity,
+            message: format!("{rule} message"),
+            primary: site,
+            primary_label: "here".into(),
+            related: vec![],
+            help: None,
+            docs: None,
+            about: None,
+            context: None,
+            suppression: suppression.map(|(kind, reason)| Suppression {
+                kind,
+                reason: reason.into(),
+            }),
+        }
+    }
+
+    pub fn sample() -> Sample {
+        let mut sources = Sources::default();
+        let text = "{\n  \"a\": 1,\n  \"b\": 2,\n  \"c\": 3\n}\n";
+        let f = sources.add("infra/aks.json".into(), text.into());
+        let clean = sources.add("infra/net.json".into(), "{}\n".into());
+        let at = |needle: &str| {
+            let start = text.find(needle).unwrap();
+            Site {
+                file: f,
+                start,
+                end: start + needle.len(),
+            }
+        };
+        let mut error = finding("ORG001", Severity::Error, at("1"), None);
+        error.related.push(Label {
+            site: at("\"b\""),
+            message: "b is here".into(),
+        });
+        let findings = vec![
+            error,
+            finding(
+                "ORG002",
+                Severity::Warning,
+                at("2"),
+                Some(("config", "accepted until the migration")),
+            ),
+            finding(
+                "ORG003",
+                Severity::Note,
+                at("3"),
+                Some(("comment", "known")),
+            ),
+        ];
+        let stats = Stats {
+            files_examined: 2,
+            examined: vec![f, clean],
+            ..Stats::default()
+        };
+        Sample {
+            sources,
+            findings,
+            stats,
+            rules: vec![
+                rule("ORG001", "org001", Severity::Error),
+                rule("ORG002", "org002", Severity::Warning),
+                rule("ORG003", "org003", Severity::Note),
+            ],
+            base: Base {
+                prefix: "repo/".into(),
+                srcroot: Some("/work".into()),
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The schema check of tests/formats.rs, for the suppressions only unit tests make.
+    fn assert_valid_sarif(doc: &serde_json::Value) {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/sarif-schema-2.1.0.json"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        // The stray `]` in the `language` patterns (see tests/formats.rs).
+        let text = text
+            .replace("[a-zA-Z]{2}]?$", "[a-zA-Z]{2})?$")
+            .replace("^[a-zA-Z]{2}|^[a-zA-Z]{2}-", "^[a-zA-Z]{2}(-");
+        let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let v = jsonschema::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .unwrap();
+        let errors: Vec<String> = v.iter_errors(doc).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn suppressed_findings_in_every_ci_format() {
+        let s = sample::sample();
+        let r = s.report();
+
+        let sarif: serde_json::Value = serde_json::from_str(&sarif::render(&r)).unwrap();
+        let results = sarif["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results.len(), 3, "SARIF keeps suppressed findings");
+        assert!(results[0].get("suppressions").is_none());
+        assert_eq!(
+            results[1]["suppressions"],
+            serde_json::json!([{"kind": "external", "justification": "accepted until the migration"}])
+        );
+        assert_eq!(results[2]["suppressions"][0]["kind"], "inSource");
+        assert_eq!(results[2]["level"], "note");
+        let loc = &results[0]["locations"][0]["physicalLocation"];
+        assert_eq!(loc["artifactLocation"]["uri"], "repo/infra/aks.json");
+        assert_eq!(
+            loc["region"],
+            serde_json::json!({"startLine": 2, "startColumn": 8, "endLine": 2, "endColumn": 9})
+        );
+        assert_eq!(
+            sarif["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"],
+            "file:///work/"
+        );
+        assert_valid_sarif(&sarif);
+
+        let gh = github::render(&r);
+        let lines: Vec<&str> = gh.lines().collect();
+        assert_eq!(lines.len(), 3, "{gh}");
+        assert!(lines[0].starts_with(
+            "::error file=repo/infra/aks.json,line=2,endLine=2,col=8,endColumn=9,title=ORG001 org001::ORG001 message%0A  related: repo/infra/aks.json:3:3: b is here"
+        ), "{gh}");
+        assert_eq!(
+            lines[1],
+            "::notice title=aksgate::2 suppressed finding(s) not annotated (see the SARIF or human output for them)"
+        );
+
+        let az = azure::render(&r);
+        let lines: Vec<&str> = az.lines().collect();
+        assert_eq!(lines.len(), 3, "{az}");
+        assert!(lines[0].starts_with(
+            "##vso[task.logissue type=error;sourcepath=repo/infra/aks.json;linenumber=2;columnnumber=8;code=ORG001]ORG001 org001: ORG001 message"
+        ));
+        assert_eq!(
+            lines[1],
+            "aksgate: not logged as issues: 0 note(s), 2 suppressed finding(s)"
+        );
+
+        let xml = junit::render(&r);
+        assert!(
+            xml.contains(
+                r#"<testsuites name="aksgate" tests="4" failures="1" errors="0" skipped="2">"#
+            ),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(
+                r#"<testcase classname="repo/infra/aks.json" name="ORG002 org002" time="0">
+      <skipped message="1 suppressed finding(s)"/>"#
+            ),
+            "{xml}"
+        );
+        assert!(xml.contains("(suppressed by config: accepted until the migration)"));
+        assert!(
+            xml.contains(r#"<testcase classname="repo/infra/net.json" name="aksgate" time="0"/>"#)
+        );
+    }
 
     #[test]
     fn fnv1a_matches_the_reference_values() {
