@@ -29,8 +29,18 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// Diagnostics for a terminal (colour on a terminal only).
     Human,
+    /// One JSON document (schema version 1).
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// GitHub Actions workflow commands (pull-request annotations).
+    Github,
+    /// JUnit XML (Azure Pipelines PublishTestResults, GitLab).
+    Junit,
+    /// Azure Pipelines `##vso[task.logissue]` logging commands.
+    Azure,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -40,6 +50,10 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
+    /// Write the report to FILE instead of standard output; with a format other than
+    /// human, the human report still goes to standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// More Rego policies (a directory; repeatable), loaded next to the built-in pack.
     #[arg(long = "policy", value_name = "DIR")]
     pub policy: Vec<PathBuf>,
@@ -337,17 +351,41 @@ fn check(args: ScanArgs) -> Exit {
         &mut result.sources,
         &always,
     );
+    let cwd = std::env::current_dir().ok();
+    let base = report::Base::for_scan(&opts.paths, cwd.as_deref());
     let report = Report {
         sources: &result.sources,
         findings: &result.findings,
         stats: &result.stats,
         rules: &policies.rules,
+        base: &base,
+        fail_on,
     };
-    let out = match args.format {
-        Format::Human => human::render(&report, &human::Style::detect()),
+    let render = |format: Format, style: &human::Style| match format {
+        Format::Human => human::render(&report, style),
         Format::Json => report::json::render(&report),
+        Format::Sarif => report::sarif::render(&report),
+        Format::Github => report::github::render(&report),
+        Format::Junit => report::junit::render(&report),
+        Format::Azure => report::azure::render(&report),
     };
-    print!("{out}");
+    match &args.output {
+        None => print!("{}", render(args.format, &human::Style::detect())),
+        Some(file) => {
+            // A file gets no colour codes.
+            let plain = human::Style {
+                color: false,
+                ..human::Style::detect()
+            };
+            let out = render(args.format, &plain);
+            if let Err(e) = std::fs::write(file, out) {
+                return error(format!("cannot write {}: {e}", file.display()));
+            }
+            if args.format != Format::Human {
+                print!("{}", render(Format::Human, &human::Style::detect()));
+            }
+        }
+    }
     if result
         .findings
         .iter()

@@ -53,6 +53,8 @@ enum LoadOutcome {
 #[derive(Debug, Default, Clone)]
 pub struct Stats {
     pub files_examined: usize,
+    /// The deployment files examined (ids into the scan's sources), in discovery order.
+    pub examined: Vec<FileId>,
     pub by_kind: BTreeMap<&'static str, usize>,
     pub units: usize,
     pub clusters: usize,
@@ -227,6 +229,7 @@ pub fn prepare(opts: &ScanOptions) -> Result<Prepared, ScanError> {
             } => {
                 if deployment {
                     stats.files_examined += 1;
+                    stats.examined.push(id);
                     *stats.by_kind.entry("invalid").or_default() += 1;
                     load_failures.push((Site::new(id, span), message));
                 } else {
@@ -246,6 +249,7 @@ pub fn prepare(opts: &ScanOptions) -> Result<Prepared, ScanError> {
                 }
                 inline.extend(comment_suppressions(id, &doc, &sources.get(id).text));
                 stats.files_examined += 1;
+                stats.examined.push(id);
                 *stats.by_kind.entry(kind.label()).or_default() += 1;
                 parsed.push((id, doc, kind));
             }

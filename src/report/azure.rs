@@ -1,0 +1,117 @@
+//! Azure Pipelines logging commands: one `##vso[task.logissue ...]` line per finding,
+//! which the agent shows as an error or warning on the run (with the file and line).
+//!
+//! `task.logissue` knows only `error` and `warning`: notes are not logged as issues
+//! (they would read as warnings), and neither are suppressed findings; the final plain
+//! summary line counts both. The command does not fail the task: the exit code does.
+//! Values are escaped as the agent unescapes them, so each finding is exactly one line.
+
+use super::{Region, Report};
+use crate::finding::{Finding, Severity};
+
+/// Escapes a property value (`sourcepath=`, `code=`): `%`, `;` (ends a property), `]`
+/// (ends the property list), CR and LF.
+pub fn escape_property(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%AZP25"),
+            ';' => out.push_str("%3B"),
+            ']' => out.push_str("%5D"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes the message after `]`: `%`, CR and LF.
+pub fn escape_data(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%AZP25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The logging command of one finding (error or warning), without the newline.
+pub fn finding_line(report: &Report, f: &Finding) -> Option<String> {
+    let kind = match f.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => return None,
+    };
+    let r = Region::of(report.sources, f.primary);
+    let file = report.base.path(report.sources, f.primary.file);
+    let mut msg = format!("{} {}: {}", f.rule, f.slug, super::full_message(f));
+    for l in &f.related {
+        let lr = Region::of(report.sources, l.site);
+        msg.push_str(&format!(
+            "\n  related: {}:{}:{}: {}",
+            report.base.path(report.sources, l.site.file),
+            lr.line,
+            lr.column,
+            l.message
+        ));
+    }
+    if let Some(h) = &f.help {
+        msg.push_str(&format!("\n  help: {h}"));
+    }
+    Some(format!(
+        "##vso[task.logissue type={kind};sourcepath={};linenumber={};columnnumber={};code={}]{}",
+        escape_property(&file),
+        r.line,
+        r.column,
+        escape_property(&f.rule),
+        escape_data(&msg)
+    ))
+}
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let (mut notes, mut suppressed) = (0, 0);
+    for f in report.findings {
+        if f.suppression.is_some() {
+            suppressed += 1;
+            continue;
+        }
+        match finding_line(report, f) {
+            Some(line) => {
+                out.push_str(&line);
+                out.push('\n');
+            }
+            None => notes += 1,
+        }
+    }
+    if notes + suppressed > 0 {
+        out.push_str(&format!(
+            "aksgate: not logged as issues: {notes} note(s), {suppressed} suppressed finding(s)\n"
+        ));
+    }
+    out.push_str(&super::human::summary(report));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn property_escaping() {
+        assert_eq!(escape_property("a;b]c%d\r\ne"), "a%3Bb%5Dc%AZP25d%0D%0Ae");
+        assert_eq!(escape_property("infra/aks.json"), "infra/aks.json");
+    }
+
+    #[test]
+    fn data_escaping_keeps_one_line() {
+        let s = escape_data("50% off\n##vso[task.setvariable variable=x]y; ok]");
+        assert_eq!(s, "50%AZP25 off%0A##vso[task.setvariable variable=x]y; ok]");
+        assert!(!s.contains('\n'));
+    }
+}
