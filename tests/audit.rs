@@ -201,3 +201,19 @@ fn corpus_audit_lists_every_cluster_of_sources_md() {
     assert!(missing.is_empty(), "no inventory row for {missing:#?}");
     assert!(doc["summary"]["clusters"].as_u64().unwrap() >= SOURCES_CLUSTERS.len() as u64);
 }
+
+#[test]
+fn html_is_one_self_contained_page() {
+    let html = audit("html").stdout;
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<table id=\"inventory\" class=\"sortable\">"));
+    assert_eq!(html.matches("<svg").count(), 2, "two charts");
+    assert!(html.contains("<section class=\"rule\" id=\"rule-AKS003\">"));
+    // No external assets: no linked scripts, stylesheets, images or fonts.
+    for bad in ["<script src", "<link", "<img", "@import", "url("] {
+        assert!(!html.contains(bad), "external asset: {bad}");
+    }
+    // Source excerpts are escaped: the template's quotes never reach the page raw.
+    assert!(html.contains("&quot;networkPlugin&quot;: { &quot;value&quot;: &quot;kubenet&quot; }"));
+    assert!(!html.contains("\"networkPlugin\": {"));
+}

@@ -83,7 +83,7 @@ pub fn run(args: AuditArgs) -> Exit {
         AuditFormat::Table => super::table::render(&audit),
         AuditFormat::Json => super::json::render(&audit),
         AuditFormat::Markdown => super::markdown::render(&audit),
-        AuditFormat::Html => return error("--format html is not implemented yet"),
+        AuditFormat::Html => super::html::render(&audit),
     };
     match &args.output {
         Some(file) => match std::fs::write(file, out) {

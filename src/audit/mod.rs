@@ -5,6 +5,7 @@
 //! (`docs/audit-json.md`) or one self-contained HTML page.
 
 pub mod command;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod progress;
