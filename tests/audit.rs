@@ -217,3 +217,22 @@ fn html_is_one_self_contained_page() {
     assert!(html.contains("&quot;networkPlugin&quot;: { &quot;value&quot;: &quot;kubenet&quot; }"));
     assert!(!html.contains("\"networkPlugin\": {"));
 }
+
+#[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal() {
+    // Over the 300-file threshold, but stderr is a pipe here: nothing on stderr.
+    let dir = tempfile::tempdir().unwrap();
+    let cluster =
+        std::fs::read_to_string(root().join("fixtures/audit/natgw/aks-nat.json")).unwrap();
+    for i in 0..310 {
+        std::fs::write(dir.path().join(format!("aks{i}.json")), &cluster).unwrap();
+    }
+    let r = run(
+        &["audit", dir.path().to_str().unwrap(), "--format", "json"],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.is_empty(), "stderr: {}", r.stderr);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["clusters"].as_array().unwrap().len(), 310);
+}
