@@ -117,6 +117,9 @@ pub enum Command {
     /// Print the policy input documents aksgate builds for the given paths (one JSON
     /// array), to see what policies see.
     Input { paths: Vec<PathBuf> },
+    /// Inventory of every cluster: how it egresses and what is wrong with it (a report:
+    /// exits 0 unless the tool failed).
+    Audit(crate::audit::command::AuditArgs),
     /// Run the `test_` rules of Rego policies (default: the built-in pack).
     Test {
         /// Directory of policies and their tests.
@@ -150,12 +153,12 @@ pub fn main() -> i32 {
     run(cli) as i32
 }
 
-fn error(msg: impl std::fmt::Display) -> Exit {
+pub(crate) fn error(msg: impl std::fmt::Display) -> Exit {
     eprintln!("aksgate: error: {msg}");
     Exit::ToolError
 }
 
-fn load_policies(builtin: bool, dirs: &[PathBuf]) -> Result<Policies, Exit> {
+pub(crate) fn load_policies(builtin: bool, dirs: &[PathBuf]) -> Result<Policies, Exit> {
     load_policies_with(builtin, dirs, None)
 }
 
@@ -178,6 +181,7 @@ fn load_policies_with(
 pub fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Audit(args) => crate::audit::command::run(args),
         Command::Rules { policy } => match load_policies(true, &policy) {
             Ok(p) => {
                 for r in &p.rules {

@@ -120,6 +120,20 @@ pub fn findings(
     policies: &Policies,
     context: Option<&str>,
 ) -> Result<Vec<Finding>, PolicyError> {
+    Ok(findings_with_refs(unit, raw, policies, context)?
+        .into_iter()
+        .map(|(_, f)| f)
+        .collect())
+}
+
+/// [`findings`], each with the `ref` of the resource its result named (the index in
+/// `unit.resources`), for reports that attribute findings to resources (`audit`).
+pub fn findings_with_refs(
+    unit: &Unit,
+    raw: Vec<RawResult>,
+    policies: &Policies,
+    context: Option<&str>,
+) -> Result<Vec<(Option<usize>, Finding)>, PolicyError> {
     let mut out = Vec::new();
     for r in raw {
         let bad = |message: String| PolicyError::Contract {
@@ -185,10 +199,12 @@ pub fn findings(
         } else {
             "missing in this object".into()
         };
-        let res = obj
+        let res_ref = obj
             .get("resource")
             .and_then(Value::as_u64)
-            .and_then(|r| unit.resources.get(r as usize));
+            .map(|r| r as usize)
+            .filter(|r| *r < unit.resources.len());
+        let res = res_ref.map(|r| &unit.resources[r]);
         let mut notes = Vec::new();
         if let Some(a) = related
             .iter()
@@ -213,21 +229,24 @@ pub fn findings(
         } else {
             format!("{msg} ({})", notes.join("; "))
         };
-        out.push(Finding {
-            rule: meta.id.clone(),
-            slug: meta.slug.clone(),
-            severity,
-            message,
-            primary: loc.site,
-            primary_label,
-            related,
-            help: obj.get("help").and_then(Value::as_str).map(str::to_string),
-            docs: meta.docs.clone(),
-            about: obj.get("about").and_then(Value::as_str).map(str::to_string),
-            context: context.map(str::to_string),
-            suppression: None,
-            resource: res.map(|r| r.site),
-        });
+        out.push((
+            res_ref,
+            Finding {
+                rule: meta.id.clone(),
+                slug: meta.slug.clone(),
+                severity,
+                message,
+                primary: loc.site,
+                primary_label,
+                related,
+                help: obj.get("help").and_then(Value::as_str).map(str::to_string),
+                docs: meta.docs.clone(),
+                about: obj.get("about").and_then(Value::as_str).map(str::to_string),
+                context: context.map(str::to_string),
+                suppression: None,
+                resource: res.map(|r| r.site),
+            },
+        ));
     }
     Ok(out)
 }

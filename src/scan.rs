@@ -189,7 +189,25 @@ pub struct Prepared {
     pub inline: Vec<Inline>,
 }
 
+/// Progress of a scan, for a progress bar (`audit`). Called from worker threads.
+pub trait Progress: Sync {
+    /// Discovery is done: `files` candidate files will be read.
+    fn discovered(&self, _files: usize) {}
+    /// One candidate file was read (and parsed when it is JSON).
+    fn loaded(&self) {}
+}
+
+/// No progress reporting.
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
 pub fn prepare(opts: &ScanOptions) -> Result<Prepared, ScanError> {
+    prepare_with(opts, &NoProgress)
+}
+
+/// [`prepare`], reporting progress.
+pub fn prepare_with(opts: &ScanOptions, progress: &dyn Progress) -> Result<Prepared, ScanError> {
     let mut candidates = Vec::new();
     let mut stats = Stats::default();
     let excludes = Excludes::new(opts.excludes.clone());
@@ -213,7 +231,15 @@ pub fn prepare(opts: &ScanOptions) -> Result<Prepared, ScanError> {
         stats.skipped.extend(d.skipped);
     }
 
-    let loaded: Vec<Loaded> = candidates.par_iter().map(load).collect();
+    progress.discovered(candidates.len());
+    let loaded: Vec<Loaded> = candidates
+        .par_iter()
+        .map(|c| {
+            let l = load(c);
+            progress.loaded();
+            l
+        })
+        .collect();
 
     let mut sources = Sources::default();
     let mut load_failures = Vec::new();
@@ -599,6 +625,46 @@ pub fn inputs(opts: &ScanOptions) -> Result<Vec<serde_json::Value>, ScanError> {
         .collect())
 }
 
+/// A unit's findings, each with the `ref` of the resource it is about (when known).
+pub type UnitFindings = Vec<(Option<usize>, Finding)>;
+
+/// The findings of one unit: its AKS901 problems and the policies' results, each with
+/// the `ref` of the resource the result named (`None` for the problems).
+pub fn evaluate_unit(
+    policies: &Policies,
+    engine: &mut regorus::Engine,
+    unit: &Unit,
+    sources: &Sources,
+    settings: crate::input::InputSettings,
+) -> Result<UnitFindings, PolicyError> {
+    let mut out: UnitFindings = unit
+        .problems
+        .iter()
+        .map(|p| {
+            let f = builtin_finding(policies, "AKS901", p.site, p.message.clone(), "here");
+            (None, f)
+        })
+        .collect();
+    out.extend(unit.assumptions.iter().map(|a| {
+        let mut f = builtin_finding(policies, "AKS900", a.site, a.message.clone(), "unknown");
+        f.severity = Severity::Note;
+        f.about = Some("AKS005".into());
+        f.help = Some(
+            "pass the subnet id (a parameter file or a default) so the route table can be checked without assuming"
+                .into(),
+        );
+        (None, f)
+    }));
+    let network = crate::network::build(unit);
+    let input = crate::input::build(unit, sources, &network, settings);
+    let raw = policies.evaluate(engine, &input)?;
+    let context = unit.param_file.map(|f| sources.get(f).rel.as_str());
+    out.extend(crate::evaluate::findings_with_refs(
+        unit, raw, policies, context,
+    )?);
+    Ok(out)
+}
+
 pub fn scan(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanError> {
     let Prepared {
         sources,
@@ -612,34 +678,15 @@ pub fn scan(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanE
         .into_iter()
         .map(|(site, message)| builtin_finding(policies, "AKS901", site, message, "here"))
         .collect();
-    let results: Vec<Result<Vec<Finding>, PolicyError>> = units
+    let results: Vec<Result<UnitFindings, PolicyError>> = units
         .par_iter()
         .map_init(
             || policies.worker(),
-            |engine, unit| {
-                let mut out: Vec<Finding> = unit
-                    .problems
-                    .iter()
-                    .map(|p| builtin_finding(policies, "AKS901", p.site, p.message.clone(), "here"))
-                    .collect();
-                out.extend(unit.assumptions.iter().map(|a| {
-                    let mut f = builtin_finding(policies, "AKS900", a.site, a.message.clone(), "unknown");
-                    f.severity = Severity::Note;
-                    f.about = Some("AKS005".into());
-                    f.help = Some("pass the subnet id (a parameter file or a default) so the route table can be checked without assuming".into());
-                    f
-                }));
-                let network = crate::network::build(unit);
-                let input = crate::input::build(unit, &sources, &network, opts.input);
-                let raw = policies.evaluate(engine, &input)?;
-                let context = unit.param_file.map(|f| sources.get(f).rel.as_str());
-                out.extend(crate::evaluate::findings(unit, raw, policies, context)?);
-                Ok(out)
-            },
+            |engine, unit| evaluate_unit(policies, engine, unit, &sources, opts.input),
         )
         .collect();
     for r in results {
-        findings.extend(r.map_err(ScanError::Policy)?);
+        findings.extend(r.map_err(ScanError::Policy)?.into_iter().map(|(_, f)| f));
     }
     Finding::sort(&mut findings, &sources);
     findings.dedup_by(|a, b| a.rule == b.rule && a.primary == b.primary && a.message == b.message);

@@ -1,0 +1,101 @@
+//! `aksgate audit [PATH] --format table|json|markdown|html [--output FILE]`.
+//! Exit 0 unless the tool failed (2): an audit reports, `check` gates.
+
+use crate::cli::{error, load_policies, Exit};
+use crate::scan::ScanOptions;
+use clap::ValueEnum;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Table,
+    Json,
+    Markdown,
+    Html,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct AuditArgs {
+    /// File or directory to audit (default: the current directory).
+    pub path: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: AuditFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// More Rego policies (a directory; repeatable), loaded next to the built-in pack.
+    #[arg(long = "policy", value_name = "DIR")]
+    pub policy: Vec<PathBuf>,
+    /// Do not load the built-in policy pack.
+    #[arg(long)]
+    pub no_builtin: bool,
+    /// Exclude paths (gitignore syntax, relative to the scanned root; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Configuration file (default: `.aksgate.toml` in the scanned directory, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+pub fn run(args: AuditArgs) -> Exit {
+    let policies = match load_policies(!args.no_builtin, &args.policy) {
+        Ok(p) => p,
+        Err(e) => return e,
+    };
+    let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    let config = match crate::config::Config::load(
+        args.config.as_deref(),
+        Some(root.as_path()).filter(|r| r.is_dir()),
+    ) {
+        Ok(c) => c,
+        Err(e) => return error(e),
+    };
+    let opts = ScanOptions {
+        paths: args.path.iter().cloned().collect(),
+        excludes: args
+            .exclude
+            .iter()
+            .chain(&config.exclude)
+            .cloned()
+            .collect(),
+        pairs: config
+            .pair
+            .iter()
+            .map(|p| (p.template.clone(), p.parameters.clone()))
+            .collect(),
+        input: crate::input::InputSettings {
+            external_network: config.external_network == Some(true),
+        },
+    };
+    let bar = super::progress::Bar::stderr();
+    let result = super::audit(&opts, &policies, &bar);
+    bar.finish();
+    let audit = match result {
+        Ok(a) => a,
+        Err(e) => return error(e),
+    };
+    if audit.stats.files_examined == 0 {
+        return error(format!(
+            "no deployment files found in {} ({} file(s) skipped): nothing to audit",
+            root.display(),
+            audit.stats.skipped.len()
+        ));
+    }
+    let out = match args.format {
+        AuditFormat::Table => super::table::render(&audit),
+        AuditFormat::Json => super::json::render(&audit),
+        AuditFormat::Markdown => super::markdown::render(&audit),
+        AuditFormat::Html => super::html::render(&audit),
+    };
+    match &args.output {
+        Some(file) => match std::fs::write(file, out) {
+            Ok(()) => Exit::Clean,
+            Err(e) => error(format!("cannot write {}: {e}", file.display())),
+        },
+        None => {
+            print!("{out}");
+            Exit::Clean
+        }
+    }
+}

@@ -1,0 +1,1215 @@
+//! `aksgate audit`: an inventory of every cluster a repository deploys, how it egresses,
+//! and what is wrong with it. One row per cluster per evaluation unit (a template with
+//! one parameter-file pairing, a REST body, an export), built from the resolved units
+//! and the findings of the same scan; rendered as a terminal table, Markdown, JSON
+//! (`docs/audit-json.md`) or one self-contained HTML page.
+
+pub mod command;
+pub mod html;
+pub mod json;
+pub mod markdown;
+pub mod progress;
+pub mod table;
+
+use crate::arm::value::Unknown;
+use crate::classify::Kind;
+use crate::engine::{Policies, RuleMeta};
+use crate::finding::{Finding, Severity};
+use crate::resolve::tree::{RNode, RValue};
+use crate::resolve::{Resource, Unit};
+use crate::scan::{self, ScanError, ScanOptions, Stats, UnitFindings};
+use crate::source::{Site, Sources};
+use rayon::prelude::*;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+
+const CLUSTER: &str = "Microsoft.ContainerService/managedClusters";
+const AGENT_POOL: &str = "Microsoft.ContainerService/managedClusters/agentPools";
+
+/// How a value in the inventory was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Written in the files (directly or through parameters and variables).
+    Set,
+    /// Not written: the API default applies.
+    Default,
+    /// Only known at deployment time (or not resolvable by aksgate).
+    Unknown,
+    /// Not written, and the apiVersion documents no default.
+    NoDefault,
+    /// Not written, and no default is meaningful (no subnet: AKS creates the network).
+    Absent,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Set => "set",
+            Origin::Default => "default",
+            Origin::Unknown => "unknown",
+            Origin::NoDefault => "no-default",
+            Origin::Absent => "absent",
+        }
+    }
+}
+
+/// One inventory value with how it was decided.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    /// The effective value (`None` when unknown, absent, or without a default).
+    pub value: Option<String>,
+    pub origin: Origin,
+    /// For unknown values: the expression and why it is unknown.
+    pub expr: Option<String>,
+    pub reason: Option<String>,
+    /// Anything else worth saying (an outboundType the apiVersion drops, ...).
+    pub note: Option<String>,
+}
+
+impl Cell {
+    fn set(v: impl Into<String>) -> Cell {
+        Cell {
+            value: Some(v.into()),
+            origin: Origin::Set,
+            expr: None,
+            reason: None,
+            note: None,
+        }
+    }
+    fn default(v: impl Into<String>) -> Cell {
+        Cell {
+            origin: Origin::Default,
+            ..Cell::set(v)
+        }
+    }
+    fn unknown(u: &Unknown) -> Cell {
+        Cell::unknown_expr(&u.expr, &u.reason)
+    }
+    fn unknown_expr(expr: &str, reason: &str) -> Cell {
+        Cell {
+            value: None,
+            origin: Origin::Unknown,
+            expr: Some(expr.to_string()),
+            reason: Some(reason.to_string()),
+            note: None,
+        }
+    }
+    fn absent() -> Cell {
+        Cell {
+            value: None,
+            origin: Origin::Absent,
+            expr: None,
+            reason: None,
+            note: None,
+        }
+    }
+    fn no_default(reason: String) -> Cell {
+        Cell {
+            origin: Origin::NoDefault,
+            reason: Some(reason),
+            ..Cell::absent()
+        }
+    }
+    fn with_note(mut self, note: String) -> Cell {
+        self.note = Some(note);
+        self
+    }
+
+    /// The value as a report shows it: `loadBalancer`, `loadBalancer (default)`,
+    /// `(unknown: [parameters('x')])`, `(not set, no default)`, `—`.
+    pub fn display(&self) -> String {
+        match (self.origin, &self.value) {
+            (Origin::Set, Some(v)) => v.clone(),
+            (Origin::Default, Some(v)) => format!("{v} (default)"),
+            (Origin::Unknown, _) => {
+                format!("(unknown: {})", self.expr.as_deref().unwrap_or("?"))
+            }
+            (Origin::NoDefault, _) => "(not set, no default)".into(),
+            _ => "—".into(),
+        }
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.origin, Origin::Unknown | Origin::NoDefault)
+    }
+
+    /// The value lower-cased, for comparisons (`None` when not decided).
+    fn lower(&self) -> Option<String> {
+        self.value.as_ref().map(|v| v.to_ascii_lowercase())
+    }
+}
+
+/// Whether the cluster's subnet has a route table with a `0.0.0.0/0` route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Yes,
+    No,
+    /// The subnet or its route table is not deployed by the scanned files.
+    NotInScan,
+    /// The subnet id or the route table reference is unknown.
+    Unknown,
+    /// No subnet: AKS creates the virtual network itself.
+    NotApplicable,
+}
+
+impl Route {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Route::Yes => "yes",
+            Route::No => "no",
+            Route::NotInScan => "not in scan",
+            Route::Unknown => "unknown",
+            Route::NotApplicable => "n/a",
+        }
+    }
+}
+
+/// A public IP the cluster creates or uses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublicIp {
+    /// `load-balancer`, `managed-outbound-ips`, `outbound-ips`, `outbound-ip-prefixes`,
+    /// `node-public-ip`, `managed-nat-gateway`, `outbound-type-unknown`.
+    pub kind: &'static str,
+    pub detail: String,
+    /// false: only if an unknown value turns out that way.
+    pub certain: bool,
+}
+
+impl PublicIp {
+    pub fn display(&self) -> String {
+        if self.certain {
+            self.detail.clone()
+        } else {
+            format!("{}?", self.detail)
+        }
+    }
+}
+
+/// What a row describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A managedClusters resource (or REST body, or export) the unit deploys.
+    Cluster,
+    /// `managedClusters/agentPools` resources of a cluster the unit does not deploy
+    /// (declared `existing`, or deployed elsewhere).
+    AgentPools,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Cluster => "cluster",
+            Role::AgentPools => "agent-pools",
+        }
+    }
+}
+
+/// Findings by severity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub error: usize,
+    pub warning: usize,
+    pub note: usize,
+}
+
+impl Counts {
+    fn add(&mut self, s: Severity) {
+        match s {
+            Severity::Error => self.error += 1,
+            Severity::Warning => self.warning += 1,
+            Severity::Note => self.note += 1,
+        }
+    }
+    pub fn total(&self) -> usize {
+        self.error + self.warning + self.note
+    }
+    /// `2E 1W` / `—` for none.
+    pub fn display(&self) -> String {
+        let mut parts = Vec::new();
+        if self.error > 0 {
+            parts.push(format!("{}E", self.error));
+        }
+        if self.warning > 0 {
+            parts.push(format!("{}W", self.warning));
+        }
+        if self.note > 0 {
+            parts.push(format!("{}N", self.note));
+        }
+        if parts.is_empty() {
+            "—".into()
+        } else {
+            parts.join(" ")
+        }
+    }
+}
+
+/// One inventory row: a cluster of one evaluation unit.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The deployment file evaluated (relative to the scan root).
+    pub file: String,
+    /// The parameter file of the pairing, if any.
+    pub parameter_file: Option<String>,
+    /// `template`, `rest-body` or `export`.
+    pub kind: &'static str,
+    pub role: Role,
+    /// Where the cluster resource is written (a linked template's file for a cluster
+    /// deployed through a link).
+    pub location: (String, usize),
+    pub name: Cell,
+    /// `copy loop 'x' instance 1` / `copy loop 'x', every instance (count unknown)`.
+    pub copy: Option<String>,
+    /// An unknown `condition`: the cluster is deployed only if it holds.
+    pub condition: Option<String>,
+    pub api_version: Cell,
+    pub outbound_type: Cell,
+    pub network_plugin: Cell,
+    pub load_balancer_sku: Cell,
+    /// The first agent pool's `vnetSubnetID`.
+    pub subnet: Cell,
+    pub default_route: Route,
+    /// What was found about the route (route table name, next hop, or why not).
+    pub route_detail: String,
+    pub public_ips: Vec<PublicIp>,
+    pub private_cluster: Cell,
+    pub findings: Counts,
+}
+
+impl Row {
+    /// `vnet/subnet` for a subnet id, the expression for an unknown one.
+    pub fn subnet_display(&self) -> String {
+        match (&self.subnet.origin, &self.subnet.value) {
+            (Origin::Set, Some(id))
+                if self
+                    .subnet
+                    .note
+                    .as_deref()
+                    .is_some_and(|n| n.starts_with(crate::network::ASSUMED)) =>
+            {
+                format!("{} (assumed)", short_subnet(id))
+            }
+            (Origin::Set, Some(id)) => short_subnet(id),
+            (Origin::Absent, _) => "(AKS-managed)".into(),
+            _ => self.subnet.display(),
+        }
+    }
+
+    pub fn public_ips_display(&self) -> String {
+        if self.public_ips.is_empty() {
+            "none".into()
+        } else {
+            let v: Vec<String> = self.public_ips.iter().map(PublicIp::display).collect();
+            v.join(", ")
+        }
+    }
+
+    /// The name as shown, with the copy instance.
+    pub fn name_display(&self) -> String {
+        let base = match (self.role, self.name.origin) {
+            (Role::Cluster, Origin::Absent) => "(in the request URL)".to_string(),
+            (Role::Cluster, _) => self.name.display(),
+            (Role::AgentPools, Origin::Absent) => "agent pools of (unnamed cluster)".into(),
+            (Role::AgentPools, _) => format!("agent pools of {}", self.name.display()),
+        };
+        match &self.copy {
+            Some(c) => format!("{base} [{c}]"),
+            None => base,
+        }
+    }
+
+    /// The parameter file's name (not its directory), `—` without one.
+    pub fn params_display(&self) -> String {
+        match &self.parameter_file {
+            Some(p) => file_name(p).to_string(),
+            None => "—".into(),
+        }
+    }
+
+    /// Every cell of the row, for counting unknowns.
+    fn cells(&self) -> [&Cell; 7] {
+        [
+            &self.name,
+            &self.api_version,
+            &self.outbound_type,
+            &self.network_plugin,
+            &self.load_balancer_sku,
+            &self.subnet,
+            &self.private_cluster,
+        ]
+    }
+
+    pub fn unknowns(&self) -> usize {
+        self.cells().iter().filter(|c| c.is_unknown()).count()
+    }
+}
+
+fn file_name(p: &str) -> &str {
+    p.rsplit('/').next().unwrap_or(p)
+}
+
+/// `virtualNetworks/<vnet>/subnets/<subnet>` of a subnet id as `<vnet>/<subnet>`.
+pub fn short_subnet(id: &str) -> String {
+    let lower = id.to_ascii_lowercase();
+    if let Some(i) = lower.rfind("/virtualnetworks/") {
+        let tail = &id[i + "/virtualnetworks/".len()..];
+        let parts: Vec<&str> = tail.split('/').collect();
+        if parts.len() == 3 && parts[1].eq_ignore_ascii_case("subnets") {
+            return format!("{}/{}", parts[0], parts[2]);
+        }
+    }
+    id.to_string()
+}
+
+/// A finding with the inventory row it is attributed to.
+#[derive(Debug, Clone)]
+pub struct AuditFinding {
+    pub finding: Finding,
+    /// Index into [`Audit::rows`]; `None` for findings about a file as a whole or about
+    /// resources no cluster of the unit uses.
+    pub row: Option<usize>,
+}
+
+/// The result of an audit.
+pub struct Audit {
+    /// The scanned paths, as given.
+    pub root: String,
+    pub sources: Sources,
+    pub rows: Vec<Row>,
+    pub findings: Vec<AuditFinding>,
+    pub stats: Stats,
+    pub rules: Vec<RuleMeta>,
+}
+
+/// Findings per rule, for the summary.
+#[derive(Debug, Clone)]
+pub struct RuleCount {
+    pub rule: String,
+    pub slug: String,
+    pub title: String,
+    pub counts: Counts,
+}
+
+impl Audit {
+    /// Cluster rows (not agent-pool-only rows).
+    pub fn clusters(&self) -> impl Iterator<Item = &Row> {
+        self.rows.iter().filter(|r| r.role == Role::Cluster)
+    }
+
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for f in &self.findings {
+            c.add(f.finding.severity);
+        }
+        c
+    }
+
+    /// Rules with at least one finding, by rule id.
+    pub fn per_rule(&self) -> Vec<RuleCount> {
+        let mut by: BTreeMap<&str, RuleCount> = BTreeMap::new();
+        for f in &self.findings {
+            let e = by.entry(&f.finding.rule).or_insert_with(|| RuleCount {
+                rule: f.finding.rule.clone(),
+                slug: f.finding.slug.clone(),
+                title: self
+                    .rules
+                    .iter()
+                    .find(|r| r.id == f.finding.rule)
+                    .map(|r| r.title.clone())
+                    .unwrap_or_default(),
+                counts: Counts::default(),
+            });
+            e.counts.add(f.finding.severity);
+        }
+        by.into_values().collect()
+    }
+
+    /// Unknown values in the inventory (cells that are unknown or have no default).
+    pub fn unknown_values(&self) -> usize {
+        self.rows.iter().map(Row::unknowns).sum()
+    }
+
+    /// Clusters per effective outboundType (canonical spelling; `unknown`), sorted by
+    /// count then name.
+    pub fn outbound_types(&self) -> Vec<(String, usize)> {
+        let mut by: BTreeMap<String, usize> = BTreeMap::new();
+        for r in self.clusters() {
+            let k = match &r.outbound_type.value {
+                Some(v) => canonical_outbound(v),
+                None => "unknown".into(),
+            };
+            *by.entry(k).or_default() += 1;
+        }
+        let mut v: Vec<(String, usize)> = by.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
+    }
+
+    /// 1-based line and column of a site.
+    pub fn line_col(&self, site: Site) -> (usize, usize) {
+        self.sources.line_col(site)
+    }
+
+    pub fn rel(&self, site: Site) -> &str {
+        &self.sources.get(site.file).rel
+    }
+}
+
+pub fn canonical_outbound(v: &str) -> String {
+    const NAMES: &[&str] = &[
+        "loadBalancer",
+        "userDefinedRouting",
+        "managedNATGateway",
+        "userAssignedNATGateway",
+        "managedNATGatewayV2",
+        "none",
+        "block",
+    ];
+    NAMES
+        .iter()
+        .find(|n| n.eq_ignore_ascii_case(v))
+        .map(|n| n.to_string())
+        .unwrap_or_else(|| v.to_string())
+}
+
+/// What a path inside a resolved node leads to.
+enum Look<'a> {
+    Missing,
+    Unknown(&'a Unknown),
+    Found(&'a RNode),
+}
+
+fn look<'a>(node: &'a RNode, path: &[&str]) -> Look<'a> {
+    let mut n = node;
+    for key in path {
+        if let RValue::Unknown(u) = &n.value {
+            return Look::Unknown(u);
+        }
+        match n.get(key) {
+            Some(next) => n = next,
+            None => return Look::Missing,
+        }
+    }
+    match &n.value {
+        RValue::Unknown(u) => Look::Unknown(u),
+        RValue::Null => Look::Missing,
+        _ => Look::Found(n),
+    }
+}
+
+/// A scalar as text (strings as they are, other values as JSON).
+fn text(n: &RNode) -> String {
+    match &n.value {
+        RValue::Str(s) => s.clone(),
+        _ => crate::input::to_json(n).to_string(),
+    }
+}
+
+/// A cell from a property: set, unknown, or `missing` when absent.
+fn cell_at(node: &RNode, path: &[&str], missing: impl FnOnce() -> Cell) -> Cell {
+    match look(node, path) {
+        Look::Found(n) => {
+            let mut c = Cell::set(text(n));
+            // The network view's single-candidate fallback: say it is an assumption.
+            c.note = n
+                .via
+                .iter()
+                .find(|o| o.label.starts_with(crate::network::ASSUMED))
+                .map(|o| o.label.clone());
+            c
+        }
+        Look::Unknown(u) => Cell::unknown(u),
+        Look::Missing => missing(),
+    }
+}
+
+/// The date of an apiVersion (`2021-05-01` of `2021-05-01-preview`), when it has one.
+fn api_date(v: &str) -> Option<&str> {
+    let d = v.get(..10)?;
+    let b = d.as_bytes();
+    let ok = b.iter().enumerate().all(|(i, c)| match i {
+        4 | 7 => *c == b'-',
+        _ => c.is_ascii_digit(),
+    });
+    ok.then_some(d)
+}
+
+/// The apiVersion defines `networkProfile.outboundType` (facts in policies/lib).
+fn defines_outbound_type(v: &str) -> bool {
+    match api_date(v) {
+        Some(d) if v.contains("-preview") => d >= "2021-11-01",
+        Some(d) => d >= "2019-11-01",
+        None => true,
+    }
+}
+
+const LB_SKU_DEFAULT_STANDARD_FROM: &str = "2021-05-01";
+
+fn truthy(n: &RNode) -> Option<bool> {
+    match &n.value {
+        RValue::Bool(b) => Some(*b),
+        RValue::Str(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        RValue::Str(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+/// The agent pools of a cluster: its `agentPoolProfiles` entries, then its
+/// `agentPools` resources (children, or named `<cluster>/<pool>`). Each is
+/// (pool name, pool properties node). `Err` when the profiles are unknown.
+fn pools<'a>(
+    unit: &'a Unit,
+    idx: Option<usize>,
+    cluster_node: Option<&'a RNode>,
+    cluster_name: Option<&str>,
+) -> Result<Vec<(String, &'a RNode)>, &'a Unknown> {
+    let mut out = Vec::new();
+    if let Some(c) = cluster_node {
+        match look(c, &["properties", "agentPoolProfiles"]) {
+            Look::Unknown(u) => return Err(u),
+            Look::Found(n) => {
+                for (i, p) in n.as_array().unwrap_or_default().iter().enumerate() {
+                    let name = p
+                        .get("name")
+                        .and_then(RNode::as_str)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| format!("#{i}"));
+                    out.push((name, p));
+                }
+            }
+            Look::Missing => {}
+        }
+    }
+    for (j, r) in unit.resources.iter().enumerate() {
+        if r.ty != AGENT_POOL {
+            continue;
+        }
+        let full = r.name.as_str();
+        let mine = match (r.parent, idx) {
+            (Some(p), Some(i)) => p == i,
+            _ => match (full.and_then(|f| f.split_once('/')), cluster_name) {
+                (Some((c, _)), Some(want)) => c.eq_ignore_ascii_case(want),
+                _ => false,
+            },
+        };
+        if !mine {
+            continue;
+        }
+        let name = full
+            .map(|f| f.rsplit('/').next().unwrap_or(f).to_string())
+            .unwrap_or_else(|| format!("#{j}"));
+        if let Some(props) = r.node.get("properties") {
+            out.push((name, props));
+        }
+    }
+    Ok(out)
+}
+
+/// The route check of a subnet against the unit's network view.
+fn route_of(subnet: &Cell, network: &Value) -> (Route, String) {
+    let id = match (subnet.origin, &subnet.value) {
+        (Origin::Set, Some(id)) => id,
+        (Origin::Absent, _) => {
+            return (
+                Route::NotApplicable,
+                "no vnetSubnetID: AKS creates the virtual network".into(),
+            )
+        }
+        _ => return (Route::Unknown, "the subnet id is unknown".into()),
+    };
+    let lower = id.to_ascii_lowercase();
+    let Some(i) = lower.rfind("virtualnetworks/") else {
+        return (
+            Route::Unknown,
+            format!("{id} is not a subnet id aksgate can read"),
+        );
+    };
+    let key = &lower[i..];
+    let subnets = network["subnets"].as_array().cloned().unwrap_or_default();
+    let Some(s) = subnets.iter().find(|s| s["key"].as_str() == Some(key)) else {
+        return (
+            Route::NotInScan,
+            format!(
+                "subnet {} is not deployed by the scanned files",
+                short_subnet(id)
+            ),
+        );
+    };
+    let rt = match &s["routeTable"] {
+        Value::Null => return (Route::No, "the subnet has no route table".into()),
+        Value::String(rt) => rt.clone(),
+        other => {
+            let expr = other["$unknown"]["expr"].as_str().unwrap_or("?");
+            return (
+                Route::Unknown,
+                format!("the subnet's route table is {expr}"),
+            );
+        }
+    };
+    let Some(j) = rt.rfind("routetables/") else {
+        return (
+            Route::Unknown,
+            format!("{rt} is not a route table id aksgate can read"),
+        );
+    };
+    let rkey = &rt[j..];
+    let tables = network["routeTables"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let Some(t) = tables.iter().find(|t| t["key"].as_str() == Some(rkey)) else {
+        return (
+            Route::NotInScan,
+            format!(
+                "route table {} is not deployed by the scanned files",
+                &rkey["routetables/".len()..]
+            ),
+        );
+    };
+    let name = t["name"].as_str().unwrap_or(rkey).to_string();
+    let default = t["routes"].as_array().into_iter().flatten().find(|r| {
+        r["addressPrefix"]
+            .as_str()
+            .is_some_and(|p| p.trim() == "0.0.0.0/0")
+    });
+    match default {
+        Some(r) => {
+            let hop = r["nextHopType"].as_str().unwrap_or("?");
+            let ip = r["nextHopIpAddress"]
+                .as_str()
+                .map(|ip| format!(" {ip}"))
+                .unwrap_or_default();
+            (
+                Route::Yes,
+                format!("route table {name}: 0.0.0.0/0 → {hop}{ip}"),
+            )
+        }
+        None => (
+            Route::No,
+            format!("route table {name} has no 0.0.0.0/0 route"),
+        ),
+    }
+}
+
+/// Builds the row of a cluster resource.
+fn cluster_row(unit: &Unit, idx: usize, r: &Resource, sources: &Sources, network: &Value) -> Row {
+    let node = &r.node;
+    let name = match &r.name.value {
+        RValue::Str(s) => Cell::set(s.clone()),
+        RValue::Unknown(u) => Cell::unknown(u),
+        RValue::Null => Cell::absent(),
+        _ => Cell::set(text(&r.name)),
+    };
+    let api_version = match (&r.api_version, look(node, &["apiVersion"]), &unit.kind) {
+        (Some(v), _, _) => Cell::set(v.clone()),
+        (None, Look::Unknown(u), _) => Cell::unknown(u),
+        (None, _, Kind::RestBody { .. }) => Cell::unknown_expr(
+            "api-version",
+            "the request body does not say which api-version it is sent with",
+        ),
+        (None, _, _) => Cell::absent(),
+    };
+    let api = api_version.value.clone();
+    let np = ["properties", "networkProfile"];
+    let at = |k: &'static str| [np[0], np[1], k];
+
+    let outbound_type = match look(node, &at("outboundType")) {
+        Look::Found(n) => {
+            let v = text(n);
+            match &api {
+                Some(a) if !defines_outbound_type(a) => {
+                    Cell::default("loadBalancer").with_note(format!(
+                        "apiVersion {a} does not define outboundType: the written {v} is dropped"
+                    ))
+                }
+                _ => Cell::set(v),
+            }
+        }
+        Look::Unknown(u) => Cell::unknown(u),
+        Look::Missing => Cell::default("loadBalancer"),
+    };
+    let network_plugin = cell_at(node, &at("networkPlugin"), || Cell::default("kubenet"));
+    let load_balancer_sku = cell_at(node, &at("loadBalancerSku"), || {
+        match api.as_deref().and_then(api_date) {
+            Some(d) if d >= LB_SKU_DEFAULT_STANDARD_FROM => Cell::default("standard"),
+            _ => Cell::no_default(format!(
+                "apiVersion {} documents no default loadBalancerSku",
+                api.as_deref().unwrap_or("(unknown)")
+            )),
+        }
+    });
+    let private_cluster = match look(
+        node,
+        &[
+            "properties",
+            "apiServerAccessProfile",
+            "enablePrivateCluster",
+        ],
+    ) {
+        Look::Found(n) => match truthy(n) {
+            Some(true) => Cell::set("on"),
+            Some(false) => Cell::set("off"),
+            None => Cell::set(text(n)),
+        },
+        Look::Unknown(u) => Cell::unknown(u),
+        Look::Missing => Cell::default("off"),
+    };
+    let pools = pools(unit, Some(idx), Some(node), name.value.as_deref());
+    let subnet = match &pools {
+        Err(u) => Cell::unknown(u),
+        Ok(p) => match p.first() {
+            Some((_, pool)) => cell_at(pool, &["vnetSubnetID"], Cell::absent),
+            None => Cell::absent(),
+        },
+    };
+    let (default_route, route_detail) = route_of(&subnet, network);
+
+    // Public IPs, as AKS007 counts them.
+    let ot = outbound_type.lower();
+    let sku = load_balancer_sku.lower();
+    let mut ips = Vec::new();
+    let lb = ot.as_deref() == Some("loadbalancer");
+    if lb {
+        match sku.as_deref() {
+            Some("standard") => ips.push(PublicIp {
+                kind: "load-balancer",
+                detail: "LB egress".into(),
+                certain: true,
+            }),
+            Some(_) => {}
+            None => ips.push(PublicIp {
+                kind: "load-balancer",
+                detail: "LB egress".into(),
+                certain: false,
+            }),
+        }
+    }
+    if lb || ot.is_none() {
+        let profile = at("loadBalancerProfile");
+        for (key, kind) in [
+            ("managedOutboundIPs", "managed-outbound-ips"),
+            ("outboundIPs", "outbound-ips"),
+            ("outboundIPPrefixes", "outbound-ip-prefixes"),
+        ] {
+            let path = [profile[0], profile[1], profile[2], key];
+            match look(node, &path) {
+                Look::Found(n) => {
+                    let detail = match n.get("count").map(|c| &c.value) {
+                        Some(RValue::Int(c)) => format!("{key} ({c})"),
+                        _ => key.to_string(),
+                    };
+                    ips.push(PublicIp {
+                        kind,
+                        detail,
+                        certain: lb,
+                    });
+                }
+                Look::Unknown(_) | Look::Missing => {}
+            }
+        }
+    }
+    if let Ok(p) = &pools {
+        for (pool, props) in p {
+            match look(props, &["enableNodePublicIP"]) {
+                Look::Found(n) if truthy(n) == Some(true) => ips.push(PublicIp {
+                    kind: "node-public-ip",
+                    detail: format!("node IPs ({pool})"),
+                    certain: true,
+                }),
+                Look::Unknown(_) => ips.push(PublicIp {
+                    kind: "node-public-ip",
+                    detail: format!("node IPs ({pool})"),
+                    certain: false,
+                }),
+                _ => {}
+            }
+        }
+    }
+    if matches!(
+        ot.as_deref(),
+        Some("managednatgateway") | Some("managednatgatewayv2")
+    ) {
+        ips.push(PublicIp {
+            kind: "managed-nat-gateway",
+            detail: "NAT gateway".into(),
+            certain: true,
+        });
+    }
+    if ot.is_none() {
+        ips.push(PublicIp {
+            kind: "outbound-type-unknown",
+            detail: "egress IPs".into(),
+            certain: false,
+        });
+    }
+
+    let (line, _) = sources.line_col(r.site);
+    Row {
+        file: sources.get(unit.file).rel.clone(),
+        parameter_file: unit.param_file.map(|f| sources.get(f).rel.clone()),
+        kind: unit.kind.label(),
+        role: Role::Cluster,
+        location: (sources.get(r.site.file).rel.clone(), line),
+        name,
+        copy: copy_note(r),
+        condition: r.condition.clone(),
+        api_version,
+        outbound_type,
+        network_plugin,
+        load_balancer_sku,
+        subnet,
+        default_route,
+        route_detail,
+        public_ips: ips,
+        private_cluster,
+        findings: Counts::default(),
+    }
+}
+
+fn copy_note(r: &Resource) -> Option<String> {
+    match &r.copy {
+        Some((name, Some(i))) => Some(format!("copy '{name}' #{i}")),
+        Some((name, None)) => Some(format!("copy '{name}', count unknown")),
+        None => None,
+    }
+}
+
+/// Rows for agent pools of clusters the unit does not deploy, one per cluster name.
+fn agent_pool_rows(unit: &Unit, sources: &Sources, network: &Value) -> Vec<(Vec<usize>, Row)> {
+    let clusters: Vec<&str> = unit
+        .resources
+        .iter()
+        .filter(|r| r.ty == CLUSTER)
+        .filter_map(|r| r.name.as_str())
+        .collect();
+    let mut groups: Vec<(String, Cell, Vec<usize>)> = Vec::new();
+    for (j, r) in unit.resources.iter().enumerate() {
+        if r.ty != AGENT_POOL || r.parent.is_some() {
+            continue;
+        }
+        let cluster = match &r.name.value {
+            RValue::Str(s) => match s.split_once('/') {
+                Some((c, _)) => Cell::set(c),
+                None => Cell::absent(),
+            },
+            RValue::Unknown(u) => Cell::unknown(u),
+            _ => Cell::absent(),
+        };
+        if let Some(c) = &cluster.value {
+            if clusters.iter().any(|k| k.eq_ignore_ascii_case(c)) {
+                continue;
+            }
+        }
+        let key = cluster
+            .value
+            .clone()
+            .or_else(|| cluster.expr.clone())
+            .unwrap_or_default();
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(g) => g.2.push(j),
+            None => groups.push((key, cluster, vec![j])),
+        }
+    }
+    let na = || Cell {
+        note: Some("the cluster is not deployed by this file".into()),
+        ..Cell::absent()
+    };
+    groups
+        .into_iter()
+        .map(|(_, name, members)| {
+            let first = &unit.resources[members[0]];
+            let props = first.node.get("properties");
+            let subnet = match props {
+                Some(p) => cell_at(p, &["vnetSubnetID"], Cell::absent),
+                None => Cell::absent(),
+            };
+            let (default_route, route_detail) = route_of(&subnet, network);
+            let mut ips = Vec::new();
+            for &j in &members {
+                let r = &unit.resources[j];
+                let pool = r
+                    .name
+                    .as_str()
+                    .map(|n| n.rsplit('/').next().unwrap_or(n).to_string())
+                    .unwrap_or_else(|| "?".into());
+                match r
+                    .node
+                    .get("properties")
+                    .map(|p| look(p, &["enableNodePublicIP"]))
+                {
+                    Some(Look::Found(n)) if truthy(n) == Some(true) => ips.push(PublicIp {
+                        kind: "node-public-ip",
+                        detail: format!("node IPs ({pool})"),
+                        certain: true,
+                    }),
+                    Some(Look::Unknown(_)) => ips.push(PublicIp {
+                        kind: "node-public-ip",
+                        detail: format!("node IPs ({pool})"),
+                        certain: false,
+                    }),
+                    _ => {}
+                }
+            }
+            let (line, _) = sources.line_col(first.site);
+            let row = Row {
+                file: sources.get(unit.file).rel.clone(),
+                parameter_file: unit.param_file.map(|f| sources.get(f).rel.clone()),
+                kind: unit.kind.label(),
+                role: Role::AgentPools,
+                location: (sources.get(first.site.file).rel.clone(), line),
+                name,
+                copy: copy_note(first),
+                condition: first.condition.clone(),
+                api_version: first
+                    .api_version
+                    .clone()
+                    .map(Cell::set)
+                    .unwrap_or_else(Cell::absent),
+                outbound_type: na(),
+                network_plugin: na(),
+                load_balancer_sku: na(),
+                subnet,
+                default_route,
+                route_detail,
+                public_ips: ips,
+                private_cluster: na(),
+                findings: Counts::default(),
+            };
+            (members, row)
+        })
+        .collect()
+}
+
+fn inside(outer: Site, inner: Site) -> bool {
+    outer.file == inner.file && outer.start <= inner.start && inner.end <= outer.end
+}
+
+/// The rows of one unit and its findings attributed to them (row indexes local to the
+/// unit).
+fn unit_rows(unit: &Unit, findings: UnitFindings, sources: &Sources) -> (Vec<Row>, UnitFindings) {
+    let network = crate::network::build(unit);
+    let mut rows = Vec::new();
+    // resource ref -> row
+    let mut owner: HashMap<usize, usize> = HashMap::new();
+    let mut cluster_sites: Vec<(Site, usize)> = Vec::new();
+    for (i, r) in unit.resources.iter().enumerate() {
+        if r.ty == CLUSTER {
+            owner.insert(i, rows.len());
+            cluster_sites.push((r.site, rows.len()));
+            rows.push(cluster_row(unit, i, r, sources, &network));
+        }
+    }
+    // Children (agent pools, diagnostic settings, ...) belong to their cluster; agent
+    // pools named `<cluster>/<pool>` too.
+    for (i, r) in unit.resources.iter().enumerate() {
+        let mut p = r.parent;
+        let mut hops = 0;
+        while let Some(pi) = p {
+            if let Some(&row) = owner.get(&pi) {
+                owner.entry(i).or_insert(row);
+                break;
+            }
+            p = unit.resources[pi].parent;
+            hops += 1;
+            if hops > 64 {
+                break;
+            }
+        }
+        if r.ty == AGENT_POOL && r.parent.is_none() {
+            if let Some((c, _)) = r.name.as_str().and_then(|n| n.split_once('/')) {
+                if let Some(row) = rows.iter().position(|row| {
+                    row.name
+                        .value
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(c))
+                }) {
+                    owner.entry(i).or_insert(row);
+                }
+            }
+        }
+    }
+    for (members, row) in agent_pool_rows(unit, sources, &network) {
+        for m in members {
+            owner.insert(m, rows.len());
+        }
+        rows.push(row);
+    }
+    let attributed = findings
+        .into_iter()
+        .map(|(res, f)| {
+            if res.is_none() && f.rule == "AKS901" {
+                return (None, f);
+            }
+            let by_ref = res.and_then(|r| owner.get(&r).copied());
+            let by_site = || {
+                std::iter::once(f.primary)
+                    .chain(f.related.iter().map(|l| l.site))
+                    .find_map(|s| {
+                        cluster_sites
+                            .iter()
+                            .find(|(c, _)| inside(*c, s))
+                            .map(|(_, row)| *row)
+                    })
+            };
+            let row = by_ref.or_else(by_site).or(match cluster_sites.as_slice() {
+                [(_, only)] => Some(*only),
+                _ => None,
+            });
+            (row, f)
+        })
+        .collect();
+    (rows, attributed)
+}
+
+/// Runs the audit: scan, evaluate every unit, build the inventory.
+pub fn audit(
+    opts: &ScanOptions,
+    policies: &Policies,
+    progress: &progress::Bar,
+) -> Result<Audit, ScanError> {
+    let prepared = scan::prepare_with(opts, progress)?;
+    progress.evaluating(prepared.units.len());
+    let sources = &prepared.sources;
+    let results: Vec<Result<(Vec<Row>, UnitFindings), _>> = prepared
+        .units
+        .par_iter()
+        .map_init(
+            || policies.worker(),
+            |engine, unit| {
+                let f = scan::evaluate_unit(policies, engine, unit, sources, opts.input)?;
+                let out = unit_rows(unit, f, sources);
+                progress.evaluated();
+                Ok(out)
+            },
+        )
+        .collect();
+    let mut rows: Vec<Row> = Vec::new();
+    let mut findings: Vec<AuditFinding> = prepared
+        .load_failures
+        .iter()
+        .map(|(site, message)| AuditFinding {
+            finding: scan::builtin_finding(policies, "AKS901", *site, message.clone(), "here"),
+            row: None,
+        })
+        .collect();
+    for r in results {
+        let (unit_rows, unit_findings) = r.map_err(ScanError::Policy)?;
+        let base = rows.len();
+        rows.extend(unit_rows);
+        findings.extend(
+            unit_findings
+                .into_iter()
+                .map(|(row, finding)| AuditFinding {
+                    finding,
+                    row: row.map(|r| base + r),
+                }),
+        );
+    }
+    // Stable order: file, pairing, where the cluster is written.
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (ra, rb) = (&rows[a], &rows[b]);
+        ra.file
+            .cmp(&rb.file)
+            .then(ra.parameter_file.cmp(&rb.parameter_file))
+            .then(ra.location.cmp(&rb.location))
+            .then(a.cmp(&b))
+    });
+    let mut new_index = vec![0; rows.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new;
+    }
+    let mut slots: Vec<Option<Row>> = rows.into_iter().map(Some).collect();
+    let mut rows: Vec<Row> = order
+        .iter()
+        .map(|&old| slots[old].take().expect("each row once"))
+        .collect();
+    for f in &mut findings {
+        f.row = f.row.map(|r| new_index[r]);
+    }
+    // Deterministic finding order, as `check` prints them; one per pairing.
+    findings.sort_by(|a, b| {
+        let (fa, fb) = (&a.finding, &b.finding);
+        sources
+            .get(fa.primary.file)
+            .rel
+            .cmp(&sources.get(fb.primary.file).rel)
+            .then(fa.primary.start.cmp(&fb.primary.start))
+            .then(fa.rule.cmp(&fb.rule))
+            .then(fa.message.cmp(&fb.message))
+            .then(fa.context.cmp(&fb.context))
+            .then(a.row.cmp(&b.row))
+    });
+    findings.dedup_by(|a, b| {
+        a.finding.rule == b.finding.rule
+            && a.finding.primary == b.finding.primary
+            && a.finding.message == b.finding.message
+            && a.finding.context == b.finding.context
+            && a.row == b.row
+    });
+    for f in &findings {
+        if let Some(r) = f.row {
+            rows[r].findings.add(f.finding.severity);
+        }
+    }
+    let root = if opts.paths.is_empty() {
+        ".".to_string()
+    } else {
+        let v: Vec<String> = opts.paths.iter().map(|p| p.display().to_string()).collect();
+        v.join(", ")
+    };
+    Ok(Audit {
+        root,
+        sources: prepared.sources,
+        rows,
+        findings,
+        stats: prepared.stats,
+        rules: policies.rules.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subnet_ids_shorten_to_vnet_and_subnet() {
+        assert_eq!(
+            short_subnet("/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/aks"),
+            "vnet/aks"
+        );
+        assert_eq!(short_subnet("not-an-id"), "not-an-id");
+    }
+
+    #[test]
+    fn api_dates_and_outbound_type_definition() {
+        assert_eq!(api_date("2021-05-01-preview"), Some("2021-05-01"));
+        assert_eq!(api_date("latest"), None);
+        assert!(!defines_outbound_type("2019-10-01"));
+        assert!(defines_outbound_type("2019-11-01"));
+        assert!(!defines_outbound_type("2021-03-01-preview"));
+        assert!(defines_outbound_type("2021-11-01-preview"));
+    }
+
+    #[test]
+    fn cells_display_their_origin() {
+        assert_eq!(Cell::set("azure").display(), "azure");
+        assert_eq!(Cell::default("kubenet").display(), "kubenet (default)");
+        assert_eq!(
+            Cell::unknown_expr("[parameters('x')]", "no value").display(),
+            "(unknown: [parameters('x')])"
+        );
+        assert_eq!(
+            Cell::no_default("r".into()).display(),
+            "(not set, no default)"
+        );
+        assert_eq!(
+            Counts {
+                error: 2,
+                warning: 1,
+                note: 0
+            }
+            .display(),
+            "2E 1W"
+        );
+    }
+}
