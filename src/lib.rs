@@ -3,6 +3,7 @@
 //! The pipeline: [`discover`] → load ([`json`]) → [`classify`] → [`resolve`] →
 //! evaluate ([`engine`], [`evaluate`]) → [`finding`]s → [`report`].
 pub mod arm;
+pub mod baseline;
 pub mod classify;
 pub mod cli;
 pub mod config;

@@ -109,6 +109,28 @@ pub struct Unit {
     pub param_file: Option<FileId>,
     pub resources: Vec<Resource>,
     pub problems: Vec<Problem>,
+    /// The baselines of some of its resources (`--base`, `--baseline`): the same
+    /// resource in the base revision or in an exported live cluster.
+    pub baselines: Vec<Baseline>,
+}
+
+/// What a resource was before the change: the same resource in the base git revision, or
+/// an exported live cluster. Its sites point into the base file (registered in the scan's
+/// sources as `path@REF`) or the export.
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    /// Index of the current resource in [`Unit::resources`].
+    pub resource: usize,
+    /// The resource as it was, resolved the same way.
+    pub base: Resource,
+    /// `git` or `export`.
+    pub source: &'static str,
+    /// Display name of the file it comes from (`infra/aks.json@main`, `live/aks.json`).
+    pub file: String,
+    /// Display name of the base parameter file of that pairing, if any.
+    pub param_file: Option<String>,
+    /// The git revision as given (`--base`), for `source` `git`.
+    pub revision: Option<String>,
 }
 
 const CLUSTER_TYPE: &str = "Microsoft.ContainerService/managedClusters";
@@ -150,6 +172,7 @@ pub fn resolve_template<'a>(
         param_file: None,
         resources: Vec::new(),
         problems: Vec::new(),
+        baselines: Vec::new(),
     };
     let mut w = Walk {
         eval,
@@ -567,6 +590,7 @@ pub fn resolve_export<'a>(root: &'a Node, file: FileId, eval: &mut dyn Evaluator
         param_file: None,
         resources: Vec::new(),
         problems: Vec::new(),
+        baselines: Vec::new(),
     };
     for item in items {
         let api = item
@@ -628,5 +652,6 @@ fn single_cluster<'a>(
             site: Site::new(file, body.span),
         }],
         problems: Vec::new(),
+        baselines: Vec::new(),
     }
 }
