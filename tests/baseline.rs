@@ -316,3 +316,203 @@ fn a_subdirectory_of_the_repository_is_scanned_relative_to_itself() {
     assert_eq!(f.len(), 1, "{doc:#}");
     assert_eq!(f[0]["related"][0]["file"], "infra/aks.json@HEAD");
 }
+
+/// `az aks show -o json` of a cluster: properties flattened to the top level.
+fn aks_show(name: &str, outbound: &str) -> Value {
+    serde_json::json!({
+        "id": format!("/subscriptions/0/resourcegroups/rg/providers/Microsoft.ContainerService/managedClusters/{name}"),
+        "name": name,
+        "type": "Microsoft.ContainerService/ManagedClusters",
+        "location": "westeurope",
+        "provisioningState": "Succeeded",
+        "agentPoolProfiles": [{"name": "system", "count": 3, "vnetSubnetID": "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/aks"}],
+        "networkProfile": {"networkPlugin": "azure", "outboundType": outbound, "loadBalancerSku": "standard"}
+    })
+}
+
+fn export_case(baseline: &Path, scanned: &Path) -> (i32, Value, String) {
+    check_in(
+        scanned,
+        &["--baseline", baseline.to_str().unwrap(), "aks.json"],
+    )
+}
+
+#[test]
+fn baseline_single_exported_cluster() {
+    let d = tempfile::tempdir().unwrap();
+    let new = cluster("AKS-Prod", Some("userDefinedRouting"));
+    write(d.path(), "aks.json", &new);
+    let live = d.path().join("live.json");
+    fs::write(
+        &live,
+        serde_json::to_string_pretty(&aks_show("aks-prod", "loadBalancer")).unwrap(),
+    )
+    .unwrap();
+    let (code, doc, err) = export_case(&live, d.path());
+    assert_eq!(code, 1, "{err}");
+    let f = rule_findings(&doc, "AKS006");
+    assert_eq!(f.len(), 1, "{doc:#}");
+    assert_eq!(f[0]["line"], line_of(&new, "outboundType"));
+    let rel = &f[0]["related"][0];
+    assert!(
+        rel["file"].as_str().unwrap().ends_with("live.json"),
+        "{rel}"
+    );
+    assert_eq!(rel["message"], "was loadBalancer");
+    assert!(f[0]["message"].as_str().unwrap().contains("(export)"));
+
+    // Same outboundType live: clean.
+    fs::write(
+        &live,
+        serde_json::to_string_pretty(&aks_show("aks-prod", "userDefinedRouting")).unwrap(),
+    )
+    .unwrap();
+    let (code, doc, _) = export_case(&live, d.path());
+    assert_eq!(code, 0, "{doc:#}");
+}
+
+#[test]
+fn baseline_array_of_exported_clusters_matches_by_name() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "aks.json",
+        &cluster("aks-b", Some("loadBalancer")),
+    );
+    let live = d.path().join("list.json");
+    let list = serde_json::json!([
+        aks_show("aks-a", "loadBalancer"),
+        aks_show("aks-b", "userDefinedRouting")
+    ]);
+    fs::write(&live, serde_json::to_string_pretty(&list).unwrap()).unwrap();
+    let (code, doc, err) = export_case(&live, d.path());
+    assert_eq!(code, 1, "{err}");
+    let f = rule_findings(&doc, "AKS006");
+    assert_eq!(f.len(), 1, "{doc:#}");
+    assert!(f[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("from userDefinedRouting"));
+}
+
+#[test]
+fn baseline_folder_of_exports_and_resource_show_shape() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "aks.json", &cluster("aks-c", None));
+    let live = d.path().join("live");
+    fs::create_dir(&live).unwrap();
+    fs::write(
+        live.join("a.json"),
+        serde_json::to_string(&aks_show("aks-a", "loadBalancer")).unwrap(),
+    )
+    .unwrap();
+    // `az resource show`: properties under `properties`.
+    let c = serde_json::json!({
+        "id": "/subscriptions/0/resourcegroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-c",
+        "name": "aks-c",
+        "type": "Microsoft.ContainerService/managedClusters",
+        "properties": {"networkProfile": {"outboundType": "managedNATGateway"}}
+    });
+    fs::write(live.join("c.json"), serde_json::to_string(&c).unwrap()).unwrap();
+    fs::write(live.join("notes.json"), r#"{"not": "an export"}"#).unwrap();
+    let (code, doc, err) = export_case(&live, d.path());
+    assert_eq!(code, 1, "{err}");
+    let f = rule_findings(&doc, "AKS006");
+    assert_eq!(f.len(), 1, "{doc:#}");
+    assert!(f[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("from managedNATGateway"));
+    assert!(f[0]["related"][0]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("live/c.json"));
+}
+
+#[test]
+fn baseline_without_an_export_is_exit_2() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "aks.json", &cluster("aks", None));
+    let r = run(
+        &["check", "--baseline", "aks.json", "aks.json"],
+        Some(d.path()),
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("is not an exported cluster"),
+        "{}",
+        r.stderr
+    );
+    let r = run(
+        &["check", "--baseline", "missing.json", "aks.json"],
+        Some(d.path()),
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+#[test]
+fn input_exposes_the_baseline() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "aks.json", &cluster("aks", Some("loadBalancer")));
+    let live = d.path().join("live.json");
+    fs::write(
+        &live,
+        serde_json::to_string(&aks_show("aks", "userDefinedRouting")).unwrap(),
+    )
+    .unwrap();
+    let r = run(
+        &["input", "--baseline", "live.json", "aks.json"],
+        Some(d.path()),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let docs: Value = serde_json::from_str(&r.stdout).unwrap();
+    let b = &docs[0]["resources"][0]["baseline"];
+    assert_eq!(b["ref"], 0);
+    assert_eq!(b["source"], "export");
+    assert_eq!(b["file"], "live.json");
+    assert_eq!(b["name"], "aks");
+    assert_eq!(
+        b["properties"]["networkProfile"]["outboundType"],
+        "userDefinedRouting"
+    );
+    assert_eq!(
+        docs[0]["aksgate"]["options"]["allowDocumentedMigrations"],
+        false
+    );
+}
+
+#[test]
+fn documented_migrations_are_allowed_only_with_the_flag() {
+    let d = repo();
+    // BYO VNet (the pool has a vnetSubnetID): loadBalancer -> userDefinedRouting is a
+    // documented migration; loadBalancer -> managedNATGateway is not supported.
+    write(d.path(), "aks.json", &cluster("aks", Some("loadBalancer")));
+    commit(d.path(), "base");
+    write(
+        d.path(),
+        "aks.json",
+        &cluster("aks", Some("userDefinedRouting")),
+    );
+    let (code, doc, _) = check_in(d.path(), &["--base", "HEAD"]);
+    assert_eq!(code, 1, "{doc:#}");
+    let (_, doc, err) = check_in(
+        d.path(),
+        &["--base", "HEAD", "--allow-documented-migrations"],
+    );
+    let f = rule_findings(&doc, "AKS006");
+    assert_eq!(f.len(), 1, "{err} {doc:#}");
+    assert_eq!(f[0]["severity"], "note");
+    write(
+        d.path(),
+        "aks.json",
+        &cluster("aks", Some("managedNATGateway")),
+    );
+    let (code, doc, _) = check_in(
+        d.path(),
+        &["--base", "HEAD", "--allow-documented-migrations"],
+    );
+    assert_eq!(code, 1);
+    let f = rule_findings(&doc, "AKS006");
+    assert_eq!(f[0]["severity"], "error");
+    assert!(f[0]["message"].as_str().unwrap().contains("not supported"));
+}
