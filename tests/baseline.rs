@@ -516,3 +516,60 @@ fn documented_migrations_are_allowed_only_with_the_flag() {
     assert_eq!(f[0]["severity"], "error");
     assert!(f[0]["message"].as_str().unwrap().contains("not supported"));
 }
+
+#[test]
+fn changed_only_reports_only_changed_files() {
+    let d = repo();
+    // Two clusters with findings from other rules (kubenet + UDR = AKS003).
+    let bad = cluster("aks-a", Some("userDefinedRouting")).replace("\"azure\"", "\"kubenet\"");
+    write(d.path(), "a/aks.json", &bad);
+    write(
+        d.path(),
+        "b/aks.json",
+        &cluster("aks-b", Some("userDefinedRouting")).replace("\"azure\"", "\"kubenet\""),
+    );
+    // A template whose parameter file changes, in a third folder.
+    write(d.path(), "c/aks.json", PARAM_TEMPLATE);
+    write(d.path(), "c/aks.parameters.json", &params("loadBalancer"));
+    commit(d.path(), "base");
+    write(d.path(), "b/aks.json", &format!("{bad}\n"));
+    write(
+        d.path(),
+        "c/aks.parameters.json",
+        &params("userDefinedRouting"),
+    );
+
+    let (_, full, _) = check_in(d.path(), &["--base", "HEAD"]);
+    let files = |doc: &Value| -> std::collections::BTreeSet<String> {
+        findings(doc)
+            .iter()
+            .map(|f| f["file"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(files(&full).contains("a/aks.json"), "{full:#}");
+    let (code, changed, err) = check_in(d.path(), &["--base", "HEAD", "--changed-only"]);
+    assert_eq!(code, 1, "{err}");
+    let got = files(&changed);
+    assert!(!got.contains("a/aks.json"), "{got:?}");
+    assert!(got.contains("b/aks.json"), "{got:?}");
+    // The unchanged template is evaluated through its changed parameter file.
+    assert!(
+        got.contains("c/aks.parameters.json") || got.contains("c/aks.json"),
+        "{got:?}"
+    );
+    assert!(rule_findings(&changed, "AKS006")
+        .iter()
+        .any(|f| f["file"] == "c/aks.parameters.json"));
+
+    // Nothing changed: nothing to evaluate, the gate passes.
+    commit(d.path(), "change");
+    let (code, doc, err) = check_in(d.path(), &["--base", "HEAD", "--changed-only"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(findings(&doc).is_empty());
+}
+
+#[test]
+fn changed_only_needs_base() {
+    let r = run(&["check", "--changed-only", "."], None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
