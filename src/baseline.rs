@@ -253,11 +253,21 @@ enum Identity {
     Unmatchable,
 }
 
-fn identity(r: &Resource, file: Option<String>) -> Identity {
+/// `file` is the path of the file the name is written in (at the base revision for both
+/// sides); an unresolved name is compared by the text written there.
+fn identity(r: &Resource, sources: &crate::source::Sources, file: Option<String>) -> Identity {
     let ty = r.ty.to_ascii_lowercase();
     match (&r.name.value, file) {
         (RValue::Str(s), _) => Identity::Name(ty, s.to_ascii_lowercase()),
-        (RValue::Unknown(u), Some(f)) => Identity::Expr(ty, u.expr.clone(), f),
+        (RValue::Unknown(u), Some(f)) => {
+            let text = sources
+                .get(r.name.site.file)
+                .text
+                .get(r.name.site.start..r.name.site.end)
+                .map(str::to_string)
+                .unwrap_or_else(|| u.expr.clone());
+            Identity::Expr(ty, text, f)
+        }
         _ => Identity::Unmatchable,
     }
 }
@@ -393,12 +403,12 @@ pub fn attach_git(
             if r.ty != CLUSTER {
                 continue;
             }
-            let id = identity(r, git.old_of(&sources.get(r.site.file).rel));
+            let id = identity(r, sources, git.old_of(&sources.get(r.site.file).rel));
             let mut found = None;
             let mut unsure = matches!(id, Identity::Unmatchable | Identity::Expr(..));
             for b in &candidates {
                 for br in b.resources.iter().filter(|br| br.ty == CLUSTER) {
-                    let bid = identity(br, Some(base_rel(br.site.file)));
+                    let bid = identity(br, sources, Some(base_rel(br.site.file)));
                     if bid != Identity::Unmatchable && bid == id {
                         found.get_or_insert((*b, br));
                     } else if !matches!(bid, Identity::Name(..)) {

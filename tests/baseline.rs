@@ -573,3 +573,38 @@ fn changed_only_needs_base() {
     let r = run(&["check", "--changed-only", "."], None);
     assert_eq!(r.code, 2, "{}", r.stderr);
 }
+
+#[test]
+fn unresolved_names_match_by_expression_or_say_they_cannot() {
+    let d = repo();
+    let t = cluster("[parameters('n')]", Some("userDefinedRouting")).replace(
+        "\"contentVersion\": \"1.0.0.0\",",
+        "\"contentVersion\": \"1.0.0.0\", \"parameters\": {\"n\": {\"type\": \"string\"}},",
+    );
+    write(d.path(), "aks.json", &t);
+    commit(d.path(), "base");
+    // Same expression, same file: the same cluster.
+    write(
+        d.path(),
+        "aks.json",
+        &t.replace("\"userDefinedRouting\"", "\"loadBalancer\""),
+    );
+    let (_, doc, err) = check_in(d.path(), &["--base", "HEAD"]);
+    assert_eq!(rule_findings(&doc, "AKS006").len(), 1, "{err} {doc:#}");
+    // Another expression: cannot tell, and says so (AKS900 about AKS006).
+    write(
+        d.path(),
+        "aks.json",
+        &t.replace("[parameters('n')]", "[concat('x', parameters('n'))]"),
+    );
+    let (_, doc, err) = check_in(d.path(), &["--base", "HEAD"]);
+    let f = rule_findings(&doc, "AKS900");
+    assert!(
+        f.iter().any(|f| f["about"] == "AKS006"
+            && f["message"]
+                .as_str()
+                .unwrap()
+                .contains("cannot match cluster")),
+        "{err} {doc:#}"
+    );
+}
