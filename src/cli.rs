@@ -92,6 +92,29 @@ pub struct ScanArgs {
     /// Configuration file (default: `.aksgate.toml` in the scanned directory, if present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
+    /// With --base: evaluate only the deployment files changed since REF (and the
+    /// templates whose parameter files or linked templates changed).
+    #[arg(long, requires = "base")]
+    pub changed_only: bool,
+    /// AKS006: an outboundType change along a migration path the AKS documentation lists
+    /// as supported is a note instead of an error (paths it lists as not supported stay
+    /// errors).
+    #[arg(long)]
+    pub allow_documented_migrations: bool,
+}
+
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct BaselineArgs {
+    /// Compare with the deployment files at this git revision (branch, tag, commit):
+    /// AKS006 and the `baseline` of the policy input.
+    #[arg(long, value_name = "REF", conflicts_with = "baseline")]
+    pub base: Option<String>,
+    /// Compare with exported live clusters (`az aks show -o json`: a file with one
+    /// object or an array, or a folder of such files; repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub baseline: Vec<PathBuf>,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -116,7 +139,11 @@ pub enum Command {
     },
     /// Print the policy input documents aksgate builds for the given paths (one JSON
     /// array), to see what policies see.
-    Input { paths: Vec<PathBuf> },
+    Input {
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        baseline: BaselineArgs,
+    },
     /// Inventory of every cluster: how it egresses and what is wrong with it (a report:
     /// exits 0 unless the tool failed).
     Audit(crate::audit::command::AuditArgs),
@@ -132,10 +159,7 @@ pub enum Command {
 
 /// Built-in rules whose inputs aksgate cannot provide yet, with the reason: said loudly
 /// by `aksgate rules` rather than passing silently.
-const NOT_ENFORCED: &[(&str, &str)] = &[(
-    "AKS006",
-    "needs a baseline (--base GIT-REF / --baseline EXPORT), which is not implemented yet",
-)];
+const NOT_ENFORCED: &[(&str, &str)] = &[];
 
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -204,9 +228,11 @@ pub fn run(cli: Cli) -> Exit {
         },
         Command::Explain { id, policy } => explain(&id, &policy),
         Command::Test { dir, coverage } => test(dir, coverage),
-        Command::Input { paths } => {
+        Command::Input { paths, baseline } => {
             let opts = ScanOptions {
                 paths,
+                base: baseline.base,
+                baseline: baseline.baseline,
                 ..ScanOptions::default()
             };
             match scan::inputs(&opts) {
@@ -318,7 +344,12 @@ fn check(args: ScanArgs) -> Exit {
             .iter()
             .map(|p| (p.template.clone(), p.parameters.clone()))
             .collect(),
-        input: crate::input::InputSettings {
+        base: args.baseline.base.clone(),
+        baseline: args.baseline.baseline.clone(),
+        changed_only: args.changed_only,
+        options: crate::input::Options {
+            allow_documented_migrations: args.allow_documented_migrations
+                || config.allow_documented_migrations == Some(true),
             external_network: config.external_network == Some(true),
         },
     };

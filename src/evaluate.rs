@@ -53,11 +53,17 @@ pub struct Located {
     pub value: Option<String>,
 }
 
+/// A location is `{"resource": ref, "path": ...}` (a resource of the input) or
+/// `{"baseline": ref, "path": ...}` (a resource's `baseline`: the site is in the base
+/// revision's file or in the export).
 pub fn locate(unit: &Unit, loc: &Value) -> Option<Located> {
-    let r = loc.get("resource")?.as_u64()? as usize;
-    let res = unit.resources.get(r)?;
+    let root = match (loc.get("resource"), loc.get("baseline")) {
+        (Some(r), _) => &unit.resources.get(r.as_u64()? as usize)?.node,
+        (None, Some(b)) => &unit.baselines.get(b.as_u64()? as usize)?.base.node,
+        (None, None) => return None,
+    };
     let path = parse_path(loc.get("path").unwrap_or(&Value::Null))?;
-    let (node, member, found) = res.node.locate(&path);
+    let (node, member, found) = root.locate(&path);
     if found {
         // An object or array is shown by its key (or opening bracket), not its whole
         // multi-line extent.

@@ -1,7 +1,7 @@
 //! Builds the policy input document (see `docs/policy-contract.md`) from a resolved unit.
 
 use crate::resolve::tree::{RNode, RValue};
-use crate::resolve::{Resource, Unit};
+use crate::resolve::{Baseline, Resource, Unit};
 use crate::source::Sources;
 use serde_json::{json, Map, Value};
 
@@ -121,16 +121,40 @@ fn resource_json(i: usize, r: &Resource, kind: &crate::classify::Kind) -> Value 
     Value::Object(obj)
 }
 
-/// The input document for one unit.
-/// Scan settings policies may read (`input.settings`).
+/// The `baseline` object of a resource: the resource as it was (base revision or live
+/// export), with where it comes from. `ref` is what a result's `{"baseline": ref, "path"}`
+/// location names.
+fn baseline_json(j: usize, b: &Baseline) -> Value {
+    let mut obj = match to_json(&b.base.node) {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    obj.insert("ref".into(), json!(j));
+    obj.insert("source".into(), json!(b.source));
+    obj.insert("file".into(), json!(b.file));
+    obj.insert("parameterFile".into(), json!(b.param_file));
+    obj.insert("revision".into(), json!(b.revision));
+    obj.insert("type".into(), json!(b.base.ty));
+    obj.insert("apiVersion".into(), json!(b.base.api_version));
+    obj.insert("name".into(), to_json(&b.base.name));
+    Value::Object(obj)
+}
+
+/// Settings that change what the built-in rules allow, passed to every policy as
+/// `input.aksgate.options`.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct InputSettings {
+pub struct Options {
+    /// AKS006: an outboundType change along a migration path the AKS documentation
+    /// lists as supported is a note, not an error.
+    pub allow_documented_migrations: bool,
     /// The network lives in another repository: a subnet or route table that is not in
     /// the scanned files is not reported (AKS005's AKS900).
     pub external_network: bool,
 }
 
-pub fn build(unit: &Unit, sources: &Sources, network: &Value, settings: InputSettings) -> Value {
+/// The input document for one unit.
+/// The input document for one unit, with the scan's options.
+pub fn build(unit: &Unit, sources: &Sources, network: &Value, options: &Options) -> Value {
     let resources: Vec<Value> = unit
         .resources
         .iter()
@@ -142,17 +166,30 @@ pub fn build(unit: &Unit, sources: &Sources, network: &Value, settings: InputSet
                 v["external"] = json!(true);
                 v["file"] = json!(sources.get(r.site.file).rel);
             }
+            if let Some((j, b)) = unit
+                .baselines
+                .iter()
+                .enumerate()
+                .find(|(_, b)| b.resource == i)
+            {
+                v["baseline"] = baseline_json(j, b);
+            }
             v
         })
         .collect();
     json!({
-        "aksgate": {"inputVersion": INPUT_VERSION},
+        "aksgate": {
+            "inputVersion": INPUT_VERSION,
+            "options": {
+                "allowDocumentedMigrations": options.allow_documented_migrations,
+                "externalNetwork": options.external_network,
+            },
+        },
         "file": sources.get(unit.file).rel,
         "kind": unit.kind.label(),
         "parameterFile": unit.param_file.map(|f| sources.get(f).rel.clone()),
         "resources": resources,
         "network": network,
-        "settings": {"externalNetwork": settings.external_network},
     })
 }
 

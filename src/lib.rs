@@ -4,6 +4,7 @@
 //! evaluate ([`engine`], [`evaluate`]) → [`finding`]s → [`report`].
 pub mod arm;
 pub mod audit;
+pub mod baseline;
 pub mod classify;
 pub mod cli;
 pub mod config;

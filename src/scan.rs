@@ -25,8 +25,14 @@ pub struct ScanOptions {
     pub excludes: Vec<String>,
     /// Explicit (template, parameter file) pairings, paths relative to the scan root.
     pub pairs: Vec<(String, String)>,
-    /// What policies see in `input.settings`.
-    pub input: crate::input::InputSettings,
+    /// `--base REF`: compare with the deployment files of this git revision.
+    pub base: Option<String>,
+    /// `--baseline PATH`: compare with exported live clusters.
+    pub baseline: Vec<PathBuf>,
+    /// `--changed-only` (with `base`): evaluate only the units touched by the change.
+    pub changed_only: bool,
+    /// Options passed to the policies (`input.aksgate.options`).
+    pub options: crate::input::Options,
 }
 
 /// What one file turned out to be.
@@ -71,8 +77,14 @@ pub struct ScanResult {
 
 #[derive(Debug)]
 pub enum ScanError {
-    Path { path: PathBuf, message: String },
+    Path {
+        path: PathBuf,
+        message: String,
+    },
     Policy(PolicyError),
+    /// `--base` / `--baseline` could not be read (not a git repository, unknown
+    /// revision, not an export).
+    Baseline(String),
 }
 
 impl std::fmt::Display for ScanError {
@@ -82,6 +94,7 @@ impl std::fmt::Display for ScanError {
                 write!(f, "cannot scan {}: {message}", path.display())
             }
             ScanError::Policy(e) => e.fmt(f),
+            ScanError::Baseline(m) => f.write_str(m),
         }
     }
 }
@@ -89,40 +102,57 @@ impl std::fmt::Display for ScanError {
 impl std::error::Error for ScanError {}
 
 fn load(c: &Candidate) -> Loaded {
-    let fail = |message: String, deployment: bool| Loaded {
+    let fail = |message: String| Loaded {
         rel: c.rel.clone(),
         text: Arc::from(""),
         outcome: LoadOutcome::Failed {
             message,
             span: json::Span::default(),
-            deployment,
+            deployment: true,
         },
     };
     match std::fs::metadata(&c.path) {
         Ok(m) if m.len() > MAX_FILE_BYTES => {
-            return fail(
-                format!(
-                    "file is {} MB, over the {} MB limit for deployment files: not parsed",
-                    m.len() / (1024 * 1024),
-                    MAX_FILE_BYTES / (1024 * 1024)
-                ),
-                true,
-            )
+            return fail(too_large(m.len()));
         }
         Ok(_) => {}
-        Err(e) => return fail(format!("cannot read file: {e}"), true),
+        Err(e) => return fail(format!("cannot read file: {e}")),
     }
-    let bytes = match std::fs::read(&c.path) {
-        Ok(b) => b,
-        Err(e) => return fail(format!("cannot read file: {e}"), true),
-    };
-    let decoded = match json::decode(&bytes) {
+    match std::fs::read(&c.path) {
+        Ok(b) => load_bytes(c.rel.clone(), &b),
+        Err(e) => fail(format!("cannot read file: {e}")),
+    }
+}
+
+fn too_large(len: u64) -> String {
+    format!(
+        "file is {} MB, over the {} MB limit for deployment files: not parsed",
+        len / (1024 * 1024),
+        MAX_FILE_BYTES / (1024 * 1024)
+    )
+}
+
+/// Decodes, parses and classifies the bytes of a file (read from disk or from a git
+/// revision).
+fn load_bytes(rel: String, bytes: &[u8]) -> Loaded {
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Loaded {
+            rel,
+            text: Arc::from(""),
+            outcome: LoadOutcome::Failed {
+                message: too_large(bytes.len() as u64),
+                span: json::Span::default(),
+                deployment: true,
+            },
+        };
+    }
+    let decoded = match json::decode(bytes) {
         Ok(d) => d,
         Err(e) => {
-            let looks = classify::text_looks_like_deployment(&String::from_utf8_lossy(&bytes));
-            let text: Arc<str> = Arc::from(String::from_utf8_lossy(&bytes).as_ref());
+            let looks = classify::text_looks_like_deployment(&String::from_utf8_lossy(bytes));
+            let text: Arc<str> = Arc::from(String::from_utf8_lossy(bytes).as_ref());
             return Loaded {
-                rel: c.rel.clone(),
+                rel,
                 text,
                 outcome: LoadOutcome::Failed {
                     message: format!("cannot decode file: {}", e.message),
@@ -144,10 +174,22 @@ fn load(c: &Candidate) -> Loaded {
             span: e.span,
         },
     };
-    Loaded {
-        rel: c.rel.clone(),
-        text,
-        outcome,
+    Loaded { rel, text, outcome }
+}
+
+/// A file of a base revision or a baseline export, loaded for comparison: added to
+/// `sources` under `display` and, when it is a deployment file, parsed.
+pub(crate) fn load_extra(
+    sources: &mut Sources,
+    rel: &str,
+    display: String,
+    bytes: &[u8],
+) -> Option<(FileId, json::Document, Kind)> {
+    let l = load_bytes(rel.to_string(), bytes);
+    let id = sources.add(display, l.text);
+    match l.outcome {
+        LoadOutcome::Parsed { doc, kind } if kind != Kind::Other => Some((id, doc, kind)),
+        _ => None,
     }
 }
 
@@ -187,6 +229,8 @@ pub struct Prepared {
     pub units: Vec<Unit>,
     pub stats: Stats,
     pub inline: Vec<Inline>,
+    /// Clusters that could not be matched with their baseline: AKS900 about AKS006.
+    pub baseline_notes: Vec<(Site, String)>,
 }
 
 /// Progress of a scan, for a progress bar (`audit`). Called from worker threads.
@@ -282,7 +326,7 @@ pub fn prepare_with(opts: &ScanOptions, progress: &dyn Progress) -> Result<Prepa
         }
     }
 
-    let mut units = resolve_all(&parsed, &sources, &opts.pairs);
+    let mut units = resolve_all(&parsed, &sources, &opts.pairs, None);
     crate::network::attach_externals(&mut units);
     crate::network::assume_subnets(&mut units);
     drop(parsed);
@@ -303,6 +347,7 @@ pub fn prepare_with(opts: &ScanOptions, progress: &dyn Progress) -> Result<Prepa
         units,
         stats,
         inline,
+        baseline_notes: Vec::new(),
     })
 }
 
@@ -372,6 +417,43 @@ fn metadata_suppressions(units: &[Unit]) -> Vec<Inline> {
     out
 }
 
+/// [`prepare`], then the baselines (`--base`, `--baseline`) and `--changed-only`.
+pub fn prepare_with_baseline(opts: &ScanOptions) -> Result<Prepared, ScanError> {
+    if opts.changed_only && opts.base.is_none() {
+        return Err(ScanError::Baseline(
+            "--changed-only needs --base REF (the revision to compare with)".into(),
+        ));
+    }
+    if opts.base.is_some() && opts.paths.len() > 1 {
+        return Err(ScanError::Baseline(
+            "--base compares one directory with a git revision: give one path".into(),
+        ));
+    }
+    let mut p = prepare(opts)?;
+    if let Some(rev) = &opts.base {
+        let root = opts
+            .paths
+            .first()
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from("."));
+        let git = crate::baseline::GitBase::open(&root, rev).map_err(ScanError::Baseline)?;
+        let affected =
+            crate::baseline::attach_git(&mut p, &git, &opts.pairs).map_err(ScanError::Baseline)?;
+        if opts.changed_only {
+            let mut keep = affected.into_iter();
+            p.units.retain(|_| keep.next().unwrap_or(false));
+            let sources = &p.sources;
+            p.load_failures
+                .retain(|(site, _)| git.changed.contains_key(&sources.get(site.file).rel));
+            p.stats.units = p.units.len();
+        }
+    }
+    if !opts.baseline.is_empty() {
+        crate::baseline::attach_exports(&mut p, &opts.baseline).map_err(ScanError::Baseline)?;
+    }
+    Ok(p)
+}
+
 /// A template (with one of its parameter files, or none), a REST body or an export.
 struct Job<'a> {
     file: FileId,
@@ -406,18 +488,26 @@ impl<'a> resolve::Linker<'a> for Links<'a> {
 
 /// Resolves every deployment: each template once per paired parameter file (or once with
 /// its defaults), each REST body and export once.
-fn resolve_all(
+///
+/// `suffix` is the part of the files' display names that is not their path (`@REF` for
+/// the files of a base revision): pairing and links look at the path alone.
+pub(crate) fn resolve_all(
     parsed: &[(FileId, json::Document, Kind)],
     sources: &Sources,
     explicit: &[(String, String)],
+    suffix: Option<&str>,
 ) -> Vec<Unit> {
+    let rel_of = |id: FileId| -> &str {
+        let r = sources.get(id).rel.as_str();
+        suffix.and_then(|s| r.strip_suffix(s)).unwrap_or(r)
+    };
     let refs = |want: fn(&Kind) -> bool| -> Vec<FileRef> {
         parsed
             .iter()
             .filter(|(_, _, k)| want(k))
             .map(|(id, doc, _)| FileRef {
                 id: *id,
-                rel: &sources.get(*id).rel,
+                rel: rel_of(*id),
                 root: &doc.root,
             })
             .collect()
@@ -509,7 +599,7 @@ fn resolve_all(
 }
 
 /// Literal `templateLink.relativePath` values anywhere in a template.
-fn linked_paths(n: &json::Node, out: &mut Vec<String>, depth: usize) {
+pub(crate) fn linked_paths(n: &json::Node, out: &mut Vec<String>, depth: usize) {
     if depth > 64 {
         return;
     }
@@ -618,10 +708,10 @@ fn not_allowed(decl: &json::Node, value: &json::Node) -> Option<String> {
 
 /// The policy input documents of every unit, as policies would see them.
 pub fn inputs(opts: &ScanOptions) -> Result<Vec<serde_json::Value>, ScanError> {
-    let p = prepare(opts)?;
+    let p = prepare_with_baseline(opts)?;
     Ok(p.units
         .iter()
-        .map(|u| crate::input::build(u, &p.sources, &crate::network::build(u), opts.input))
+        .map(|u| crate::input::build(u, &p.sources, &crate::network::build(u), &opts.options))
         .collect())
 }
 
@@ -635,7 +725,7 @@ pub fn evaluate_unit(
     engine: &mut regorus::Engine,
     unit: &Unit,
     sources: &Sources,
-    settings: crate::input::InputSettings,
+    options: &crate::input::Options,
 ) -> Result<UnitFindings, PolicyError> {
     let mut out: UnitFindings = unit
         .problems
@@ -656,7 +746,7 @@ pub fn evaluate_unit(
         (None, f)
     }));
     let network = crate::network::build(unit);
-    let input = crate::input::build(unit, sources, &network, settings);
+    let input = crate::input::build(unit, sources, &network, options);
     let raw = policies.evaluate(engine, &input)?;
     let context = unit.param_file.map(|f| sources.get(f).rel.as_str());
     out.extend(crate::evaluate::findings_with_refs(
@@ -672,17 +762,23 @@ pub fn scan(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanE
         units,
         stats,
         mut inline,
-    } = prepare(opts)?;
+        baseline_notes,
+    } = prepare_with_baseline(opts)?;
     inline.extend(metadata_suppressions(&units));
     let mut findings: Vec<Finding> = load_failures
         .into_iter()
         .map(|(site, message)| builtin_finding(policies, "AKS901", site, message, "here"))
         .collect();
+    findings.extend(baseline_notes.into_iter().map(|(site, message)| {
+        let mut f = builtin_finding(policies, "AKS900", site, message, "name");
+        f.about = Some("AKS006".into());
+        f
+    }));
     let results: Vec<Result<UnitFindings, PolicyError>> = units
         .par_iter()
         .map_init(
             || policies.worker(),
-            |engine, unit| evaluate_unit(policies, engine, unit, &sources, opts.input),
+            |engine, unit| evaluate_unit(policies, engine, unit, &sources, &opts.options),
         )
         .collect();
     for r in results {

@@ -206,7 +206,7 @@ fn policy_input_exposes_the_cross_file_network() {
         ext.iter().all(|r| r["file"] == "networking/spoke.json"),
         "{ext:?}"
     );
-    assert_eq!(cluster["settings"]["externalNetwork"], false);
+    assert_eq!(cluster["aksgate"]["options"]["externalNetwork"], false);
 }
 
 #[test]

@@ -113,7 +113,7 @@ _problems contains [c.ref, f] if {
 	some p in lib.agent_pools(c)
 	k := lib.subnet_key(lib.pool_value(p, "vnetSubnetID"))
 	count(lib.subnets_with_key(k)) == 0
-	not input.settings.externalNetwork
+	not input.aksgate.options.externalNetwork
 	f := lib.cannot_verify(
 		"AKS005", p.resource, lib.pool_path(p, "vnetSubnetID"),
 		sprintf("subnet %s of agent pool %s is not in the scanned files, so its route table cannot be verified", [k, p.name]),
@@ -162,7 +162,7 @@ _problems contains [c.ref, f] if {
 	is_string(rt)
 	rt != ""
 	count(_tables(rt)) == 0
-	not input.settings.externalNetwork
+	not input.aksgate.options.externalNetwork
 	loc := _at(s, ["properties", "routeTable"], c, k)
 	f := lib.cannot_verify(
 		"AKS005", loc.resource, loc.path,

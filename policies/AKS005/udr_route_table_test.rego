@@ -179,6 +179,6 @@ test_pool_without_subnet_left_to_aks004 if {
 
 test_subnet_not_scanned_is_silent_when_the_network_lives_elsewhere if {
 	inp := fx.doc_net([fx.udr_cluster], [], [])
-	count(aks005.deny) == 0 with input as object.union(inp, {"settings": {"externalNetwork": true}})
+	count(aks005.deny) == 0 with input as object.union(inp, {"aksgate": {"options": {"externalNetwork": true}}})
 	count(aks005.deny) == 1 with input as inp
 }

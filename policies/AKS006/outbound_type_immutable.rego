@@ -1,10 +1,17 @@
 # AKS006 outbound-type-immutable: the cluster's outboundType differs from its
-# baseline, the same cluster in the base git revision or an exported live cluster.
-# The Rust side attaches it to the resource as
-#   "baseline": {"file": ..., "apiVersion": ..., "properties": {...}}
+# baseline, the same cluster in the base git revision (--base REF) or an exported live
+# cluster (--baseline PATH). The Rust side attaches it to the resource as
+#   "baseline": {"ref": 0, "source": "git"|"export", "file": "infra/aks.json@main",
+#                "apiVersion": ..., "name": ..., "properties": {...}, ...}
+# and a location {"baseline": <ref>, "path": [...]} points into the base file.
 # Absent on either side = loadBalancer; on an apiVersion that does not define
 # outboundType the property is dropped, so that side is loadBalancer too
 # (lib.outbound_type).
+#
+# Default: any change is an error. With input.aksgate.options.allowDocumentedMigrations
+# (--allow-documented-migrations), a change along a path the AKS documentation lists as
+# supported (migration_verdict == "supported") is a note; a path it lists as not
+# supported, or does not list, stays an error.
 package aksgate.rules.aks006
 
 import data.aksgate.lib
@@ -26,13 +33,102 @@ _ot_path := lib.np_path("outboundType")
 
 _effective(x) := lib.outbound_type(x)
 
+# ------------------------------------------------------------------ migrations
+# The outbound type migration tables of the AKS documentation
+# (MicrosoftDocs/azure-aks-docs articles/aks/egress-outboundtype.md), by virtual network
+# kind: true = "Supported", false = "Not Supported"; a pair a table does not list is
+# undocumented there. Keys are lower-cased outbound types.
+migration_tables := [
+	{
+		"source": "egress-outboundtype.md (ms.date 04/29/2024)",
+		"managed": {
+			"loadbalancer": {"managednatgateway": true, "userassignednatgateway": false, "userdefinedrouting": false},
+			"managednatgateway": {"loadbalancer": true, "userassignednatgateway": false, "userdefinedrouting": false},
+			"userassignednatgateway": {"loadbalancer": false, "managednatgateway": false, "userdefinedrouting": false},
+		},
+		"byo": {
+			"loadbalancer": {"managednatgateway": false, "userassignednatgateway": true, "userdefinedrouting": true},
+			"managednatgateway": {"loadbalancer": false, "userassignednatgateway": false, "userdefinedrouting": false},
+			"userassignednatgateway": {"loadbalancer": true, "managednatgateway": false, "userdefinedrouting": true},
+			"userdefinedrouting": {"loadbalancer": true, "managednatgateway": false, "userassignednatgateway": true},
+		},
+	},
+	{
+		"source": "egress-outboundtype.md (ms.date 04/09/2026)",
+		"managed": {
+			"loadbalancer": {"managednatgatewayv2": true, "managednatgateway": true, "none": true, "block": true},
+			"managednatgatewayv2": {"loadbalancer": false, "managednatgateway": false, "none": false, "block": false},
+			"managednatgateway": {"loadbalancer": false, "managednatgatewayv2": true, "none": true, "block": true},
+			"none": {"loadbalancer": true, "managednatgatewayv2": true, "managednatgateway": true, "block": true},
+			"block": {"loadbalancer": true, "managednatgatewayv2": true, "managednatgateway": true, "none": true},
+		},
+		"byo": {
+			"loadbalancer": {"userassignednatgateway": true, "userdefinedrouting": true, "none": true, "block": false},
+			"userassignednatgateway": {"loadbalancer": true, "userdefinedrouting": true, "none": true, "block": false},
+			"userdefinedrouting": {"loadbalancer": true, "userassignednatgateway": true, "none": true, "block": false},
+			"none": {"loadbalancer": true, "userassignednatgateway": true, "userdefinedrouting": true, "block": false},
+		},
+	},
+]
+
+# "not-supported" when any table lists the path as Not Supported (the 2026 table says
+# managedNATGateway -> loadBalancer is not supported where the 2024 one says it is: the
+# stricter reading wins), "supported" when a table lists it as Supported, else
+# "undocumented".
+migration_verdict(vnet, from, to) := "not-supported" if {
+	some t in migration_tables
+	t[vnet][from][to] == false
+} else := "supported" if {
+	some t in migration_tables
+	t[vnet][from][to] == true
+} else := "undocumented"
+
+_has_subnet(pool) if {
+	v := object.get(pool, "vnetSubnetID", null)
+	v != null
+	v != ""
+}
+
+# A custom (BYO) virtual network: an agent pool of the cluster, now or in the baseline,
+# has a vnetSubnetID.
+vnet_kind(c, _) := "byo" if {
+	some p in lib.agent_pools(c)
+	_has_subnet(p.pool)
+} else := "byo" if {
+	pools := object.get(c.baseline, ["properties", "agentPoolProfiles"], [])
+	is_array(pools)
+	some pool in pools
+	_has_subnet(pool)
+} else := "managed"
+
+_vnet_name := {"byo": "a custom (BYO) virtual network", "managed": "a managed virtual network"}
+
+_allow_migrations if input.aksgate.options.allowDocumentedMigrations == true
+
+_where(b) := sprintf("%s (%s)", [lib.show(object.get(b, "file", "the baseline")), b.source]) if {
+	b.source == "export"
+} else := lib.show(object.get(b, "file", "the baseline"))
+
 _help(was) := concat(" ", [
 	sprintf("keep outboundType %s, or create a new cluster with the new outbound type.", [lib.outbound_type_name(was)]),
 	"The API specification says outboundType can only be set at creation; AKS documentation since 2024",
 	"allows some migrations with az aks update (Azure CLI 2.56 or later), which disrupt egress and change the egress IP",
+	"(--allow-documented-migrations accepts those paths)",
 ])
 
-deny contains f if {
+_why(vnet, was, now) := "outboundType is set at cluster creation and cannot be changed" if {
+	not _allow_migrations
+} else := sprintf(
+	"the AKS documentation lists %s -> %s on %s as not supported",
+	[lib.outbound_type_name(was), lib.outbound_type_name(now), _vnet_name[vnet]],
+) if {
+	migration_verdict(vnet, was, now) == "not-supported"
+} else := sprintf(
+	"the AKS documentation lists no migration %s -> %s on %s",
+	[lib.outbound_type_name(was), lib.outbound_type_name(now), _vnet_name[vnet]],
+)
+
+_changes contains [c, b, was, now] if {
 	some c in lib.clusters
 	b := c.baseline
 	is_object(b)
@@ -41,15 +137,51 @@ deny contains f if {
 	not lib.unknown(now)
 	not lib.unknown(was)
 	now != was
+}
+
+_related(b, was) := [{
+	"baseline": object.get(b, "ref", 0),
+	"path": _ot_path,
+	"msg": sprintf("was %s", [lib.outbound_type_name(was)]),
+}]
+
+deny contains f if {
+	some [c, b, was, now] in _changes
+	vnet := vnet_kind(c, b)
+	not _documented_and_allowed(vnet, was, now)
 	f := {
 		"rule": "AKS006",
 		"msg": sprintf(
-			"outboundType changes from %s (in %s) to %s: outboundType is set at cluster creation and cannot be changed",
-			[lib.outbound_type_name(was), lib.show(object.get(b, "file", "the baseline")), lib.outbound_type_name(now)],
+			"outboundType changes from %s (in %s) to %s: %s",
+			[lib.outbound_type_name(was), _where(b), lib.outbound_type_name(now), _why(vnet, was, now)],
 		),
 		"resource": c.ref,
 		"path": _ot_path,
 		"help": _help(was),
+		"related": _related(b, was),
+	}
+}
+
+_documented_and_allowed(vnet, was, now) if {
+	_allow_migrations
+	migration_verdict(vnet, was, now) == "supported"
+}
+
+# An allowed documented migration is still worth a line in the report.
+deny contains f if {
+	some [c, b, was, now] in _changes
+	vnet := vnet_kind(c, b)
+	_documented_and_allowed(vnet, was, now)
+	f := {
+		"rule": "AKS006",
+		"severity": "note",
+		"msg": sprintf(
+			"outboundType changes from %s (in %s) to %s: a documented migration on %s (az aks update, Azure CLI 2.56 or later), allowed by configuration; it disrupts egress and changes the egress IP",
+			[lib.outbound_type_name(was), _where(b), lib.outbound_type_name(now), _vnet_name[vnet]],
+		),
+		"resource": c.ref,
+		"path": _ot_path,
+		"related": _related(b, was),
 	}
 }
 

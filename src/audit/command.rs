@@ -64,9 +64,11 @@ pub fn run(args: AuditArgs) -> Exit {
             .iter()
             .map(|p| (p.template.clone(), p.parameters.clone()))
             .collect(),
-        input: crate::input::InputSettings {
+        options: crate::input::Options {
             external_network: config.external_network == Some(true),
+            allow_documented_migrations: config.allow_documented_migrations == Some(true),
         },
+        ..ScanOptions::default()
     };
     let bar = super::progress::Bar::stderr();
     let result = super::audit(&opts, &policies, &bar);

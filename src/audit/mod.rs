@@ -1075,7 +1075,7 @@ pub fn audit(
         .map_init(
             || policies.worker(),
             |engine, unit| {
-                let f = scan::evaluate_unit(policies, engine, unit, sources, opts.input)?;
+                let f = scan::evaluate_unit(policies, engine, unit, sources, &opts.options)?;
                 let out = unit_rows(unit, f, sources);
                 progress.evaluated();
                 Ok(out)

@@ -115,6 +115,9 @@ pub struct Unit {
     /// Assumptions the network view made (an unknown subnet taken to be the only
     /// candidate): reported as AKS900 notes so nothing rests on a silent guess.
     pub assumptions: Vec<Problem>,
+    /// The baselines of some of its resources (`--base`, `--baseline`): the same
+    /// resource in the base revision or in an exported live cluster.
+    pub baselines: Vec<Baseline>,
 }
 
 impl Unit {
@@ -126,6 +129,25 @@ impl Unit {
     pub fn is_external(&self, index: usize) -> bool {
         self.external_start.is_some_and(|s| index >= s)
     }
+}
+
+/// What a resource was before the change: the same resource in the base git revision, or
+/// an exported live cluster. Its sites point into the base file (registered in the scan's
+/// sources as `path@REF`) or the export.
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    /// Index of the current resource in [`Unit::resources`].
+    pub resource: usize,
+    /// The resource as it was, resolved the same way.
+    pub base: Resource,
+    /// `git` or `export`.
+    pub source: &'static str,
+    /// Display name of the file it comes from (`infra/aks.json@main`, `live/aks.json`).
+    pub file: String,
+    /// Display name of the base parameter file of that pairing, if any.
+    pub param_file: Option<String>,
+    /// The git revision as given (`--base`), for `source` `git`.
+    pub revision: Option<String>,
 }
 
 const CLUSTER_TYPE: &str = "Microsoft.ContainerService/managedClusters";
@@ -169,6 +191,7 @@ pub fn resolve_template<'a>(
         problems: Vec::new(),
         external_start: None,
         assumptions: Vec::new(),
+        baselines: Vec::new(),
     };
     let mut w = Walk {
         eval,
@@ -588,6 +611,7 @@ pub fn resolve_export<'a>(root: &'a Node, file: FileId, eval: &mut dyn Evaluator
         problems: Vec::new(),
         external_start: None,
         assumptions: Vec::new(),
+        baselines: Vec::new(),
     };
     for item in items {
         let api = item
@@ -651,5 +675,6 @@ fn single_cluster<'a>(
         problems: Vec::new(),
         external_start: None,
         assumptions: Vec::new(),
+        baselines: Vec::new(),
     }
 }

@@ -1,0 +1,558 @@
+//! Baselines for immutability rules (AKS006): what a resource was before the change.
+//!
+//! - `--base REF`: the deployment files that changed between the git revision `REF` and
+//!   the working tree are read at `REF` with real git (`git show`-equivalent blob reads
+//!   through `git cat-file --batch`; a renamed file keeps its history), resolved the same
+//!   way as the current side (same parameter-file pairings, same linked templates), and
+//!   each current cluster is matched with its base version by identity.
+//! - `--baseline PATH`: exported live clusters (`az aks show -o json`, `az aks list`,
+//!   `az resource show`; one object, an array, or a folder of such files), matched by
+//!   cluster name.
+//!
+//! The match is attached to the unit as a [`Baseline`]; the policy input exposes it as
+//! the resource's `baseline` (see `docs/policy-contract.md`).
+
+use crate::classify::Kind;
+use crate::json;
+use crate::resolve::tree::RValue;
+use crate::resolve::{self, Baseline, Resource, Unit};
+use crate::scan::{self, Prepared};
+use crate::source::FileId;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const CLUSTER: &str = "Microsoft.ContainerService/managedClusters";
+
+/// A git repository and the revision the working tree is compared with.
+pub struct GitBase {
+    /// The directory the scan's relative paths start from.
+    dir: PathBuf,
+    /// The revision as the user wrote it (shown in file names: `path@REF`).
+    pub rev: String,
+    /// The commit it names.
+    commit: String,
+    /// `dir` relative to the repository root (`infra/`), for blob names.
+    prefix: String,
+    /// Changed files under `dir`: current path → path at the revision (`None`: the file
+    /// is new, added or untracked). Deleted files are not listed: they are not checked.
+    pub changed: HashMap<String, Option<String>>,
+}
+
+fn run_git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
+    let out = Command::new("git")
+        .args(["-c", "core.quotepath=off"])
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    Ok(out.stdout)
+}
+
+fn split_z(bytes: &[u8]) -> Vec<String> {
+    bytes
+        .split(|b| *b == 0)
+        .filter(|s| !s.is_empty())
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect()
+}
+
+fn dir_of(rel: &str) -> &str {
+    rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
+}
+
+fn is_json(rel: &str) -> bool {
+    let l = rel.to_ascii_lowercase();
+    l.ends_with(".json") || l.ends_with(".jsonc")
+}
+
+impl GitBase {
+    /// Opens the repository that holds `root` (a directory, or a file whose directory is
+    /// used) and lists what changed since `rev`.
+    pub fn open(root: &Path, rev: &str) -> Result<GitBase, String> {
+        let dir = if root.is_file() {
+            match root.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            }
+        } else {
+            root.to_path_buf()
+        };
+        if !dir.is_dir() {
+            return Err(format!("cannot scan {}: no such directory", dir.display()));
+        }
+        let top = run_git(&dir, &["rev-parse", "--show-toplevel"]).map_err(|e| {
+            format!(
+                "--base needs a git repository, and {} is not in one ({e})",
+                dir.display()
+            )
+        })?;
+        let top = String::from_utf8_lossy(&top).trim().to_string();
+        if rev.is_empty() || rev.starts_with('-') {
+            return Err(format!("`{rev}` is not a git revision"));
+        }
+        let commit = run_git(
+            &dir,
+            &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")],
+        )
+        .map_err(|_| {
+            format!(
+                "git revision `{rev}` does not exist in the repository at {top} (a shallow CI checkout lacks the base branch: fetch it, e.g. actions/checkout with `fetch-depth: 0`)"
+            )
+        })?;
+        let commit = String::from_utf8_lossy(&commit).trim().to_string();
+        let prefix = run_git(&dir, &["rev-parse", "--show-prefix"])?;
+        let prefix = String::from_utf8_lossy(&prefix).trim().to_string();
+
+        let mut changed = HashMap::new();
+        let diff = run_git(
+            &dir,
+            &[
+                "diff",
+                "--name-status",
+                "-z",
+                "-M",
+                "--relative",
+                &commit,
+                "--",
+            ],
+        )
+        .map_err(|e| format!("git diff against `{rev}` failed: {e}"))?;
+        let toks = split_z(&diff);
+        let mut i = 0;
+        while i < toks.len() {
+            let status = toks[i].as_str();
+            if status.starts_with('R') || status.starts_with('C') {
+                if i + 2 >= toks.len() {
+                    break;
+                }
+                let (old, new) = (&toks[i + 1], &toks[i + 2]);
+                let from = status.starts_with('R').then(|| old.clone());
+                changed.insert(new.clone(), from);
+                i += 3;
+            } else {
+                if i + 1 >= toks.len() {
+                    break;
+                }
+                let path = &toks[i + 1];
+                match status {
+                    "D" => {}
+                    "A" => {
+                        changed.insert(path.clone(), None);
+                    }
+                    _ => {
+                        changed.insert(path.clone(), Some(path.clone()));
+                    }
+                }
+                i += 2;
+            }
+        }
+        let untracked = run_git(&dir, &["ls-files", "--others", "--exclude-standard", "-z"])?;
+        for p in split_z(&untracked) {
+            changed.insert(p, None);
+        }
+        Ok(GitBase {
+            dir,
+            rev: rev.to_string(),
+            commit,
+            prefix,
+            changed,
+        })
+    }
+
+    /// The path a current file had at the revision (`None`: it did not exist).
+    fn old_of(&self, rel: &str) -> Option<String> {
+        match self.changed.get(rel) {
+            Some(old) => old.clone(),
+            None => Some(rel.to_string()),
+        }
+    }
+
+    /// Every file at the revision under the scanned directory, relative to it.
+    fn tree(&self) -> Result<Vec<String>, String> {
+        Ok(split_z(&run_git(
+            &self.dir,
+            &["ls-tree", "-r", "-z", "--name-only", &self.commit],
+        )?))
+    }
+
+    /// The contents of files at the revision (one `git cat-file --batch` process).
+    fn blobs(&self, rels: &[String]) -> Result<Vec<(String, Vec<u8>)>, String> {
+        if rels.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut child = Command::new("git")
+            .args(["cat-file", "--batch"])
+            .current_dir(&self.dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        let request: String = rels
+            .iter()
+            .map(|r| format!("{}:{}{}\n", self.commit, self.prefix, r))
+            .collect();
+        let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
+        let out = child
+            .wait_with_output()
+            .map_err(|e| format!("git cat-file failed: {e}"))?;
+        let _ = writer.join();
+        if !out.status.success() {
+            return Err(format!(
+                "git cat-file failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        let data = out.stdout;
+        let mut pos = 0;
+        let mut result = Vec::new();
+        for rel in rels {
+            let Some(nl) = data[pos..].iter().position(|b| *b == b'\n') else {
+                break;
+            };
+            let header = String::from_utf8_lossy(&data[pos..pos + nl]).to_string();
+            pos += nl + 1;
+            let parts: Vec<&str> = header.split(' ').collect();
+            if parts.len() == 3 {
+                let size: usize = parts[2].parse().map_err(|_| "bad git output")?;
+                let end = (pos + size).min(data.len());
+                if parts[1] == "blob" {
+                    result.push((rel.clone(), data[pos..end].to_vec()));
+                }
+                pos = end + 1;
+            }
+        }
+        Ok(result)
+    }
+}
+
+/// The files a unit reads: its template, its parameter file, and the files its
+/// resources are written in (linked templates).
+pub fn files_of(unit: &Unit) -> BTreeSet<FileId> {
+    let mut s = BTreeSet::new();
+    s.insert(unit.file);
+    s.extend(unit.param_file);
+    s.extend(unit.resources.iter().map(|r| r.site.file));
+    s
+}
+
+/// How a cluster is recognised on both sides.
+#[derive(Debug, PartialEq, Eq)]
+enum Identity {
+    /// Type and resolved name (lower-cased).
+    Name(String, String),
+    /// Type, the unresolved name expression, and the file it is written in.
+    Expr(String, String, String),
+    Unmatchable,
+}
+
+/// `file` is the path of the file the name is written in (at the base revision for both
+/// sides); an unresolved name is compared by the text written there.
+fn identity(r: &Resource, sources: &crate::source::Sources, file: Option<String>) -> Identity {
+    let ty = r.ty.to_ascii_lowercase();
+    match (&r.name.value, file) {
+        (RValue::Str(s), _) => Identity::Name(ty, s.to_ascii_lowercase()),
+        (RValue::Unknown(u), Some(f)) => {
+            let text = sources
+                .get(r.name.site.file)
+                .text
+                .get(r.name.site.start..r.name.site.end)
+                .map(str::to_string)
+                .unwrap_or_else(|| u.expr.clone());
+            Identity::Expr(ty, text, f)
+        }
+        _ => Identity::Unmatchable,
+    }
+}
+
+fn show_name(r: &Resource) -> String {
+    match &r.name.value {
+        RValue::Str(s) => format!("'{s}'"),
+        RValue::Unknown(u) => u.expr.clone(),
+        _ => "(no name)".into(),
+    }
+}
+
+/// Reads the base side of every unit touched by the change, matches clusters and
+/// attaches baselines. Returns, per unit, whether it is touched by the change.
+pub fn attach_git(
+    prep: &mut Prepared,
+    git: &GitBase,
+    pairs: &[(String, String)],
+) -> Result<Vec<bool>, String> {
+    let involved: Vec<BTreeSet<FileId>> = prep.units.iter().map(files_of).collect();
+    let affected: Vec<bool> = involved
+        .iter()
+        .map(|fs| {
+            fs.iter()
+                .any(|f| git.changed.contains_key(&prep.sources.get(*f).rel))
+        })
+        .collect();
+    if !affected.iter().any(|a| *a) {
+        return Ok(affected);
+    }
+
+    // The base files: the old versions of every file an affected unit reads, and the
+    // files beside them (pairing looks at a file's neighbours).
+    let current: HashSet<String> = (0..prep.sources.len())
+        .map(|i| prep.sources.get(i).rel.clone())
+        .collect();
+    let moved_away: HashSet<&String> = git
+        .changed
+        .iter()
+        .filter_map(|(new, old)| old.as_ref().filter(|o| *o != new))
+        .collect();
+    let mut exact = BTreeSet::new();
+    let mut dirs = BTreeSet::new();
+    for (fs, _) in involved.iter().zip(&affected).filter(|(_, a)| **a) {
+        for f in fs {
+            if let Some(old) = git.old_of(&prep.sources.get(*f).rel) {
+                dirs.insert(dir_of(&old).to_string());
+                exact.insert(old);
+            }
+        }
+    }
+    let tree = git.tree()?;
+    let in_tree: HashSet<&String> = tree.iter().collect();
+    let wanted: Vec<String> = tree
+        .iter()
+        .filter(|p| is_json(p))
+        .filter(|p| {
+            exact.contains(*p)
+                || (dirs.contains(dir_of(p))
+                    && (current.contains(*p)
+                        || moved_away.contains(p)
+                        || !git.dir.join(p).exists()))
+        })
+        .cloned()
+        .collect();
+
+    let suffix = format!("@{}", git.rev);
+    let mut parsed: Vec<(FileId, json::Document, Kind)> = Vec::new();
+    let mut loaded: HashSet<String> = HashSet::new();
+    let mut todo = wanted;
+    // Linked templates of the base templates, a few levels deep.
+    for _ in 0..8 {
+        if todo.is_empty() {
+            break;
+        }
+        loaded.extend(todo.iter().cloned());
+        let mut next = Vec::new();
+        for (rel, bytes) in git.blobs(&todo)? {
+            let display = format!("{rel}{suffix}");
+            if let Some((id, doc, kind)) =
+                scan::load_extra(&mut prep.sources, &rel, display, &bytes)
+            {
+                if matches!(kind, Kind::Template(_)) {
+                    let mut links = Vec::new();
+                    scan::linked_paths(&doc.root, &mut links, 0);
+                    for l in links {
+                        if let Some(p) = join(dir_of(&rel), &l) {
+                            if in_tree.contains(&p) && !loaded.contains(&p) {
+                                next.push(p);
+                            }
+                        }
+                    }
+                }
+                parsed.push((id, doc, kind));
+            }
+        }
+        next.sort();
+        next.dedup();
+        todo = next;
+    }
+    let base_units = scan::resolve_all(&parsed, &prep.sources, pairs, Some(&suffix));
+    drop(parsed);
+
+    let sources = &prep.sources;
+    let base_rel = |id: FileId| -> String {
+        let r = &sources.get(id).rel;
+        r.strip_suffix(&suffix).unwrap_or(r).to_string()
+    };
+    let mut notes = Vec::new();
+    for (u, unit) in prep.units.iter_mut().enumerate() {
+        if !affected[u] {
+            continue;
+        }
+        let Some(file) = git.old_of(&sources.get(unit.file).rel) else {
+            continue; // a new template: its clusters are new
+        };
+        let param = unit.param_file.map(|p| git.old_of(&sources.get(p).rel));
+        let same_file: Vec<&Unit> = base_units
+            .iter()
+            .filter(|b| base_rel(b.file) == file)
+            .collect();
+        let same_pairing: Vec<&Unit> = same_file
+            .iter()
+            .copied()
+            .filter(|b| b.param_file.map(|p| Some(base_rel(p))) == param)
+            .collect();
+        let candidates = if same_pairing.is_empty() {
+            same_file
+        } else {
+            same_pairing
+        };
+        for (i, r) in unit.resources.iter().enumerate() {
+            if r.ty != CLUSTER {
+                continue;
+            }
+            let id = identity(r, sources, git.old_of(&sources.get(r.site.file).rel));
+            let mut found = None;
+            let mut unsure = matches!(id, Identity::Unmatchable | Identity::Expr(..));
+            for b in &candidates {
+                for br in b.resources.iter().filter(|br| br.ty == CLUSTER) {
+                    let bid = identity(br, sources, Some(base_rel(br.site.file)));
+                    if bid != Identity::Unmatchable && bid == id {
+                        found.get_or_insert((*b, br));
+                    } else if !matches!(bid, Identity::Name(..)) {
+                        unsure = true;
+                    }
+                }
+            }
+            match found {
+                Some((b, br)) => unit.baselines.push(Baseline {
+                    resource: i,
+                    base: br.clone(),
+                    source: "git",
+                    file: sources.get(br.site.file).rel.clone(),
+                    param_file: b.param_file.map(|p| sources.get(p).rel.clone()),
+                    revision: Some(git.rev.clone()),
+                }),
+                None if unsure && candidates.iter().any(|b| has_cluster(b)) => notes.push((
+                    r.name.site,
+                    format!(
+                        "cannot match cluster {} with its version at {}: its name, or the name of a cluster there, does not resolve; AKS006 is not checked for it",
+                        show_name(r),
+                        git.rev
+                    ),
+                )),
+                None => {}
+            }
+        }
+    }
+    prep.baseline_notes.extend(notes);
+    Ok(affected)
+}
+
+fn has_cluster(u: &Unit) -> bool {
+    u.resources.iter().any(|r| r.ty == CLUSTER)
+}
+
+/// `rel` relative to `dir`, normalised; `None` when it leaves the scanned tree.
+fn join(dir: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for seg in rel.split(['/', '\\']) {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// Loads exported clusters and attaches the one with the same name to every cluster of
+/// every unit.
+pub fn attach_exports(prep: &mut Prepared, paths: &[PathBuf]) -> Result<(), String> {
+    let mut files: Vec<(PathBuf, bool)> = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = walkdir::WalkDir::new(p)
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+                .map(|e| e.into_path())
+                .filter(|f| is_json(&f.to_string_lossy()))
+                .collect();
+            found.sort();
+            files.extend(found.into_iter().map(|f| (f, false)));
+        } else if p.is_file() {
+            files.push((p.clone(), true));
+        } else {
+            return Err(format!(
+                "baseline {}: no such file or directory",
+                p.display()
+            ));
+        }
+    }
+    let mut clusters: Vec<(Resource, String)> = Vec::new();
+    for (f, explicit) in files {
+        let bytes =
+            std::fs::read(&f).map_err(|e| format!("cannot read baseline {}: {e}", f.display()))?;
+        let display = f.to_string_lossy().replace('\\', "/");
+        match scan::load_extra(&mut prep.sources, &display, display.clone(), &bytes) {
+            Some((id, doc, Kind::Export)) => {
+                let unit = resolve::resolve_export(&doc.root, id, &mut resolve::PlainEvaluator);
+                clusters.extend(unit.resources.into_iter().map(|r| (r, display.clone())));
+            }
+            _ if explicit => {
+                return Err(format!(
+                    "baseline {} is not an exported cluster (`az aks show -o json`, `az aks list -o json` or `az resource show -o json`)",
+                    f.display()
+                ))
+            }
+            _ => {}
+        }
+    }
+    if clusters.is_empty() {
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(format!(
+            "no exported cluster found in baseline {} (`az aks show -o json` output)",
+            shown.join(", ")
+        ));
+    }
+    let mut notes = Vec::new();
+    for unit in &mut prep.units {
+        for (i, r) in unit.resources.iter().enumerate() {
+            if r.ty != CLUSTER {
+                continue;
+            }
+            let RValue::Str(name) = &r.name.value else {
+                notes.push((
+                    r.name.site,
+                    format!(
+                        "cannot match cluster {} with the exported clusters: its name does not resolve; AKS006 is not checked for it",
+                        show_name(r)
+                    ),
+                ));
+                continue;
+            };
+            let hit = clusters.iter().find(
+                |(c, _)| matches!(&c.name.value, RValue::Str(n) if n.eq_ignore_ascii_case(name)),
+            );
+            if let Some((c, file)) = hit {
+                unit.baselines.push(Baseline {
+                    resource: i,
+                    base: c.clone(),
+                    source: "export",
+                    file: file.clone(),
+                    param_file: None,
+                    revision: None,
+                });
+            }
+        }
+    }
+    prep.baseline_notes.extend(notes);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_relative_paths() {
+        assert_eq!(join("a/b", "../c.json").as_deref(), Some("a/c.json"));
+        assert_eq!(join("", "./x/y.json").as_deref(), Some("x/y.json"));
+        assert_eq!(join("", "../x.json"), None);
+    }
+}
