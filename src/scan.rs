@@ -276,6 +276,7 @@ pub fn prepare_with(opts: &ScanOptions, progress: &dyn Progress) -> Result<Prepa
     }
 
     progress.discovered(candidates.len());
+    let timing = Timing::new();
     let loaded: Vec<Loaded> = candidates
         .par_iter()
         .map(|c| {
@@ -326,9 +327,12 @@ pub fn prepare_with(opts: &ScanOptions, progress: &dyn Progress) -> Result<Prepa
         }
     }
 
+    timing.mark("discover+load");
     let mut units = resolve_all(&parsed, &sources, &opts.pairs, None);
+    timing.mark("resolve");
     crate::network::attach_externals(&mut units);
     crate::network::assume_subnets(&mut units);
+    timing.mark("network");
     drop(parsed);
 
     stats.units = units.len();
@@ -452,6 +456,38 @@ pub fn prepare_with_baseline(opts: &ScanOptions) -> Result<Prepared, ScanError> 
         crate::baseline::attach_exports(&mut p, &opts.baseline).map_err(ScanError::Baseline)?;
     }
     Ok(p)
+}
+
+/// Phase timings on stderr when `AKSGATE_TIMING` is set: where a scan spends its time.
+pub struct Timing {
+    on: bool,
+    last: std::cell::Cell<std::time::Instant>,
+}
+
+impl Timing {
+    pub fn new() -> Timing {
+        Timing {
+            on: std::env::var_os("AKSGATE_TIMING").is_some(),
+            last: std::cell::Cell::new(std::time::Instant::now()),
+        }
+    }
+
+    pub fn mark(&self, phase: &str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "aksgate timing: {phase} {:.3}s",
+                (now - self.last.get()).as_secs_f64()
+            );
+            self.last.set(now);
+        }
+    }
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing::new()
+    }
 }
 
 /// A template (with one of its parameter files, or none), a REST body or an export.
@@ -774,6 +810,7 @@ pub fn scan(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanE
         f.about = Some("AKS006".into());
         f
     }));
+    let timing = Timing::new();
     let results: Vec<Result<UnitFindings, PolicyError>> = units
         .par_iter()
         .map_init(
@@ -784,6 +821,7 @@ pub fn scan(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanE
     for r in results {
         findings.extend(r.map_err(ScanError::Policy)?.into_iter().map(|(_, f)| f));
     }
+    timing.mark("evaluate");
     Finding::sort(&mut findings, &sources);
     findings.dedup_by(|a, b| a.rule == b.rule && a.primary == b.primary && a.message == b.message);
     Ok(ScanResult {

@@ -111,10 +111,12 @@ is_cluster(r) if {
 	lower(r.type) == cluster_type
 }
 
-clusters contains r if {
+# An array, not a set: a set of whole resource objects is ordered by deep comparison,
+# which costs more than every rule that reads it.
+clusters := [r |
 	some r in input.resources
 	is_cluster(r)
-}
+]
 
 api_version(c) := object.get(c, "apiVersion", null)
 
@@ -134,7 +136,32 @@ outbound_type_dropped(c) if {
 	not outbound_type_defined(v)
 }
 
-outbound_type(c) := v if {
+# ---------------------------------------------------------------- memoised views
+#
+# Rego functions are not memoised, rules are: every rule asks for a cluster's
+# effective outboundType, plugin, SKU and pools, so they are computed once per input
+# as rules keyed by `ref`. A cluster that is not the input's own resource (a test's
+# hand-made object) is computed directly.
+
+_input_cluster(c) if input.resources[c.ref] == c
+
+_outbound_memo[c.ref] := _outbound_type(c) if some c in clusters
+
+_plugin_memo[c.ref] := _network_plugin(c) if some c in clusters
+
+_sku_memo[c.ref] := _lb_sku(c) if some c in clusters
+
+_pools_memo[c.ref] := _agent_pools(c) if some c in clusters
+
+outbound_type(c) := _outbound_memo[c.ref] if _input_cluster(c) else := _outbound_type(c)
+
+network_plugin(c) := _plugin_memo[c.ref] if _input_cluster(c) else := _network_plugin(c)
+
+lb_sku(c) := _sku_memo[c.ref] if _input_cluster(c) else := _lb_sku(c)
+
+agent_pools(c) := _pools_memo[c.ref] if _input_cluster(c) else := _agent_pools(c)
+
+_outbound_type(c) := v if {
 	raw := outbound_type_raw(c)
 	raw != null
 	not outbound_type_dropped(c)
@@ -143,7 +170,7 @@ outbound_type(c) := v if {
 
 is_udr(c) if outbound_type(c) == "userdefinedrouting"
 
-network_plugin(c) := v if {
+_network_plugin(c) := v if {
 	raw := get(c, np_path("networkPlugin"))
 	raw != null
 	v := enum_value(raw)
@@ -151,7 +178,7 @@ network_plugin(c) := v if {
 
 lb_sku_set(c) if get(c, np_path("loadBalancerSku")) != null
 
-lb_sku(c) := v if {
+_lb_sku(c) := v if {
 	raw := get(c, np_path("loadBalancerSku"))
 	raw != null
 	v := enum_value(raw)
@@ -166,7 +193,7 @@ lb_sku(c) := v if {
 
 # ---------------------------------------------------------------- agent pools
 
-agent_pools(c) := embedded | children if {
+_agent_pools(c) := embedded | children if {
 	profiles := get(c, ["properties", "agentPoolProfiles"])
 	embedded := {p |
 		is_array(profiles)
