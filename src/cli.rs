@@ -250,7 +250,7 @@ pub fn run(cli: Cli) -> Exit {
 }
 
 /// Prints a configuration mistake as a diagnostic into the TOML file.
-fn config_error(e: &crate::config::ConfigError) -> Exit {
+pub(crate) fn config_error(e: &crate::config::ConfigError) -> Exit {
     let handler =
         miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
     let mut out = String::new();
@@ -331,28 +331,11 @@ fn check(args: ScanArgs) -> Exit {
                 .and_then(|f| Severity::parse(f.get_ref()))
         })
         .unwrap_or(Severity::Error);
-    let opts = ScanOptions {
-        paths: args.paths.clone(),
-        excludes: args
-            .exclude
-            .iter()
-            .chain(&config.exclude)
-            .cloned()
-            .collect(),
-        pairs: config
-            .pair
-            .iter()
-            .map(|p| (p.template.clone(), p.parameters.clone()))
-            .collect(),
-        base: args.baseline.base.clone(),
-        baseline: args.baseline.baseline.clone(),
-        changed_only: args.changed_only,
-        options: crate::input::Options {
-            allow_documented_migrations: args.allow_documented_migrations
-                || config.allow_documented_migrations == Some(true),
-            external_network: config.external_network == Some(true),
-        },
-    };
+    let mut opts = ScanOptions::from_config(args.paths.clone(), &args.exclude, &config);
+    opts.base = args.baseline.base.clone();
+    opts.baseline = args.baseline.baseline.clone();
+    opts.changed_only = args.changed_only;
+    opts.options.allow_documented_migrations |= args.allow_documented_migrations;
     let mut result = match scan::scan(&opts, &policies) {
         Ok(r) => r,
         Err(e) => return error(e),

@@ -35,6 +35,35 @@ pub struct ScanOptions {
     pub options: crate::input::Options,
 }
 
+impl ScanOptions {
+    /// The options a configuration file implies for scanning `paths`, with the command
+    /// line's extra excludes; `check` adds its baseline flags on top.
+    pub fn from_config(
+        paths: Vec<PathBuf>,
+        cli_excludes: &[String],
+        config: &crate::config::Config,
+    ) -> ScanOptions {
+        ScanOptions {
+            paths,
+            excludes: cli_excludes
+                .iter()
+                .chain(&config.exclude)
+                .cloned()
+                .collect(),
+            pairs: config
+                .pair
+                .iter()
+                .map(|p| (p.template.clone(), p.parameters.clone()))
+                .collect(),
+            options: crate::input::Options {
+                allow_documented_migrations: config.allow_documented_migrations == Some(true),
+                external_network: config.external_network == Some(true),
+            },
+            ..ScanOptions::default()
+        }
+    }
+}
+
 /// What one file turned out to be.
 struct Loaded {
     rel: String,

@@ -49,27 +49,10 @@ pub fn run(args: AuditArgs) -> Exit {
         Some(root.as_path()).filter(|r| r.is_dir()),
     ) {
         Ok(c) => c,
-        Err(e) => return error(e),
+        Err(e) => return crate::cli::config_error(&e),
     };
-    let opts = ScanOptions {
-        paths: args.path.iter().cloned().collect(),
-        excludes: args
-            .exclude
-            .iter()
-            .chain(&config.exclude)
-            .cloned()
-            .collect(),
-        pairs: config
-            .pair
-            .iter()
-            .map(|p| (p.template.clone(), p.parameters.clone()))
-            .collect(),
-        options: crate::input::Options {
-            external_network: config.external_network == Some(true),
-            allow_documented_migrations: config.allow_documented_migrations == Some(true),
-        },
-        ..ScanOptions::default()
-    };
+    let opts =
+        ScanOptions::from_config(args.path.iter().cloned().collect(), &args.exclude, &config);
     let bar = super::progress::Bar::stderr();
     let result = super::audit(&opts, &policies, &bar);
     bar.finish();

@@ -12,32 +12,21 @@ use crate::finding::{Finding, Severity};
 /// Escapes a property value (`sourcepath=`, `code=`): `%`, `;` (ends a property), `]`
 /// (ends the property list), CR and LF.
 pub fn escape_property(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '%' => out.push_str("%AZP25"),
-            ';' => out.push_str("%3B"),
-            ']' => out.push_str("%5D"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            c => out.push(c),
-        }
-    }
-    out
+    super::escape_with(
+        s,
+        &[
+            ('%', "%AZP25"),
+            (';', "%3B"),
+            (']', "%5D"),
+            ('\r', "%0D"),
+            ('\n', "%0A"),
+        ],
+    )
 }
 
 /// Escapes the message after `]`: `%`, CR and LF.
 pub fn escape_data(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '%' => out.push_str("%AZP25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            c => out.push(c),
-        }
-    }
-    out
+    super::escape_with(s, &[('%', "%AZP25"), ('\r', "%0D"), ('\n', "%0A")])
 }
 
 /// The logging command of one finding (error or warning), without the newline.

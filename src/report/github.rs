@@ -11,33 +11,22 @@ use crate::finding::{Finding, Severity};
 
 /// Escapes a command's data (the message after `::`).
 pub fn escape_data(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            c => out.push(c),
-        }
-    }
-    out
+    super::escape_with(s, &[('%', "%25"), ('\r', "%0D"), ('\n', "%0A")])
 }
 
 /// Escapes a property value (`file=`, `title=`): data escaping plus `:` and `,`, which
 /// end a value.
 pub fn escape_property(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            ':' => out.push_str("%3A"),
-            ',' => out.push_str("%2C"),
-            c => out.push(c),
-        }
-    }
-    out
+    super::escape_with(
+        s,
+        &[
+            ('%', "%25"),
+            ('\r', "%0D"),
+            ('\n', "%0A"),
+            (':', "%3A"),
+            (',', "%2C"),
+        ],
+    )
 }
 
 fn command(s: Severity) -> &'static str {

@@ -157,6 +157,19 @@ pub fn docs_url(rule: &str) -> String {
     format!("{DOCS_BASE}/{rule}.md")
 }
 
+/// Replaces each character that `table` lists by its escape: the CI logging-command
+/// formats differ only in their tables.
+pub fn escape_with(s: &str, table: &[(char, &str)]) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match table.iter().find(|(k, _)| *k == c) {
+            Some((_, esc)) => out.push_str(esc),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
 /// Removes what could forge terminal output: ANSI escape introducers and other control
 /// characters except newline and tab (messages come from files and policies).
 pub fn sanitize_terminal(s: &str) -> String {
