@@ -261,8 +261,7 @@ fn identity(r: &Resource, sources: &crate::source::Sources, file: Option<String>
         (RValue::Str(s), _) => Identity::Name(ty, s.to_ascii_lowercase()),
         (RValue::Unknown(u), Some(f)) => {
             let text = sources
-                .get(r.name.site.file)
-                .text
+                .text(r.name.site.file)
                 .get(r.name.site.start..r.name.site.end)
                 .map(str::to_string)
                 .unwrap_or_else(|| u.expr.clone());
@@ -352,7 +351,7 @@ pub fn attach_git(
             {
                 if matches!(kind, Kind::Template(_)) {
                     let mut links = Vec::new();
-                    scan::linked_paths(&doc.root, &mut links, 0);
+                    crate::plan::linked_paths(&doc.root, &mut links, 0);
                     for l in links {
                         if let Some(p) = join(dir_of(&rel), &l) {
                             if in_tree.contains(&p) && !loaded.contains(&p) {

@@ -182,17 +182,8 @@ pub fn build(unit: &Unit) -> Value {
 }
 
 /// Resource types that make up the network view shared across files.
-const SHARED_TYPES: &[&str] = &[
-    "microsoft.network/virtualnetworks",
-    "microsoft.network/virtualnetworks/subnets",
-    "microsoft.network/routetables",
-    "microsoft.network/routetables/routes",
-    "microsoft.network/azurefirewalls",
-    "microsoft.network/natgateways",
-    "microsoft.network/networksecuritygroups",
-    "microsoft.network/publicipaddresses",
-    "microsoft.network/publicipprefixes",
-];
+use crate::plan::SHARED_TYPES;
+use crate::source::{FileId, Sources};
 
 /// The provider-relative key of a resource id: `virtualnetworks/<vnet>/subnets/<subnet>`
 /// for a subnet id, `<type>/<name>` for a top-level resource id, lower-cased. Ids from
@@ -260,37 +251,111 @@ fn referenced_ids(n: &RNode, out: &mut Vec<String>) {
 /// resource once (the first pairing's values). When a pool's subnet is unknown, the
 /// scan's subnets with a route table are added for the single-candidate fallback
 /// ([`assume_subnets`]).
-pub fn attach_externals(units: &mut [Unit]) {
-    let mut shared: Vec<(crate::source::FileId, Resource)> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for u in units.iter() {
-        for r in u.own_resources() {
-            if SHARED_TYPES.contains(&r.ty.to_ascii_lowercase().as_str()) && seen.insert(r.site) {
+pub fn attach_externals(units: &mut [Unit], sources: &Sources) {
+    let mut shared = Shared::default();
+    units.iter().for_each(|u| shared.add(u));
+    let shared = shared.finish();
+    units.iter_mut().for_each(|u| shared.attach(u, sources));
+}
+
+/// How many leading directories two paths share.
+fn shared_dirs(a: &str, b: &str) -> usize {
+    let dirs = |p: &str| -> Vec<String> {
+        let mut d: Vec<String> = p.split('/').map(str::to_string).collect();
+        d.pop();
+        d
+    };
+    dirs(a)
+        .iter()
+        .zip(dirs(b).iter())
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// Of the resources deployed under the same id by several files, those nearest to the
+/// file that references them (sharing the most directories with it): in a repository
+/// with one folder per environment, `dev/aks.json` means the subnet `dev/network.json`
+/// deploys, not the same-named one of `prod/`. Equally near candidates are all kept.
+fn nearest(
+    candidates: &[usize],
+    shared: &[(FileId, Resource)],
+    from: FileId,
+    sources: &Sources,
+) -> Vec<usize> {
+    let from = &sources.get(from).rel;
+    let score = |i: &usize| shared_dirs(from, &sources.get(shared[*i].1.site.file).rel);
+    let best = candidates.iter().map(score).max().unwrap_or(0);
+    candidates
+        .iter()
+        .filter(|i| score(i) == best)
+        .copied()
+        .collect()
+}
+
+/// The network resources of a whole scan, by the keys their ids are found under.
+#[derive(Default)]
+pub struct Shared {
+    resources: Vec<(crate::source::FileId, Resource)>,
+    seen: std::collections::HashSet<crate::source::Site>,
+    by_key: std::collections::HashMap<String, Vec<usize>>,
+    /// Subnets with a route table anywhere in the scan: the fallback's candidates, as
+    /// (shared resource, number of such subnets in it).
+    udr_ready: Vec<(usize, usize)>,
+}
+
+impl Shared {
+    /// Takes the unit's own network resources (the first unit to deploy one wins).
+    pub fn add(&mut self, u: &Unit) {
+        self.add_taken(Shared::take(u));
+    }
+
+    /// A unit's own network resources, for [`Shared::add_taken`]: what a streaming scan
+    /// keeps of a unit it resolved only for its network.
+    pub fn take(u: &Unit) -> Vec<(crate::source::FileId, Resource)> {
+        u.own_resources()
+            .iter()
+            .filter(|r| SHARED_TYPES.contains(&r.ty.to_ascii_lowercase().as_str()))
+            .map(|r| {
                 let mut r = r.clone();
                 r.parent = None;
-                shared.push((u.file, r));
+                (u.file, r)
+            })
+            .collect()
+    }
+
+    pub fn add_taken(&mut self, taken: Vec<(crate::source::FileId, Resource)>) {
+        for (file, r) in taken {
+            if self.seen.insert(r.site) {
+                self.resources.push((file, r));
             }
         }
     }
-    if shared.is_empty() {
-        return;
-    }
-    let mut by_key: std::collections::HashMap<String, Vec<usize>> =
-        std::collections::HashMap::new();
-    for (i, (_, r)) in shared.iter().enumerate() {
-        for k in keys_of(r) {
-            by_key.entry(k).or_default().push(i);
+
+    /// Indexes what was added; [`Shared::attach`] is ready.
+    pub fn finish(mut self) -> Shared {
+        for (i, (_, r)) in self.resources.iter().enumerate() {
+            for k in keys_of(r) {
+                self.by_key.entry(k).or_default().push(i);
+            }
         }
+        self.udr_ready = self
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(i, (_, r))| (i, udr_ready_in(std::slice::from_ref(r)).len()))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        self.seen = Default::default();
+        self
     }
-    // Subnets with a route table anywhere in the scan: the fallback's candidates, as
-    // (shared resource, number of such subnets in it).
-    let udr_ready: Vec<(usize, usize)> = shared
-        .iter()
-        .enumerate()
-        .map(|(i, (_, r))| (i, udr_ready_in(std::slice::from_ref(r)).len()))
-        .filter(|(_, n)| *n > 0)
-        .collect();
-    for u in units.iter_mut() {
+
+    /// Adds to a unit that deploys a cluster the network resources of other files that
+    /// it references (see [`attach_externals`]).
+    pub fn attach(&self, u: &mut Unit, sources: &Sources) {
+        if self.resources.is_empty() {
+            return;
+        }
+        let (shared, by_key, udr_ready) = (&self.resources, &self.by_key, &self.udr_ready);
         let cluster_like = |r: &Resource| {
             let t = r.ty.to_ascii_lowercase();
             t == "microsoft.containerservice/managedclusters"
@@ -303,7 +368,7 @@ pub fn attach_externals(units: &mut [Unit]) {
             unknown_subnet |= has_unknown_subnet(r);
         }
         if ids.is_empty() && !unknown_subnet {
-            continue;
+            return;
         }
         let mut wanted: Vec<usize> = Vec::new();
         let add = |i: usize, wanted: &mut Vec<usize>| {
@@ -312,12 +377,10 @@ pub fn attach_externals(units: &mut [Unit]) {
             }
         };
         for id in &ids {
-            for &i in id_key(id)
-                .and_then(|k| by_key.get(&k))
-                .into_iter()
-                .flatten()
-            {
-                add(i, &mut wanted);
+            if let Some(found) = id_key(id).and_then(|k| by_key.get(&k)) {
+                for i in nearest(found, shared, u.file, sources) {
+                    add(i, &mut wanted);
+                }
             }
         }
         if unknown_subnet {
@@ -340,11 +403,14 @@ pub fn attach_externals(units: &mut [Unit]) {
         let mut j = 0;
         while j < wanted.len() {
             let mut more = Vec::new();
-            referenced_ids(&shared[wanted[j]].1.node, &mut more);
+            let subnet = &shared[wanted[j]].1;
+            referenced_ids(&subnet.node, &mut more);
             for id in more {
                 if let Some(k) = id_key(&id).filter(|k| k.starts_with("routetables/")) {
-                    for &i in by_key.get(&k).into_iter().flatten() {
-                        add(i, &mut wanted);
+                    if let Some(found) = by_key.get(&k) {
+                        for i in nearest(found, shared, subnet.site.file, sources) {
+                            add(i, &mut wanted);
+                        }
                     }
                 }
             }

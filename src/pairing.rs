@@ -15,7 +15,9 @@ use std::collections::BTreeMap;
 pub struct FileRef<'a> {
     pub id: FileId,
     pub rel: &'a str,
-    pub root: &'a Node,
+    /// A template's declared parameters, or the parameters a parameter file sets
+    /// (lower-cased): see [`declared_params`] and [`set_params`].
+    pub names: &'a [String],
 }
 
 fn split(rel: &str) -> (&str, &str) {
@@ -53,7 +55,7 @@ fn by_convention(t: &str, param: &str) -> bool {
     false
 }
 
-fn declared_params(t: &Node) -> Vec<String> {
+pub fn declared_params(t: &Node) -> Vec<String> {
     t.get("parameters")
         .and_then(Node::as_object)
         .unwrap_or_default()
@@ -62,7 +64,7 @@ fn declared_params(t: &Node) -> Vec<String> {
         .collect()
 }
 
-fn set_params(p: &Node) -> Vec<String> {
+pub fn set_params(p: &Node) -> Vec<String> {
     p.get("parameters")
         .and_then(Node::as_object)
         .unwrap_or_default()
@@ -118,13 +120,10 @@ pub fn pair(
         let chosen = if same_dir.len() == 1 {
             Some(same_dir[0])
         } else {
-            let wanted = set_params(p.root);
+            let wanted = p.names;
             let fits: Vec<&&FileRef> = same_dir
                 .iter()
-                .filter(|t| {
-                    let declared = declared_params(t.root);
-                    !wanted.is_empty() && wanted.iter().all(|w| declared.contains(w))
-                })
+                .filter(|t| !wanted.is_empty() && wanted.iter().all(|w| t.names.contains(w)))
                 .collect();
             (fits.len() == 1).then(|| *fits[0])
         };
@@ -162,44 +161,45 @@ mod tests {
                 .unwrap()
                 .root
         };
-        let t_aks = tpl(r#""a": {}, "b": {}"#);
-        let t_net = tpl(r#""c": {}"#);
-        let t_solo = tpl("");
-        let p_dev = par(r#""a": {"value": 1}"#);
-        let p_odd = par(r#""c": {"value": 1}"#);
-        let p_solo = par("");
+        let t_aks = declared_params(&tpl(r#""a": {}, "b": {}"#));
+        let t_net = declared_params(&tpl(r#""c": {}"#));
+        let t_solo = declared_params(&tpl(""));
+        let p_dev = set_params(&par(r#""a": {"value": 1}, "$schema": "x""#));
+        let p_odd = set_params(&par(r#""c": {"value": 1}"#));
+        let p_solo = set_params(&par(""));
+        assert_eq!(p_dev, vec!["a"]);
         let templates = [
             FileRef {
                 id: 0,
                 rel: "infra/aks.json",
-                root: &t_aks,
+                names: &t_aks,
             },
             FileRef {
                 id: 1,
                 rel: "infra/net.json",
-                root: &t_net,
+                names: &t_net,
             },
             FileRef {
                 id: 2,
                 rel: "solo/main.json",
-                root: &t_solo,
+                names: &t_solo,
             },
         ];
         let params = [
             FileRef {
                 id: 10,
                 rel: "infra/aks.parameters.dev.json",
-                root: &p_dev,
+                names: &p_dev,
             },
             FileRef {
                 id: 11,
                 rel: "infra/prod-network.json",
-                root: &p_odd,
+                names: &p_odd,
             },
             FileRef {
                 id: 12,
                 rel: "solo/whatever.json",
-                root: &p_solo,
+                names: &p_solo,
             },
         ];
         let got = pair(&templates, &params, &[]);

@@ -1,23 +1,27 @@
-//! The pipeline: discover → load → resolve → evaluate → findings, for a set of paths.
+//! The pipeline: discover → load → plan → resolve → evaluate → findings, for a set of
+//! paths.
+//!
+//! `check` streams: a first pass reads every file and keeps only what planning needs
+//! ([`Facts`]); a second pass reads each evaluation's files again, resolves, evaluates
+//! and keeps only the findings. Memory stays flat in the number of files. `audit`,
+//! `input` and the baseline comparisons keep every resolved unit ([`prepare`]).
 
-use crate::classify::{self, Kind};
-use crate::discover::{self, Candidate, Excludes, Skipped};
+use crate::classify::Kind;
+use crate::discover::{self, Excludes, Skipped};
 use crate::engine::{Policies, PolicyError};
 use crate::finding::{Finding, Severity};
 use crate::json;
-use crate::pairing::{self, FileRef};
+use crate::load::{self, Outcome};
+use crate::plan::{self, Facts, Job, LinkIndex};
 use crate::resolve::arm_eval::{ArmEvaluator, Supplied};
 use crate::resolve::{self, Unit};
 use crate::source::{FileId, Site, Sources};
 use crate::suppress::{Inline, Scope as SupScope};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::Arc;
 
-/// Files larger than this are reported (AKS901), not parsed: a deployment file this
-/// large is almost certainly generated or hostile, and ARM itself caps templates at 4 MB.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+pub use crate::load::MAX_FILE_BYTES;
 
 #[derive(Debug, Clone, Default)]
 pub struct ScanOptions {
@@ -62,27 +66,6 @@ impl ScanOptions {
             ..ScanOptions::default()
         }
     }
-}
-
-/// What one file turned out to be.
-struct Loaded {
-    rel: String,
-    text: Arc<str>,
-    outcome: LoadOutcome,
-}
-
-enum LoadOutcome {
-    Parsed {
-        doc: json::Document,
-        kind: Kind,
-    },
-    /// Unreadable, undecodable or unparseable: `deployment` says whether it looked like
-    /// a deployment file (then it is AKS901) or not (then it is skipped).
-    Failed {
-        message: String,
-        span: json::Span,
-        deployment: bool,
-    },
 }
 
 #[derive(Debug, Default, Clone)]
@@ -130,82 +113,6 @@ impl std::fmt::Display for ScanError {
 
 impl std::error::Error for ScanError {}
 
-fn load(c: &Candidate) -> Loaded {
-    let fail = |message: String| Loaded {
-        rel: c.rel.clone(),
-        text: Arc::from(""),
-        outcome: LoadOutcome::Failed {
-            message,
-            span: json::Span::default(),
-            deployment: true,
-        },
-    };
-    match std::fs::metadata(&c.path) {
-        Ok(m) if m.len() > MAX_FILE_BYTES => {
-            return fail(too_large(m.len()));
-        }
-        Ok(_) => {}
-        Err(e) => return fail(format!("cannot read file: {e}")),
-    }
-    match std::fs::read(&c.path) {
-        Ok(b) => load_bytes(c.rel.clone(), &b),
-        Err(e) => fail(format!("cannot read file: {e}")),
-    }
-}
-
-fn too_large(len: u64) -> String {
-    format!(
-        "file is {} MB, over the {} MB limit for deployment files: not parsed",
-        len / (1024 * 1024),
-        MAX_FILE_BYTES / (1024 * 1024)
-    )
-}
-
-/// Decodes, parses and classifies the bytes of a file (read from disk or from a git
-/// revision).
-fn load_bytes(rel: String, bytes: &[u8]) -> Loaded {
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Loaded {
-            rel,
-            text: Arc::from(""),
-            outcome: LoadOutcome::Failed {
-                message: too_large(bytes.len() as u64),
-                span: json::Span::default(),
-                deployment: true,
-            },
-        };
-    }
-    let decoded = match json::decode(bytes) {
-        Ok(d) => d,
-        Err(e) => {
-            let looks = classify::text_looks_like_deployment(&String::from_utf8_lossy(bytes));
-            let text: Arc<str> = Arc::from(String::from_utf8_lossy(bytes).as_ref());
-            return Loaded {
-                rel,
-                text,
-                outcome: LoadOutcome::Failed {
-                    message: format!("cannot decode file: {}", e.message),
-                    span: e.span,
-                    deployment: looks,
-                },
-            };
-        }
-    };
-    let text: Arc<str> = Arc::from(decoded.text);
-    let outcome = match json::parse(&text) {
-        Ok(doc) => {
-            let kind = classify::classify(&doc.root);
-            LoadOutcome::Parsed { doc, kind }
-        }
-        Err(e) => LoadOutcome::Failed {
-            deployment: classify::text_looks_like_deployment(&text),
-            message: format!("invalid JSON: {}", e.message),
-            span: e.span,
-        },
-    };
-    Loaded { rel, text, outcome }
-}
-
 /// A file of a base revision or a baseline export, loaded for comparison: added to
 /// `sources` under `display` and, when it is a deployment file, parsed.
 pub(crate) fn load_extra(
@@ -214,10 +121,10 @@ pub(crate) fn load_extra(
     display: String,
     bytes: &[u8],
 ) -> Option<(FileId, json::Document, Kind)> {
-    let l = load_bytes(rel.to_string(), bytes);
+    let l = load::load_bytes(rel.to_string(), bytes);
     let id = sources.add(display, l.text);
     match l.outcome {
-        LoadOutcome::Parsed { doc, kind } if kind != Kind::Other => Some((id, doc, kind)),
+        load::Outcome::Parsed { doc, kind } if kind != Kind::Other => Some((id, doc, kind)),
         _ => None,
     }
 }
@@ -281,6 +188,98 @@ pub fn prepare(opts: &ScanOptions) -> Result<Prepared, ScanError> {
 
 /// [`prepare`], reporting progress.
 pub fn prepare_with(opts: &ScanOptions, progress: &dyn Progress) -> Result<Prepared, ScanError> {
+    let timing = Timing::new();
+    let mut index = index(opts, progress, true)?;
+    timing.mark("discover+load");
+    let docs = std::mem::take(&mut index.docs);
+    let kept: HashMap<FileId, &json::Document> = docs.iter().map(|(id, d)| (*id, d)).collect();
+    let plan = plan_of(&index, &opts.pairs);
+    let mut units: Vec<Unit> = plan
+        .jobs
+        .par_iter()
+        .filter_map(|j| {
+            let docs = job_docs(j, Some(&kept), &index.sources).ok()?;
+            Some(resolve_job(j, &docs, &index.sources, &plan.links))
+        })
+        .collect();
+    drop(kept);
+    drop(docs);
+    timing.mark("resolve");
+    crate::network::attach_externals(&mut units, &index.sources);
+    crate::network::assume_subnets(&mut units);
+    timing.mark("network");
+
+    let Index {
+        sources,
+        load_failures,
+        mut stats,
+        inline,
+        ..
+    } = index;
+    stats.units = units.len();
+    // A cluster evaluated once per parameter file (or per copy instance) is still one
+    // cluster written in one place.
+    stats.clusters = cluster_sites(&units).len();
+    Ok(Prepared {
+        sources,
+        load_failures,
+        units,
+        stats,
+        inline,
+        baseline_notes: Vec::new(),
+    })
+}
+
+/// Where the managed clusters of some units are written.
+fn cluster_sites(units: &[Unit]) -> HashSet<Site> {
+    units
+        .iter()
+        .flat_map(|u| &u.resources)
+        .filter(|r| r.ty == "Microsoft.ContainerService/managedClusters")
+        .map(|r| r.site)
+        .collect()
+}
+
+/// The first pass: every file read once, what could not be loaded, and the facts of
+/// each deployment file. With `keep`, the parse trees and texts stay in memory;
+/// without, a file is registered by path and fingerprint and read again when needed.
+struct Index {
+    sources: Sources,
+    load_failures: Vec<(Site, String)>,
+    stats: Stats,
+    inline: Vec<Inline>,
+    /// Deployment files in discovery order.
+    facts: Vec<(FileId, Facts)>,
+    /// Parse trees by file, when kept.
+    docs: HashMap<FileId, json::Document>,
+}
+
+/// One candidate file after the first pass.
+struct Seen {
+    rel: String,
+    path: PathBuf,
+    text: std::sync::Arc<str>,
+    print: crate::source::Fingerprint,
+    state: State,
+}
+
+enum State {
+    Deployment {
+        kind: Kind,
+        facts: Facts,
+        /// The parse tree, when kept.
+        doc: Option<json::Document>,
+        inline: Vec<Inline>,
+    },
+    Other,
+    Failed {
+        message: String,
+        span: json::Span,
+        deployment: bool,
+    },
+}
+
+fn index(opts: &ScanOptions, progress: &dyn Progress, keep: bool) -> Result<Index, ScanError> {
     let mut candidates = Vec::new();
     let mut stats = Stats::default();
     let excludes = Excludes::new(opts.excludes.clone());
@@ -305,24 +304,65 @@ pub fn prepare_with(opts: &ScanOptions, progress: &dyn Progress) -> Result<Prepa
     }
 
     progress.discovered(candidates.len());
-    let timing = Timing::new();
-    let loaded: Vec<Loaded> = candidates
+    // File ids are discovery positions: each candidate is registered once, in order.
+    let seen: Vec<Seen> = candidates
         .par_iter()
-        .map(|c| {
-            let l = load(c);
+        .enumerate()
+        .map(|(id, c)| {
+            let l = load::load(c);
+            let mut text = l.text;
+            let state = match l.outcome {
+                Outcome::Parsed {
+                    kind: Kind::Other, ..
+                } => State::Other,
+                Outcome::Parsed { doc, kind } => {
+                    let facts = Facts::of(&doc.root, &kind);
+                    let inline = comment_suppressions(id, &doc, &text);
+                    if !keep {
+                        // Only the facts stay; the text and tree are read again later.
+                        text = std::sync::Arc::from("");
+                    }
+                    State::Deployment {
+                        kind,
+                        facts,
+                        doc: keep.then_some(doc),
+                        inline,
+                    }
+                }
+                Outcome::Failed {
+                    message,
+                    span,
+                    deployment,
+                } => State::Failed {
+                    message,
+                    span,
+                    deployment,
+                },
+            };
             progress.loaded();
-            l
+            Seen {
+                rel: l.rel,
+                path: c.path.clone(),
+                text,
+                print: l.print,
+                state,
+            }
         })
         .collect();
 
     let mut sources = Sources::default();
     let mut load_failures = Vec::new();
     let mut inline = Vec::new();
-    let mut parsed: Vec<(FileId, json::Document, Kind)> = Vec::new();
-    for l in loaded {
-        let id = sources.add(l.rel, l.text);
-        match l.outcome {
-            LoadOutcome::Failed {
+    let mut facts = Vec::new();
+    let mut docs = HashMap::new();
+    for s in seen {
+        let id = match (&s.state, keep) {
+            (State::Deployment { .. }, false) => sources.add_on_disk(s.rel, s.path, s.print),
+            _ => sources.add(s.rel, s.text),
+        };
+        debug_assert_eq!(id + 1, sources.len());
+        match s.state {
+            State::Failed {
                 message,
                 span,
                 deployment,
@@ -339,49 +379,44 @@ pub fn prepare_with(opts: &ScanOptions, progress: &dyn Progress) -> Result<Prepa
                     });
                 }
             }
-            LoadOutcome::Parsed { doc, kind } => {
-                if kind == Kind::Other {
-                    stats.skipped.push(Skipped {
-                        rel: sources.get(id).rel.clone(),
-                        reason: "not a deployment file".into(),
-                    });
-                    continue;
-                }
-                inline.extend(comment_suppressions(id, &doc, &sources.get(id).text));
+            State::Other => stats.skipped.push(Skipped {
+                rel: sources.get(id).rel.clone(),
+                reason: "not a deployment file".into(),
+            }),
+            State::Deployment {
+                kind,
+                facts: f,
+                doc,
+                inline: i,
+            } => {
+                inline.extend(i);
                 stats.files_examined += 1;
                 stats.examined.push(id);
                 *stats.by_kind.entry(kind.label()).or_default() += 1;
-                parsed.push((id, doc, kind));
+                if let Some(doc) = doc {
+                    docs.insert(id, doc);
+                }
+                facts.push((id, f));
             }
         }
     }
-
-    timing.mark("discover+load");
-    let mut units = resolve_all(&parsed, &sources, &opts.pairs, None);
-    timing.mark("resolve");
-    crate::network::attach_externals(&mut units);
-    crate::network::assume_subnets(&mut units);
-    timing.mark("network");
-    drop(parsed);
-
-    stats.units = units.len();
-    // A cluster evaluated once per parameter file (or per copy instance) is still one
-    // cluster written in one place.
-    stats.clusters = units
-        .iter()
-        .flat_map(|u| &u.resources)
-        .filter(|r| r.ty == "Microsoft.ContainerService/managedClusters")
-        .map(|r| r.site)
-        .collect::<std::collections::HashSet<_>>()
-        .len();
-    Ok(Prepared {
+    Ok(Index {
         sources,
         load_failures,
-        units,
         stats,
         inline,
-        baseline_notes: Vec::new(),
+        facts,
+        docs,
     })
+}
+
+fn plan_of(index: &Index, explicit: &[(String, String)]) -> plan::Plan {
+    let files: Vec<(FileId, &str, &Facts)> = index
+        .facts
+        .iter()
+        .map(|(id, f)| (*id, index.sources.get(*id).rel.as_str(), f))
+        .collect();
+    plan::plan(&files, explicit)
 }
 
 /// `// aksgate-ignore RULE: reason` comments: they cover their own line (a trailing
@@ -519,40 +554,65 @@ impl Default for Timing {
     }
 }
 
-/// A template (with one of its parameter files, or none), a REST body or an export.
-struct Job<'a> {
-    file: FileId,
-    root: &'a json::Node,
-    kind: &'a Kind,
-    params: Option<(FileId, &'a json::Node)>,
+/// A parse tree a job reads: kept from the first pass, or read again.
+enum DocRef<'a> {
+    Kept(&'a json::Document),
+    Read(json::Document),
 }
 
-/// Linked templates by normalised path relative to the scan root.
-struct Links<'a> {
-    by_path: HashMap<String, (FileId, &'a json::Node)>,
-    rel_of: HashMap<FileId, String>,
-}
-
-impl<'a> resolve::Linker<'a> for Links<'a> {
-    fn linked(&self, from: FileId, rel: &str) -> Option<(FileId, &'a json::Node)> {
-        let base = self.rel_of.get(&from)?;
-        let dir = base.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-        let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-        for seg in rel.split(['/', '\\']) {
-            match seg {
-                "" | "." => {}
-                ".." => {
-                    parts.pop()?;
-                }
-                s => parts.push(s),
-            }
+impl std::ops::Deref for DocRef<'_> {
+    type Target = json::Document;
+    fn deref(&self) -> &json::Document {
+        match self {
+            DocRef::Kept(d) => d,
+            DocRef::Read(d) => d,
         }
-        self.by_path.get(&parts.join("/")).copied()
     }
 }
 
-/// Resolves every deployment: each template once per paired parameter file (or once with
-/// its defaults), each REST body and export once.
+/// The parse trees of every file a job reads. Without kept trees they are read again
+/// from disk; a file that changed since the first pass is an error naming it.
+fn job_docs<'a>(
+    job: &Job,
+    kept: Option<&HashMap<FileId, &'a json::Document>>,
+    sources: &Sources,
+) -> Result<HashMap<FileId, DocRef<'a>>, (FileId, String)> {
+    let mut out = HashMap::new();
+    for id in job.files() {
+        if out.contains_key(&id) {
+            continue;
+        }
+        let doc = match kept {
+            Some(k) => match k.get(&id) {
+                Some(d) => DocRef::Kept(d),
+                None => continue,
+            },
+            None => {
+                let Some((path, print)) = sources.disk_path(id) else {
+                    continue;
+                };
+                DocRef::Read(load::reparse(path, print).map_err(|e| (id, e))?)
+            }
+        };
+        out.insert(id, doc);
+    }
+    Ok(out)
+}
+
+/// Linked templates, looked up among the trees a job has loaded.
+struct JobLinks<'a> {
+    index: &'a LinkIndex,
+    docs: &'a HashMap<FileId, DocRef<'a>>,
+}
+
+impl<'a> resolve::Linker<'a> for JobLinks<'a> {
+    fn linked(&self, from: FileId, rel: &str) -> Option<(FileId, &'a json::Node)> {
+        let id = self.index.find(from, rel)?;
+        self.docs.get(&id).map(|d| (id, &d.root))
+    }
+}
+
+/// Resolves every deployment of `parsed` (a git revision's files, for `--base`).
 ///
 /// `suffix` is the part of the files' display names that is not their path (`@REF` for
 /// the files of a base revision): pairing and links look at the path alone.
@@ -566,134 +626,42 @@ pub(crate) fn resolve_all(
         let r = sources.get(id).rel.as_str();
         suffix.and_then(|s| r.strip_suffix(s)).unwrap_or(r)
     };
-    let refs = |want: fn(&Kind) -> bool| -> Vec<FileRef> {
-        parsed
-            .iter()
-            .filter(|(_, _, k)| want(k))
-            .map(|(id, doc, _)| FileRef {
-                id: *id,
-                rel: rel_of(*id),
-                root: &doc.root,
-            })
-            .collect()
-    };
-    let templates = refs(|k| matches!(k, Kind::Template(_)));
-    let params = refs(|k| *k == Kind::Parameters);
-    let pairs = pairing::pair(&templates, &params, explicit);
-    let param_root = |id: FileId| params.iter().find(|p| p.id == id).map(|p| p.root);
-    let links = Links {
-        by_path: templates
-            .iter()
-            .map(|t| (t.rel.to_string(), (t.id, t.root)))
-            .collect(),
-        rel_of: templates
-            .iter()
-            .map(|t| (t.id, t.rel.to_string()))
-            .collect(),
-    };
-    // A template that another scanned template links to is evaluated through its parent,
-    // with the parameters the parent passes, not on its own with its defaults.
-    // Templates reached through links from a root template (one nothing links to) are
-    // evaluated through it; templates that only link among themselves in a cycle have no
-    // root, so they are evaluated on their own and the cycle is reported.
-    let mut edges: HashMap<FileId, Vec<FileId>> = HashMap::new();
-    let mut linked = std::collections::HashSet::new();
-    for t in &templates {
-        let mut rels = Vec::new();
-        linked_paths(t.root, &mut rels, 0);
-        for rel in rels {
-            if let Some((id, _)) = resolve::Linker::linked(&links, t.id, &rel) {
-                if id != t.id {
-                    edges.entry(t.id).or_default().push(id);
-                    linked.insert(id);
-                }
-            }
-        }
-    }
-    let mut linked_targets = std::collections::HashSet::new();
-    let mut stack: Vec<FileId> = templates
+    let facts: Vec<Facts> = parsed
         .iter()
-        .map(|t| t.id)
-        .filter(|id| !linked.contains(id))
+        .map(|(_, doc, kind)| Facts::of(&doc.root, kind))
         .collect();
-    while let Some(id) = stack.pop() {
-        for next in edges.get(&id).into_iter().flatten() {
-            if linked_targets.insert(*next) {
-                stack.push(*next);
-            }
-        }
-    }
-    let mut jobs = Vec::new();
-    for (id, doc, kind) in parsed {
-        match kind {
-            Kind::Parameters | Kind::Other => {}
-            Kind::Template(_)
-                if linked_targets.contains(id) && pairs.get(id).is_none_or(Vec::is_empty) => {}
-            Kind::Template(_) => {
-                let paired = pairs.get(id).map(Vec::as_slice).unwrap_or_default();
-                if paired.is_empty() {
-                    jobs.push(Job {
-                        file: *id,
-                        root: &doc.root,
-                        kind,
-                        params: None,
-                    });
-                }
-                for p in paired {
-                    if let Some(root) = param_root(*p) {
-                        jobs.push(Job {
-                            file: *id,
-                            root: &doc.root,
-                            kind,
-                            params: Some((*p, root)),
-                        });
-                    }
-                }
-            }
-            _ => jobs.push(Job {
-                file: *id,
-                root: &doc.root,
-                kind,
-                params: None,
-            }),
-        }
-    }
-    jobs.par_iter()
-        .map(|j| resolve_job(j, sources, &links))
+    let files: Vec<(FileId, &str, &Facts)> = parsed
+        .iter()
+        .zip(&facts)
+        .map(|((id, _, _), f)| (*id, rel_of(*id), f))
+        .collect();
+    let plan = plan::plan(&files, explicit);
+    let kept: HashMap<FileId, &json::Document> = parsed.iter().map(|(id, d, _)| (*id, d)).collect();
+    plan.jobs
+        .par_iter()
+        .filter_map(|j| {
+            let docs = job_docs(j, Some(&kept), sources).ok()?;
+            Some(resolve_job(j, &docs, sources, &plan.links))
+        })
         .collect()
 }
 
-/// Literal `templateLink.relativePath` values anywhere in a template.
-pub(crate) fn linked_paths(n: &json::Node, out: &mut Vec<String>, depth: usize) {
-    if depth > 64 {
-        return;
-    }
-    if let Some(rel) = n
-        .get("templateLink")
-        .and_then(|l| l.get("relativePath"))
-        .and_then(json::Node::as_str)
-    {
-        if !rel.starts_with('[') {
-            out.push(rel.to_string());
-        }
-    }
-    match &n.value {
-        json::Value::Object(members) => members
-            .iter()
-            .for_each(|m| linked_paths(&m.value, out, depth + 1)),
-        json::Value::Array(items) => items.iter().for_each(|i| linked_paths(i, out, depth + 1)),
-        _ => {}
-    }
-}
-
-fn resolve_job(job: &Job, sources: &Sources, links: &Links) -> Unit {
+fn resolve_job(
+    job: &Job,
+    docs: &HashMap<FileId, DocRef<'_>>,
+    sources: &Sources,
+    index: &LinkIndex,
+) -> Unit {
+    let links = JobLinks { index, docs };
+    let root = &docs[&job.file].root;
     match job.kind {
         Kind::Template(_) => {
             let mut supplied = HashMap::new();
             let mut problems = Vec::new();
-            if let Some((pid, proot)) = job.params {
+            let params = job.params.and_then(|p| docs.get(&p).map(|d| (p, &d.root)));
+            if let Some((pid, proot)) = params {
                 let rel = sources.get(pid).rel.clone();
-                let declared = job.root.get("parameters");
+                let declared = root.get("parameters");
                 for m in proot
                     .get("parameters")
                     .and_then(json::Node::as_object)
@@ -738,17 +706,17 @@ fn resolve_job(job: &Job, sources: &Sources, links: &Links) -> Unit {
                     }
                 }
             }
-            let mut eval = ArmEvaluator::new(job.file, job.root, supplied);
+            let mut eval = ArmEvaluator::new(job.file, root, supplied);
             let mut unit =
-                resolve::resolve_template(job.root, job.file, job.kind.clone(), &mut eval, links);
-            unit.param_file = job.params.map(|(p, _)| p);
+                resolve::resolve_template(root, job.file, job.kind.clone(), &mut eval, &links);
+            unit.param_file = job.params;
             unit.problems.extend(problems);
             unit
         }
         Kind::RestBody { wrapped } => {
-            resolve::resolve_rest_body(job.root, job.file, *wrapped, &mut resolve::PlainEvaluator)
+            resolve::resolve_rest_body(root, job.file, wrapped, &mut resolve::PlainEvaluator)
         }
-        Kind::Export => resolve::resolve_export(job.root, job.file, &mut resolve::PlainEvaluator),
+        Kind::Export => resolve::resolve_export(root, job.file, &mut resolve::PlainEvaluator),
         _ => unreachable!("only deployment kinds become jobs"),
     }
 }
@@ -820,7 +788,141 @@ pub fn evaluate_unit(
     Ok(out)
 }
 
+/// Scans and evaluates: streaming, unless a baseline comparison needs every unit at once.
 pub fn scan(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanError> {
+    if opts.base.is_none() && opts.baseline.is_empty() && !opts.changed_only {
+        scan_streaming(opts, policies)
+    } else {
+        scan_prepared(opts, policies)
+    }
+}
+
+/// The findings of one job of a streaming scan.
+struct JobOutcome {
+    findings: Vec<Finding>,
+    inline: Vec<Inline>,
+    clusters: HashSet<Site>,
+}
+
+/// [`scan`] in two passes, holding at most one job's files per worker at a time.
+pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanError> {
+    let timing = Timing::new();
+    let index = index(opts, &NoProgress, false)?;
+    timing.mark("discover+load");
+    let plan = plan_of(&index, &opts.pairs);
+    let sources = &index.sources;
+
+    // The network resources every cluster may reference, from the jobs that can deploy
+    // them, in plan order (the first pairing to deploy a resource wins).
+    let network: HashSet<FileId> = index
+        .facts
+        .iter()
+        .filter(|(_, f)| f.network)
+        .map(|(id, _)| *id)
+        .collect();
+    let taken: Vec<Vec<_>> = plan
+        .jobs
+        .par_iter()
+        .map(|j| {
+            if !j.files().any(|f| network.contains(&f)) {
+                return Vec::new();
+            }
+            match job_docs(j, None, sources) {
+                Ok(docs) => {
+                    crate::network::Shared::take(&resolve_job(j, &docs, sources, &plan.links))
+                }
+                Err(_) => Vec::new(),
+            }
+        })
+        .collect();
+    let mut shared = crate::network::Shared::default();
+    taken.into_iter().for_each(|t| shared.add_taken(t));
+    let shared = shared.finish();
+    timing.mark("network");
+
+    let outcomes: Vec<Result<JobOutcome, PolicyError>> = plan
+        .jobs
+        .par_iter()
+        .map_init(
+            || policies.worker(),
+            |engine, job| {
+                let docs = match job_docs(job, None, sources) {
+                    Ok(d) => d,
+                    Err((file, message)) => {
+                        let site = Site::new(file, json::Span::default());
+                        return Ok(JobOutcome {
+                            findings: vec![builtin_finding(
+                                policies, "AKS901", site, message, "here",
+                            )],
+                            inline: Vec::new(),
+                            clusters: HashSet::new(),
+                        });
+                    }
+                };
+                let mut unit = resolve_job(job, &docs, sources, &plan.links);
+                drop(docs);
+                shared.attach(&mut unit, sources);
+                let units = std::slice::from_mut(&mut unit);
+                crate::network::assume_subnets(units);
+                let findings = evaluate_unit(policies, engine, &units[0], sources, &opts.options)?;
+                Ok(JobOutcome {
+                    findings: findings.into_iter().map(|(_, f)| f).collect(),
+                    inline: metadata_suppressions(units),
+                    clusters: cluster_sites(units),
+                })
+            },
+        )
+        .collect();
+    timing.mark("resolve+evaluate");
+
+    let Index {
+        sources,
+        load_failures,
+        mut stats,
+        mut inline,
+        ..
+    } = index;
+    let mut findings = load_failures
+        .into_iter()
+        .map(|(site, message)| builtin_finding(policies, "AKS901", site, message, "here"))
+        .collect::<Vec<_>>();
+    let mut seen_metadata = HashSet::new();
+    let mut clusters = HashSet::new();
+    for o in outcomes {
+        let o = o.map_err(ScanError::Policy)?;
+        findings.extend(o.findings);
+        // A resource evaluated with several parameter files lists its entries once.
+        inline.extend(
+            o.inline
+                .into_iter()
+                .filter(|i| seen_metadata.insert(i.site)),
+        );
+        clusters.extend(o.clusters);
+    }
+    stats.units = plan.jobs.len();
+    stats.clusters = clusters.len();
+    Ok(finish(findings, sources, stats, inline))
+}
+
+fn finish(
+    mut findings: Vec<Finding>,
+    sources: Sources,
+    stats: Stats,
+    inline: Vec<Inline>,
+) -> ScanResult {
+    Finding::sort(&mut findings, &sources);
+    findings.dedup_by(|a, b| a.rule == b.rule && a.primary == b.primary && a.message == b.message);
+    ScanResult {
+        sources,
+        findings,
+        stats,
+        inline,
+    }
+}
+
+/// [`scan`] over a [`prepare`]d scan, every unit in memory: the baseline comparisons
+/// need it.
+pub fn scan_prepared(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanError> {
     let Prepared {
         sources,
         load_failures,
@@ -851,14 +953,7 @@ pub fn scan(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanE
         findings.extend(r.map_err(ScanError::Policy)?.into_iter().map(|(_, f)| f));
     }
     timing.mark("evaluate");
-    Finding::sort(&mut findings, &sources);
-    findings.dedup_by(|a, b| a.rule == b.rule && a.primary == b.primary && a.message == b.message);
-    Ok(ScanResult {
-        sources,
-        findings,
-        stats,
-        inline,
-    })
+    Ok(finish(findings, sources, stats, inline))
 }
 
 fn prefix(root: &std::path::Path, rel: &str) -> String {

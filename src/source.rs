@@ -1,8 +1,13 @@
 //! The files of one scan, kept for the renderers: a finding holds a file id and a
 //! byte span; only a renderer turns those into lines and columns.
+//!
+//! A streaming scan does not keep every file's text: a file is registered with its path
+//! and a fingerprint of its bytes, and read again when a renderer asks for it. Renderers
+//! walk findings file by file, so one cached file (with its line index) serves them.
 
 use crate::json::Span;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 pub type FileId = usize;
 
@@ -31,22 +36,83 @@ impl Site {
     }
 }
 
+/// Length and hash of a file's bytes: a file read again must be the file that was
+/// scanned, or its lines would be shown under findings they do not belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint {
+    pub len: u64,
+    pub hash: u64,
+}
+
+impl Fingerprint {
+    pub fn of(bytes: &[u8]) -> Fingerprint {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        bytes.hash(&mut h);
+        Fingerprint {
+            len: bytes.len() as u64,
+            hash: h.finish(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Text {
+    Resident(Arc<str>),
+    /// Read again (and decoded the same way) when needed.
+    OnDisk {
+        path: PathBuf,
+        print: Fingerprint,
+    },
+}
+
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     /// Path relative to the scan root with `/` separators (or `path@REF` for a base revision).
     pub rel: String,
-    pub text: Arc<str>,
+    text: Text,
+}
+
+/// The text of the file last asked for, with the byte offsets of its line starts.
+#[derive(Debug)]
+struct Cached {
+    id: FileId,
+    text: Arc<str>,
+    lines: Arc<[usize]>,
 }
 
 /// All files a scan read, indexed by [`FileId`].
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub struct Sources {
     files: Vec<SourceFile>,
+    cache: Mutex<Option<Cached>>,
+}
+
+impl Clone for Sources {
+    fn clone(&self) -> Sources {
+        Sources {
+            files: self.files.clone(),
+            cache: Mutex::new(None),
+        }
+    }
 }
 
 impl Sources {
+    /// Registers a file whose text stays in memory.
     pub fn add(&mut self, rel: String, text: Arc<str>) -> FileId {
-        self.files.push(SourceFile { rel, text });
+        self.files.push(SourceFile {
+            rel,
+            text: Text::Resident(text),
+        });
+        self.files.len() - 1
+    }
+
+    /// Registers a file whose text is read again from `path` when needed.
+    pub fn add_on_disk(&mut self, rel: String, path: PathBuf, print: Fingerprint) -> FileId {
+        self.files.push(SourceFile {
+            rel,
+            text: Text::OnDisk { path, print },
+        });
         self.files.len() - 1
     }
 
@@ -62,8 +128,112 @@ impl Sources {
         self.files.is_empty()
     }
 
-    /// 1-based line and column of a site's start.
+    /// Where a file not kept in memory is read from.
+    pub fn disk_path(&self, id: FileId) -> Option<(&PathBuf, Fingerprint)> {
+        match &self.files[id].text {
+            Text::OnDisk { path, print } => Some((path, *print)),
+            Text::Resident(_) => None,
+        }
+    }
+
+    /// The text of a file. A file that changed on disk since it was scanned has no
+    /// text any more (empty, with a warning on stderr): showing the new lines under
+    /// the old findings would mislead.
+    pub fn text(&self, id: FileId) -> Arc<str> {
+        self.cached(id).0
+    }
+
+    fn cached(&self, id: FileId) -> (Arc<str>, Arc<[usize]>) {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = cache.as_ref().filter(|c| c.id == id) {
+            return (c.text.clone(), c.lines.clone());
+        }
+        let text = match &self.files[id].text {
+            Text::Resident(t) => t.clone(),
+            Text::OnDisk { path, print } => match crate::load::reread(path, *print) {
+                Ok(t) => t,
+                Err(why) => {
+                    eprintln!(
+                        "aksgate: {}: {why}; its lines are not shown",
+                        self.files[id].rel
+                    );
+                    Arc::from("")
+                }
+            },
+        };
+        let lines: Arc<[usize]> = std::iter::once(0)
+            .chain(
+                text.bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| i + 1),
+            )
+            .collect();
+        *cache = Some(Cached {
+            id,
+            text: text.clone(),
+            lines: lines.clone(),
+        });
+        (text, lines)
+    }
+
+    /// 1-based line and column of a site's start (as [`crate::json::line_col`]).
     pub fn line_col(&self, site: Site) -> (usize, usize) {
-        crate::json::line_col(&self.get(site.file).text, site.start)
+        let (text, lines) = self.cached(site.file);
+        let mut offset = site.start.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = lines.partition_point(|&s| s <= offset);
+        let start = lines[line - 1];
+        (line, text[start..offset].chars().count() + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_matches_the_scanning_version() {
+        let text = "{\n  \"a\": \"€x\",\r\n\n  \"b\": 1\n}";
+        let mut s = Sources::default();
+        let id = s.add("f.json".into(), Arc::from(text));
+        for offset in 0..=text.len() + 3 {
+            let site = Site {
+                file: id,
+                start: offset,
+                end: offset,
+            };
+            assert_eq!(
+                s.line_col(site),
+                crate::json::line_col(text, offset),
+                "{offset}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_on_disk_is_read_again_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.json");
+        std::fs::write(&path, "{\n\"x\": 1}").unwrap();
+        let mut s = Sources::default();
+        let print = Fingerprint::of(b"{\n\"x\": 1}");
+        let id = s.add_on_disk("t.json".into(), path.clone(), print);
+        assert_eq!(&*s.text(id), "{\n\"x\": 1}");
+        let other = s.add("o.json".into(), Arc::from("{}"));
+        assert_eq!(&*s.text(other), "{}");
+        // Changed behind aksgate's back: no text rather than the wrong lines.
+        std::fs::write(&path, "{\n\"x\": 2}").unwrap();
+        assert_eq!(&*s.text(id), "");
+        assert_eq!(
+            s.line_col(Site {
+                file: id,
+                start: 5,
+                end: 5
+            }),
+            (1, 1)
+        );
     }
 }

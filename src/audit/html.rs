@@ -200,7 +200,7 @@ fn bar_chart(title: &str, items: &[(String, Vec<(usize, &'static str)>)]) -> Str
 
 /// A few lines around a finding's primary line, that line highlighted.
 fn excerpt(a: &Audit, f: &crate::finding::Finding) -> String {
-    let text = &a.sources.get(f.primary.file).text;
+    let text = a.sources.text(f.primary.file);
     if text.is_empty() {
         return String::new();
     }

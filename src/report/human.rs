@@ -141,7 +141,7 @@ fn span(site: crate::source::Site) -> miette::SourceSpan {
 
 fn named(sources: &Sources, file: usize) -> NamedSource<String> {
     let f = sources.get(file);
-    NamedSource::new(f.rel.clone(), f.text.to_string()).with_language("json")
+    NamedSource::new(f.rel.clone(), sources.text(file).to_string()).with_language("json")
 }
 
 /// Renders one finding as miette would print it.

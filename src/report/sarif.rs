@@ -134,8 +134,8 @@ fn physical(report: &Report, site: Site) -> Value {
 /// the file, the text of the primary span, the message and the parameter file.
 pub fn fingerprint(report: &Report, f: &Finding) -> String {
     let file = report.sources.get(f.primary.file);
-    let snippet = file
-        .text
+    let text = report.sources.text(f.primary.file);
+    let snippet = text
         .get(f.primary.start..f.primary.end.max(f.primary.start))
         .unwrap_or("");
     format!(

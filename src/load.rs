@@ -1,0 +1,133 @@
+//! Reading one file: size limit, decoding, parsing, classification. The same decoding
+//! serves a file read again later (by a streaming scan, or by a renderer).
+
+use crate::classify::{self, Kind};
+use crate::discover::Candidate;
+use crate::json;
+use crate::source::Fingerprint;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Files larger than this are reported (AKS901), not parsed: a deployment file this
+/// large is almost certainly generated or hostile, and ARM itself caps templates at 4 MB.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// What one file turned out to be.
+pub struct Loaded {
+    pub rel: String,
+    pub text: Arc<str>,
+    pub print: Fingerprint,
+    pub outcome: Outcome,
+}
+
+pub enum Outcome {
+    Parsed {
+        doc: json::Document,
+        kind: Kind,
+    },
+    /// Unreadable, undecodable or unparseable: `deployment` says whether it looked like
+    /// a deployment file (then it is AKS901) or not (then it is skipped).
+    Failed {
+        message: String,
+        span: json::Span,
+        deployment: bool,
+    },
+}
+
+fn failed(rel: String, message: String) -> Loaded {
+    Loaded {
+        rel,
+        text: Arc::from(""),
+        print: Fingerprint::of(b""),
+        outcome: Outcome::Failed {
+            message,
+            span: json::Span::default(),
+            deployment: true,
+        },
+    }
+}
+
+pub fn load(c: &Candidate) -> Loaded {
+    match std::fs::metadata(&c.path) {
+        Ok(m) if m.len() > MAX_FILE_BYTES => return failed(c.rel.clone(), too_large(m.len())),
+        Ok(_) => {}
+        Err(e) => return failed(c.rel.clone(), format!("cannot read file: {e}")),
+    }
+    match std::fs::read(&c.path) {
+        Ok(b) => load_bytes(c.rel.clone(), &b),
+        Err(e) => failed(c.rel.clone(), format!("cannot read file: {e}")),
+    }
+}
+
+fn too_large(len: u64) -> String {
+    format!(
+        "file is {} MB, over the {} MB limit for deployment files: not parsed",
+        len / (1024 * 1024),
+        MAX_FILE_BYTES / (1024 * 1024)
+    )
+}
+
+/// The text aksgate shows for a file's bytes: decoded (UTF-8, UTF-8 with BOM, UTF-16),
+/// or, when they do not decode, the bytes with invalid sequences replaced.
+fn text_of(bytes: &[u8]) -> Result<Arc<str>, (Arc<str>, json::ParseError)> {
+    match json::decode(bytes) {
+        Ok(d) => Ok(Arc::from(d.text)),
+        Err(e) => Err((Arc::from(String::from_utf8_lossy(bytes).as_ref()), e)),
+    }
+}
+
+/// Decodes, parses and classifies the bytes of a file (read from disk or from a git
+/// revision).
+pub fn load_bytes(rel: String, bytes: &[u8]) -> Loaded {
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return failed(rel, too_large(bytes.len() as u64));
+    }
+    let print = Fingerprint::of(bytes);
+    let text = match text_of(bytes) {
+        Ok(t) => t,
+        Err((text, e)) => {
+            return Loaded {
+                outcome: Outcome::Failed {
+                    message: format!("cannot decode file: {}", e.message),
+                    span: e.span,
+                    deployment: classify::text_looks_like_deployment(&text),
+                },
+                rel,
+                text,
+                print,
+            };
+        }
+    };
+    let outcome = match json::parse(&text) {
+        Ok(doc) => {
+            let kind = classify::classify(&doc.root);
+            Outcome::Parsed { doc, kind }
+        }
+        Err(e) => Outcome::Failed {
+            deployment: classify::text_looks_like_deployment(&text),
+            message: format!("invalid JSON: {}", e.message),
+            span: e.span,
+        },
+    };
+    Loaded {
+        rel,
+        text,
+        print,
+        outcome,
+    }
+}
+
+/// Reads a scanned file again: its text, if its bytes are still the ones scanned.
+pub fn reread(path: &Path, print: Fingerprint) -> Result<Arc<str>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read the file again: {e}"))?;
+    if Fingerprint::of(&bytes) != print {
+        return Err("the file changed while aksgate was scanning it".into());
+    }
+    Ok(text_of(&bytes).unwrap_or_else(|(lossy, _)| lossy))
+}
+
+/// Reads and parses a scanned file again, for a streaming scan's second pass.
+pub fn reparse(path: &Path, print: Fingerprint) -> Result<json::Document, String> {
+    let text = reread(path, print)?;
+    json::parse(&text).map_err(|e| format!("invalid JSON: {}", e.message))
+}

@@ -1,0 +1,310 @@
+//! Which evaluations a scan makes, decided from a few facts per file rather than from
+//! parse trees, so a streaming scan can plan before it resolves anything: parameter
+//! files are paired with templates, and templates linked from a parent are evaluated
+//! through it.
+
+use crate::classify::Kind;
+use crate::json::{self, Node};
+use crate::pairing::{self, FileRef};
+use crate::source::FileId;
+use std::collections::{HashMap, HashSet};
+
+/// The network resource types other files' clusters can reference (see
+/// [`crate::network`]).
+pub const SHARED_TYPES: &[&str] = &[
+    "microsoft.network/virtualnetworks",
+    "microsoft.network/virtualnetworks/subnets",
+    "microsoft.network/routetables",
+    "microsoft.network/routetables/routes",
+    "microsoft.network/azurefirewalls",
+    "microsoft.network/natgateways",
+    "microsoft.network/networksecuritygroups",
+    "microsoft.network/publicipaddresses",
+    "microsoft.network/publicipprefixes",
+];
+
+/// What planning needs to know of a deployment file.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    pub kind: Kind,
+    /// A template's declared parameters, or the parameters a parameter file sets.
+    pub names: Vec<String>,
+    /// Literal `templateLink.relativePath` values.
+    pub links: Vec<String>,
+    /// May deploy a network resource other files' clusters can reference: a `type` in
+    /// [`SHARED_TYPES`], or a `type` written as an expression.
+    pub network: bool,
+}
+
+impl Facts {
+    pub fn of(root: &Node, kind: &Kind) -> Facts {
+        let names = match kind {
+            Kind::Template(_) => pairing::declared_params(root),
+            Kind::Parameters => pairing::set_params(root),
+            _ => Vec::new(),
+        };
+        let mut links = Vec::new();
+        if matches!(kind, Kind::Template(_)) {
+            linked_paths(root, &mut links, 0);
+        }
+        Facts {
+            kind: kind.clone(),
+            names,
+            links,
+            network: !matches!(kind, Kind::Parameters) && deploys_shared_type(root, 0),
+        }
+    }
+}
+
+fn deploys_shared_type(n: &Node, depth: usize) -> bool {
+    // The parser caps nesting; this bound only keeps the walk finite on its own.
+    if depth > 512 {
+        return true;
+    }
+    match &n.value {
+        json::Value::Object(members) => members.iter().any(|m| {
+            let shared = m.key.eq_ignore_ascii_case("type")
+                && m.value.as_str().is_some_and(|t| {
+                    t.starts_with('[') || SHARED_TYPES.contains(&t.to_ascii_lowercase().as_str())
+                });
+            shared || deploys_shared_type(&m.value, depth + 1)
+        }),
+        json::Value::Array(items) => items.iter().any(|i| deploys_shared_type(i, depth + 1)),
+        _ => false,
+    }
+}
+
+/// Literal `templateLink.relativePath` values anywhere in a template.
+pub fn linked_paths(n: &Node, out: &mut Vec<String>, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    if let Some(rel) = n
+        .get("templateLink")
+        .and_then(|l| l.get("relativePath"))
+        .and_then(Node::as_str)
+    {
+        if !rel.starts_with('[') {
+            out.push(rel.to_string());
+        }
+    }
+    match &n.value {
+        json::Value::Object(members) => members
+            .iter()
+            .for_each(|m| linked_paths(&m.value, out, depth + 1)),
+        json::Value::Array(items) => items.iter().for_each(|i| linked_paths(i, out, depth + 1)),
+        _ => {}
+    }
+}
+
+/// One evaluation: a template (with one of its parameter files, or none), a REST body
+/// or an export.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub file: FileId,
+    pub kind: Kind,
+    pub params: Option<FileId>,
+    /// The scanned templates reachable from `file` through literal links: what must be
+    /// loaded to resolve it.
+    pub linked: Vec<FileId>,
+}
+
+impl Job {
+    /// Every file the job reads.
+    pub fn files(&self) -> impl Iterator<Item = FileId> + '_ {
+        std::iter::once(self.file)
+            .chain(self.params)
+            .chain(self.linked.iter().copied())
+    }
+}
+
+/// Templates by normalised path relative to the scan root.
+#[derive(Debug, Default)]
+pub struct LinkIndex {
+    by_path: HashMap<String, FileId>,
+    rel_of: HashMap<FileId, String>,
+}
+
+impl LinkIndex {
+    /// The template at `rel` relative to the directory of `from`.
+    pub fn find(&self, from: FileId, rel: &str) -> Option<FileId> {
+        let base = self.rel_of.get(&from)?;
+        let dir = base.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+        for seg in rel.split(['/', '\\']) {
+            match seg {
+                "" | "." => {}
+                ".." => {
+                    parts.pop()?;
+                }
+                s => parts.push(s),
+            }
+        }
+        self.by_path.get(&parts.join("/")).copied()
+    }
+}
+
+pub struct Plan {
+    pub jobs: Vec<Job>,
+    pub links: LinkIndex,
+}
+
+/// Plans the evaluations of a scan: each template once per paired parameter file (or
+/// once with its defaults), each REST body and export once. `files` are the deployment
+/// files in discovery order, with their path relative to the scan root.
+pub fn plan(files: &[(FileId, &str, &Facts)], explicit: &[(String, String)]) -> Plan {
+    let refs = |want: fn(&Kind) -> bool| -> Vec<FileRef> {
+        files
+            .iter()
+            .filter(|(_, _, f)| want(&f.kind))
+            .map(|(id, rel, f)| FileRef {
+                id: *id,
+                rel,
+                names: &f.names,
+            })
+            .collect()
+    };
+    let templates = refs(|k| matches!(k, Kind::Template(_)));
+    let params = refs(|k| *k == Kind::Parameters);
+    let pairs = pairing::pair(&templates, &params, explicit);
+    let links = LinkIndex {
+        by_path: templates
+            .iter()
+            .map(|t| (t.rel.to_string(), t.id))
+            .collect(),
+        rel_of: templates
+            .iter()
+            .map(|t| (t.id, t.rel.to_string()))
+            .collect(),
+    };
+    // A template that another scanned template links to is evaluated through its parent,
+    // with the parameters the parent passes, not on its own with its defaults.
+    // Templates reached through links from a root template (one nothing links to) are
+    // evaluated through it; templates that only link among themselves in a cycle have no
+    // root, so they are evaluated on their own and the cycle is reported.
+    let mut edges: HashMap<FileId, Vec<FileId>> = HashMap::new();
+    let mut linked = HashSet::new();
+    for (id, _, facts) in files {
+        for rel in &facts.links {
+            if let Some(target) = links.find(*id, rel) {
+                if target != *id {
+                    edges.entry(*id).or_default().push(target);
+                    linked.insert(target);
+                }
+            }
+        }
+    }
+    let reachable = |from: FileId| -> Vec<FileId> {
+        let mut seen = vec![from];
+        let mut stack = vec![from];
+        while let Some(id) = stack.pop() {
+            for next in edges.get(&id).into_iter().flatten() {
+                if !seen.contains(next) {
+                    seen.push(*next);
+                    stack.push(*next);
+                }
+            }
+        }
+        seen.remove(0);
+        seen
+    };
+    let mut linked_targets = HashSet::new();
+    for t in templates.iter().filter(|t| !linked.contains(&t.id)) {
+        linked_targets.extend(reachable(t.id));
+    }
+    let mut jobs = Vec::new();
+    for (id, _, facts) in files {
+        let job = |params| Job {
+            file: *id,
+            kind: facts.kind.clone(),
+            params,
+            linked: reachable(*id),
+        };
+        match &facts.kind {
+            Kind::Parameters | Kind::Other => {}
+            Kind::Template(_) => {
+                let paired = pairs.get(id).map(Vec::as_slice).unwrap_or_default();
+                if paired.is_empty() {
+                    if !linked_targets.contains(id) {
+                        jobs.push(job(None));
+                    }
+                } else {
+                    jobs.extend(paired.iter().map(|p| job(Some(*p))));
+                }
+            }
+            _ => jobs.push(job(None)),
+        }
+    }
+    Plan { jobs, links }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::Scope;
+
+    fn facts(text: &str) -> Facts {
+        let doc = json::parse(text).unwrap();
+        let kind = crate::classify::classify(&doc.root);
+        Facts::of(&doc.root, &kind)
+    }
+
+    #[test]
+    fn facts_name_links_and_network_types() {
+        let t = facts(
+            r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                "parameters": {"Sub": {"type": "string"}},
+                "resources": [{"type": "Microsoft.Resources/deployments", "name": "n",
+                  "properties": {"templateLink": {"relativePath": "net/vnet.json"}}},
+                  {"type": "Microsoft.Network/routeTables", "name": "rt"}]}"#,
+        );
+        assert_eq!(t.kind, Kind::Template(Scope::ResourceGroup));
+        assert_eq!(t.names, vec!["sub"]);
+        assert_eq!(t.links, vec!["net/vnet.json"]);
+        assert!(t.network);
+        let aks = facts(
+            r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                "resources": [{"type": "Microsoft.ContainerService/managedClusters", "name": "a"}]}"#,
+        );
+        assert!(!aks.network);
+        let computed = facts(
+            r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                "resources": [{"type": "[variables('t')]", "name": "a"}]}"#,
+        );
+        assert!(computed.network, "a computed type may be a network type");
+    }
+
+    #[test]
+    fn linked_templates_are_evaluated_through_their_parent_and_cycles_alone() {
+        let t = |links: &[&str]| Facts {
+            kind: Kind::Template(Scope::ResourceGroup),
+            names: Vec::new(),
+            links: links.iter().map(|s| s.to_string()).collect(),
+            network: false,
+        };
+        let (main, child, grand, a, b) = (
+            t(&["mods/child.json"]),
+            t(&["../leaf/grand.json"]),
+            t(&[]),
+            t(&["b.json"]),
+            t(&["a.json"]),
+        );
+        let files = [
+            (0, "main.json", &main),
+            (1, "mods/child.json", &child),
+            (2, "leaf/grand.json", &grand),
+            (3, "cycle/a.json", &a),
+            (4, "cycle/b.json", &b),
+        ];
+        let p = plan(&files, &[]);
+        let jobs: Vec<(FileId, Vec<FileId>)> =
+            p.jobs.iter().map(|j| (j.file, j.linked.clone())).collect();
+        assert_eq!(
+            jobs,
+            vec![(0, vec![1, 2]), (3, vec![4]), (4, vec![3])],
+            "child and grandchild go through main; the cycle's members stand alone"
+        );
+        assert_eq!(p.links.find(1, "../leaf/grand.json"), Some(2));
+        assert_eq!(p.links.find(1, "../../outside.json"), None);
+    }
+}

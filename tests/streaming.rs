@@ -1,0 +1,51 @@
+//! `check` streams (two passes, files read twice, nothing held); `audit` and the
+//! baseline comparisons keep every unit. Both must see exactly the same findings.
+mod common;
+use aksgate::engine::{Policies, PolicyOptions};
+use aksgate::scan::{self, ScanOptions, ScanResult};
+
+fn summary(r: &ScanResult) -> (Vec<String>, Vec<String>, [usize; 3]) {
+    let findings = r
+        .findings
+        .iter()
+        .map(|f| {
+            let (line, col) = r.sources.line_col(f.primary);
+            format!("{} {line}:{col} {f:?}", r.sources.get(f.primary.file).rel)
+        })
+        .collect();
+    let inline = r
+        .inline
+        .iter()
+        .map(|i| format!("{} {:?} {:?} {:?}", i.kind, i.site, i.rules, i.reason))
+        .collect();
+    let s = &r.stats;
+    (findings, inline, [s.files_examined, s.units, s.clusters])
+}
+
+fn same_either_way(path: std::path::PathBuf) {
+    let policies = Policies::load(&PolicyOptions::default()).unwrap();
+    let opts = ScanOptions {
+        paths: vec![path.clone()],
+        ..ScanOptions::default()
+    };
+    let streamed = scan::scan_streaming(&opts, &policies).unwrap();
+    let kept = scan::scan_prepared(&opts, &policies).unwrap();
+    let (a, b) = (summary(&streamed), summary(&kept));
+    assert!(!a.0.is_empty(), "{} has findings", path.display());
+    assert_eq!(a.2, b.2, "stats of {}", path.display());
+    assert_eq!(a.1, b.1, "inline suppressions of {}", path.display());
+    for (x, y) in a.0.iter().zip(&b.0) {
+        assert_eq!(x, y);
+    }
+    assert_eq!(a.0.len(), b.0.len(), "findings of {}", path.display());
+}
+
+#[test]
+fn streaming_and_kept_scans_agree_on_the_corpus() {
+    same_either_way(common::corpus());
+}
+
+#[test]
+fn streaming_and_kept_scans_agree_on_every_fixture() {
+    same_either_way(common::root().join("fixtures"));
+}
