@@ -1,10 +1,20 @@
 //! The regorus wrapper: loads the built-in pack and user policies once, reads each
 //! package's rule metadata, and evaluates `deny` / `warn` of every package against an
 //! input document. Each worker thread evaluates with its own clone of the prepared engine.
+//!
+//! The built-in pack is also compiled to regorus's virtual machine (RVM), which
+//! evaluates it about 2.7 times faster than the interpreter. User policies stay on the
+//! interpreter: the RVM of regorus 0.14 gets some constructs wrong (a rule `else` after
+//! a body whose `some` finds nothing is never taken), and a test holds the pack to
+//! giving the same results both ways.
 
 use crate::finding::Severity;
+use regorus::rvm::program::Program;
+use regorus::rvm::vm::RegoVM;
+use regorus::utils::limits::ExecutionTimerConfig;
 use regorus::Engine;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 mod embedded {
@@ -70,6 +80,7 @@ struct Package {
     metadata: bool,
     deny: bool,
     warn: bool,
+    builtin: bool,
 }
 
 /// The prepared policy set.
@@ -79,12 +90,65 @@ pub struct Policies {
     /// Packages (`data.a.b`) with their first source file and the contract rules they
     /// declare, in load order.
     packages: Vec<Package>,
-    /// (package index, set) pairs evaluated together by the collecting query.
-    collected: Vec<(usize, &'static str)>,
+    /// Every package is the built-in pack's: no user policy is loaded.
+    only_builtin: bool,
+    /// The collecting queries: (query rule, its (package index, set) pairs), the
+    /// built-in pack's first.
+    collected: Vec<(String, Vec<(usize, &'static str)>)>,
+    /// The built-in pack's collecting query compiled for the RVM (`None`: no built-in
+    /// pack, or it did not compile).
+    compiled: Option<Arc<Program>>,
+    timer: Option<ExecutionTimerConfig>,
     pub rules: Vec<RuleMeta>,
 }
 
+/// What one worker thread evaluates with.
+pub struct Worker {
+    engine: Engine,
+    vm: Option<RegoVM>,
+}
+
+impl Worker {
+    /// The interpreter, with the policies loaded (for tests and tools).
+    pub fn engine(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+}
+
 const COLLECT_FILE: &str = "<aksgate collect>";
+
+/// The rule of a collecting package.
+fn collect_rule(package: &str) -> String {
+    format!("data.{package}.results")
+}
+
+/// One package whose `results` object gathers the `deny` and `warn` of `packages`
+/// (indexes into `all`), under the keys "<index>:<set>".
+fn collect_package(
+    name: &str,
+    all: &[Package],
+    packages: impl Iterator<Item = usize>,
+) -> (String, Vec<(usize, &'static str)>) {
+    let mut pairs = Vec::new();
+    let mut body = format!("package {name}\n\nimport rego.v1\n\nresults := {{\n");
+    for i in packages {
+        let p = &all[i];
+        if !is_plain_package(&p.name) {
+            continue;
+        }
+        for (set, declared) in [("deny", p.deny), ("warn", p.warn)] {
+            if declared {
+                body.push_str(&format!(
+                    "  \"{i}:{set}\": [f | some f in {}.{set}],\n",
+                    p.name
+                ));
+                pairs.push((i, set));
+            }
+        }
+    }
+    body.push_str("}\n");
+    (body, pairs)
+}
 
 /// `data.a.b_c`: a package path the collecting query can name directly.
 fn is_plain_package(name: &str) -> bool {
@@ -173,14 +237,16 @@ impl Policies {
             sources.extend(rego_files(d, false)?.into_iter().map(|s| (s, false)));
         }
         let mut engine = Engine::new();
-        if let Some(limit) = opts.time_limit {
-            engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
-                limit,
-                check_interval: std::num::NonZeroU32::new(64).expect("non-zero"),
-            });
+        let timer = opts.time_limit.map(|limit| ExecutionTimerConfig {
+            limit,
+            check_interval: std::num::NonZeroU32::new(64).expect("non-zero"),
+        });
+        if let Some(t) = timer {
+            engine.set_execution_timer_config(t);
         }
         let mut packages = Vec::new();
         let mut builtin_pkgs = Vec::new();
+        let only_builtin = sources.iter().all(|(_, builtin)| *builtin);
         for ((path, text), builtin) in sources {
             let pkg = engine
                 .add_policy(path.clone(), text)
@@ -210,42 +276,44 @@ impl Policies {
                         metadata,
                         deny,
                         warn,
+                        builtin,
                     });
                 }
             }
         }
-        // One query collects every package's `deny` and `warn`, so the shared library
-        // rules (`lib.clusters`, ...) are computed once per input, not once per package.
+        // One query per side collects every package's `deny` and `warn`, so the shared
+        // library rules (`lib.clusters`, ...) are computed once per input, not once per
+        // package.
         let mut collected = Vec::new();
-        let mut body =
-            String::from("package aksgate_internal_collect\n\nimport rego.v1\n\nresults := {\n");
-        for (i, p) in packages.iter().enumerate() {
-            if !is_plain_package(&p.name) {
+        let sides = [
+            ("aksgate_internal_builtin", true),
+            ("aksgate_internal_user", false),
+        ];
+        for (name, builtin) in sides {
+            let wanted = (0..packages.len()).filter(|i| packages[*i].builtin == builtin);
+            let (body, pairs) = collect_package(name, &packages, wanted);
+            if pairs.is_empty() {
                 continue;
             }
-            for (set, declared) in [("deny", p.deny), ("warn", p.warn)] {
-                if declared {
-                    body.push_str(&format!(
-                        "  \"{i}:{set}\": [f | some f in {}.{set}],\n",
-                        p.name
-                    ));
-                    collected.push((i, set));
-                }
-            }
-        }
-        body.push_str("}\n");
-        if !collected.is_empty() {
             engine
-                .add_policy(COLLECT_FILE.into(), body)
+                .add_policy(format!("{COLLECT_FILE} {name}"), body)
                 .map_err(|e| PolicyError::Load {
                     file: COLLECT_FILE.into(),
                     message: e.to_string(),
                 })?;
+            collected.push((collect_rule(name), pairs));
         }
+        let compiled = match collected.first() {
+            Some((rule, pairs)) if packages[pairs[0].0].builtin => compile(&mut engine, rule),
+            _ => None,
+        };
         let mut policies = Policies {
             engine,
             packages,
+            only_builtin,
             collected,
+            compiled,
+            timer,
             rules: Vec::new(),
         };
         policies.rules = policies.read_metadata(&builtin_pkgs)?;
@@ -304,44 +372,95 @@ impl Policies {
         self.rules.iter().find(|r| r.id.eq_ignore_ascii_case(id))
     }
 
-    /// A fresh engine for one worker: the parsed policies, no input.
-    pub fn worker(&self) -> Engine {
-        self.engine.clone()
+    /// No user policy is loaded: only the built-in pack, whose rules report on a few
+    /// resource types ([`crate::plan::RULE_TYPES`]).
+    pub fn only_builtin(&self) -> bool {
+        self.only_builtin
+    }
+
+    /// A fresh evaluator for one worker: the parsed policies, no input.
+    pub fn worker(&self) -> Worker {
+        let vm = self.compiled.as_ref().map(|program| {
+            let mut vm = RegoVM::new();
+            vm.load_program(program.clone());
+            // The time limit bounds a run; the instruction count need not.
+            vm.set_max_instructions(usize::MAX);
+            vm.set_execution_timer_config(self.timer);
+            vm
+        });
+        Worker {
+            engine: self.engine.clone(),
+            vm,
+        }
+    }
+
+    /// The built-in pack runs compiled (see the module comment).
+    pub fn compiled(&self) -> bool {
+        self.compiled.is_some()
     }
 
     /// Evaluates every package's `deny` and `warn` against `input`.
     pub fn evaluate(
         &self,
-        engine: &mut Engine,
+        worker: &mut Worker,
         input: &serde_json::Value,
     ) -> Result<Vec<RawResult>, PolicyError> {
-        engine.set_input(regorus::Value::from(input.clone()));
+        self.evaluate_with(worker, input, true)
+    }
+
+    /// [`Policies::evaluate`], the built-in pack compiled (`compiled`) or interpreted.
+    pub fn evaluate_with(
+        &self,
+        worker: &mut Worker,
+        input: &serde_json::Value,
+        compiled: bool,
+    ) -> Result<Vec<RawResult>, PolicyError> {
+        let input = regorus::Value::from(input.clone());
         let mut out = Vec::new();
         let mut done = vec![false; self.packages.len()];
-        if !self.collected.is_empty() {
-            // On an error, fall through to one query per package, which names the culprit.
-            if let Ok(regorus::Value::Object(results)) =
-                engine.eval_rule("data.aksgate_internal_collect.results".into())
-            {
-                for (i, set) in &self.collected {
-                    let key = regorus::Value::from(format!("{i}:{set}"));
-                    let items = results
-                        .get(&key)
-                        .map(|v| serde_json::to_value(v).unwrap_or_default());
-                    if let Some(serde_json::Value::Array(items)) = items {
-                        out.extend(items.into_iter().map(|value| RawResult {
-                            package: self.packages[*i].name.clone(),
-                            set,
-                            value,
-                        }));
-                    }
-                    done[*i] = true;
+        let mut interpreter_ready = false;
+        for (n, (rule, pairs)) in self.collected.iter().enumerate() {
+            let vm = worker.vm.as_mut().filter(|_| n == 0 && compiled);
+            let results = match vm {
+                Some(vm) => {
+                    vm.set_input(input.clone());
+                    vm.execute().map_err(|e| e.to_string())
                 }
-            } else {
-                out.clear();
-                done.iter_mut().for_each(|d| *d = false);
+                None => {
+                    if !interpreter_ready {
+                        worker.engine.set_input(input.clone());
+                        interpreter_ready = true;
+                    }
+                    worker
+                        .engine
+                        .eval_rule(rule.clone())
+                        .map_err(|e| e.to_string())
+                }
+            };
+            // On an error, these packages are evaluated one by one below, which names
+            // the culprit.
+            let Ok(regorus::Value::Object(results)) = results else {
+                continue;
+            };
+            for (i, set) in pairs {
+                let key = regorus::Value::from(format!("{i}:{set}"));
+                let items = results
+                    .get(&key)
+                    .map(|v| serde_json::to_value(v).unwrap_or_default());
+                if let Some(serde_json::Value::Array(items)) = items {
+                    out.extend(items.into_iter().map(|value| RawResult {
+                        package: self.packages[*i].name.clone(),
+                        set,
+                        value,
+                    }));
+                }
+                done[*i] = true;
             }
         }
+        if done.iter().any(|d| !d) && !interpreter_ready {
+            worker.engine.set_input(input);
+        }
+        let engine = &mut worker.engine;
         for (idx, p) in self.packages.iter().enumerate() {
             if done[idx] {
                 continue;
@@ -381,4 +500,12 @@ impl Policies {
         }
         Ok(out)
     }
+}
+
+/// The RVM program of a collecting query, or `None` when regorus cannot compile it (the
+/// interpreter then evaluates it: slower, same results).
+fn compile(engine: &mut Engine, rule: &str) -> Option<Arc<Program>> {
+    let entry: regorus::Rc<str> = rule.into();
+    let policy = engine.compile_with_entrypoint(&entry).ok()?;
+    regorus::languages::rego::compiler::Compiler::compile_from_policy(&policy, &[rule]).ok()
 }

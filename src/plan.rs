@@ -23,6 +23,21 @@ pub const SHARED_TYPES: &[&str] = &[
     "microsoft.network/publicipprefixes",
 ];
 
+/// Clusters and agent pools: what needs the scan's network to be evaluated.
+pub const CLUSTER_TYPES: &[&str] = &[
+    "microsoft.containerservice/managedclusters",
+    "microsoft.containerservice/managedclusters/agentpools",
+];
+
+/// The resource types the built-in rules report on: clusters, agent pools, and the
+/// public IPs AKS007 forbids wherever they are created.
+pub const RULE_TYPES: &[&str] = &[
+    "microsoft.containerservice/managedclusters",
+    "microsoft.containerservice/managedclusters/agentpools",
+    "microsoft.network/publicipaddresses",
+    "microsoft.network/publicipprefixes",
+];
+
 /// What planning needs to know of a deployment file.
 #[derive(Debug, Clone)]
 pub struct Facts {
@@ -34,6 +49,9 @@ pub struct Facts {
     /// May deploy a network resource other files' clusters can reference: a `type` in
     /// [`SHARED_TYPES`], or a `type` written as an expression.
     pub network: bool,
+    /// May deploy a cluster or an agent pool: a `type` in [`CLUSTER_TYPES`] or written
+    /// as an expression, a REST body or an export.
+    pub cluster: bool,
 }
 
 impl Facts {
@@ -51,12 +69,15 @@ impl Facts {
             kind: kind.clone(),
             names,
             links,
-            network: !matches!(kind, Kind::Parameters) && deploys_shared_type(root, 0),
+            network: !matches!(kind, Kind::Parameters) && deploys_type(root, SHARED_TYPES, 0),
+            cluster: matches!(kind, Kind::RestBody { .. } | Kind::Export)
+                || (!matches!(kind, Kind::Parameters) && deploys_type(root, CLUSTER_TYPES, 0)),
         }
     }
 }
 
-fn deploys_shared_type(n: &Node, depth: usize) -> bool {
+/// Some `type` member is one of `types` or an expression.
+fn deploys_type(n: &Node, types: &[&str], depth: usize) -> bool {
     // The parser caps nesting; this bound only keeps the walk finite on its own.
     if depth > 512 {
         return true;
@@ -65,11 +86,11 @@ fn deploys_shared_type(n: &Node, depth: usize) -> bool {
         json::Value::Object(members) => members.iter().any(|m| {
             let shared = m.key.eq_ignore_ascii_case("type")
                 && m.value.as_str().is_some_and(|t| {
-                    t.starts_with('[') || SHARED_TYPES.contains(&t.to_ascii_lowercase().as_str())
+                    t.starts_with('[') || types.contains(&t.to_ascii_lowercase().as_str())
                 });
-            shared || deploys_shared_type(&m.value, depth + 1)
+            shared || deploys_type(&m.value, types, depth + 1)
         }),
-        json::Value::Array(items) => items.iter().any(|i| deploys_shared_type(i, depth + 1)),
+        json::Value::Array(items) => items.iter().any(|i| deploys_type(i, types, depth + 1)),
         _ => false,
     }
 }
@@ -267,11 +288,14 @@ mod tests {
                 "resources": [{"type": "Microsoft.ContainerService/managedClusters", "name": "a"}]}"#,
         );
         assert!(!aks.network);
+        assert!(aks.cluster);
+        assert!(!t.cluster);
         let computed = facts(
             r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
                 "resources": [{"type": "[variables('t')]", "name": "a"}]}"#,
         );
         assert!(computed.network, "a computed type may be a network type");
+        assert!(computed.cluster, "or a cluster");
     }
 
     #[test]
@@ -281,6 +305,7 @@ mod tests {
             names: Vec::new(),
             links: links.iter().map(|s| s.to_string()).collect(),
             network: false,
+            cluster: true,
         };
         let (main, child, grand, a, b) = (
             t(&["mods/child.json"]),

@@ -751,11 +751,17 @@ pub fn inputs(opts: &ScanOptions) -> Result<Vec<serde_json::Value>, ScanError> {
 /// A unit's findings, each with the `ref` of the resource it is about (when known).
 pub type UnitFindings = Vec<(Option<usize>, Finding)>;
 
+/// A resource the built-in rules may report on: one of [`plan::RULE_TYPES`], or one
+/// whose type is not known.
+pub fn builtin_rules_apply(r: &resolve::Resource) -> bool {
+    r.ty.contains('[') || plan::RULE_TYPES.contains(&r.ty.to_ascii_lowercase().as_str())
+}
+
 /// The findings of one unit: its AKS901 problems and the policies' results, each with
 /// the `ref` of the resource the result named (`None` for the problems).
 pub fn evaluate_unit(
     policies: &Policies,
-    engine: &mut regorus::Engine,
+    engine: &mut crate::engine::Worker,
     unit: &Unit,
     sources: &Sources,
     options: &crate::input::Options,
@@ -778,6 +784,11 @@ pub fn evaluate_unit(
         );
         (None, f)
     }));
+    // The built-in rules only ever report on a few resource types (a test holds the
+    // pack to that), so a unit without one need not be evaluated by them.
+    if policies.only_builtin() && !unit.resources.iter().any(builtin_rules_apply) {
+        return Ok(out);
+    }
     let network = crate::network::build(unit);
     let input = crate::input::build(unit, sources, &network, options);
     let raw = policies.evaluate(engine, &input)?;
@@ -804,6 +815,29 @@ struct JobOutcome {
     clusters: HashSet<Site>,
 }
 
+/// Attaches what the unit references of the scan's network, evaluates it, and keeps
+/// what the report needs.
+fn complete(
+    policies: &Policies,
+    engine: &mut crate::engine::Worker,
+    mut unit: Unit,
+    shared: Option<&crate::network::Shared>,
+    sources: &Sources,
+    options: &crate::input::Options,
+) -> Result<JobOutcome, PolicyError> {
+    if let Some(shared) = shared {
+        shared.attach(&mut unit, sources);
+    }
+    let units = std::slice::from_mut(&mut unit);
+    crate::network::assume_subnets(units);
+    let findings = evaluate_unit(policies, engine, &units[0], sources, options)?;
+    Ok(JobOutcome {
+        findings: findings.into_iter().map(|(_, f)| f).collect(),
+        inline: metadata_suppressions(units),
+        clusters: cluster_sites(units),
+    })
+}
+
 /// [`scan`] in two passes, holding at most one job's files per worker at a time.
 pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanError> {
     let timing = Timing::new();
@@ -811,65 +845,85 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     timing.mark("discover+load");
     let plan = plan_of(&index, &opts.pairs);
     let sources = &index.sources;
+    let files_with = |want: fn(&Facts) -> bool| -> HashSet<FileId> {
+        index
+            .facts
+            .iter()
+            .filter(|(_, f)| want(f))
+            .map(|(id, _)| *id)
+            .collect()
+    };
+    let (network, clusters) = (files_with(|f| f.network), files_with(|f| f.cluster));
 
-    // The network resources every cluster may reference, from the jobs that can deploy
-    // them, in plan order (the first pairing to deploy a resource wins).
-    let network: HashSet<FileId> = index
-        .facts
-        .iter()
-        .filter(|(_, f)| f.network)
-        .map(|(id, _)| *id)
-        .collect();
-    let taken: Vec<Vec<_>> = plan
-        .jobs
-        .par_iter()
-        .map(|j| {
-            if !j.files().any(|f| network.contains(&f)) {
-                return Vec::new();
-            }
-            match job_docs(j, None, sources) {
-                Ok(docs) => {
-                    crate::network::Shared::take(&resolve_job(j, &docs, sources, &plan.links))
-                }
-                Err(_) => Vec::new(),
-            }
-        })
-        .collect();
-    let mut shared = crate::network::Shared::default();
-    taken.into_iter().for_each(|t| shared.add_taken(t));
-    let shared = shared.finish();
-    timing.mark("network");
-
-    let outcomes: Vec<Result<JobOutcome, PolicyError>> = plan
+    // The network pass: the jobs that can deploy network resources every cluster may
+    // reference, in plan order (the first pairing to deploy a resource wins). A job
+    // without a cluster needs nothing from the others, so it is finished here.
+    let first: Vec<(Vec<_>, Option<Result<JobOutcome, PolicyError>>)> = plan
         .jobs
         .par_iter()
         .map_init(
             || policies.worker(),
-            |engine, job| {
+            |engine, j| {
+                if !j.files().any(|f| network.contains(&f)) {
+                    return (Vec::new(), None);
+                }
+                // A file that cannot be read again is reported by the main pass.
+                let Ok(docs) = job_docs(j, None, sources) else {
+                    return (Vec::new(), None);
+                };
+                let unit = resolve_job(j, &docs, sources, &plan.links);
+                let taken = crate::network::Shared::take(&unit);
+                if j.files().any(|f| clusters.contains(&f)) {
+                    return (taken, None);
+                }
+                let done = complete(policies, engine, unit, None, sources, &opts.options);
+                (taken, Some(done))
+            },
+        )
+        .collect();
+    let mut shared = crate::network::Shared::default();
+    let mut outcomes = Vec::with_capacity(first.len());
+    for (taken, done) in first {
+        shared.add_taken(taken);
+        outcomes.push(done);
+    }
+    let shared = shared.finish();
+    timing.mark("network");
+
+    let rest: Vec<Option<Result<JobOutcome, PolicyError>>> = plan
+        .jobs
+        .par_iter()
+        .zip(outcomes.par_iter())
+        .map_init(
+            || policies.worker(),
+            |engine, (job, done)| {
+                if done.is_some() {
+                    return None;
+                }
                 let docs = match job_docs(job, None, sources) {
                     Ok(d) => d,
                     Err((file, message)) => {
                         let site = Site::new(file, json::Span::default());
-                        return Ok(JobOutcome {
+                        return Some(Ok(JobOutcome {
                             findings: vec![builtin_finding(
                                 policies, "AKS901", site, message, "here",
                             )],
                             inline: Vec::new(),
                             clusters: HashSet::new(),
-                        });
+                        }));
                     }
                 };
-                let mut unit = resolve_job(job, &docs, sources, &plan.links);
+                let unit = resolve_job(job, &docs, sources, &plan.links);
                 drop(docs);
-                shared.attach(&mut unit, sources);
-                let units = std::slice::from_mut(&mut unit);
-                crate::network::assume_subnets(units);
-                let findings = evaluate_unit(policies, engine, &units[0], sources, &opts.options)?;
-                Ok(JobOutcome {
-                    findings: findings.into_iter().map(|(_, f)| f).collect(),
-                    inline: metadata_suppressions(units),
-                    clusters: cluster_sites(units),
-                })
+                let shared = Some(&shared);
+                Some(complete(
+                    policies,
+                    engine,
+                    unit,
+                    shared,
+                    sources,
+                    &opts.options,
+                ))
             },
         )
         .collect();
@@ -888,7 +942,7 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
         .collect::<Vec<_>>();
     let mut seen_metadata = HashSet::new();
     let mut clusters = HashSet::new();
-    for o in outcomes {
+    for o in outcomes.into_iter().zip(rest).filter_map(|(a, b)| a.or(b)) {
         let o = o.map_err(ScanError::Policy)?;
         findings.extend(o.findings);
         // A resource evaluated with several parameter files lists its entries once.

@@ -49,3 +49,37 @@ fn streaming_and_kept_scans_agree_on_the_corpus() {
 fn streaming_and_kept_scans_agree_on_every_fixture() {
     same_either_way(common::root().join("fixtures"));
 }
+
+/// `check` does not run the built-in pack on a unit without a resource of
+/// `plan::RULE_TYPES`: this holds the pack to that. Every result of every unit of the
+/// corpus and the fixtures names a resource of one of those types.
+#[test]
+fn the_builtin_pack_reports_only_on_its_resource_types() {
+    let policies = Policies::load(&PolicyOptions::default()).unwrap();
+    let mut engine = policies.worker();
+    let mut results = 0;
+    for path in [common::corpus(), common::root().join("fixtures")] {
+        let opts = ScanOptions {
+            paths: vec![path],
+            ..ScanOptions::default()
+        };
+        for input in scan::inputs(&opts).unwrap() {
+            for r in policies.evaluate(&mut engine, &input).unwrap() {
+                results += 1;
+                let i = r.value["resource"].as_u64().unwrap_or_else(|| {
+                    panic!("{} result without a resource: {}", r.package, r.value)
+                });
+                let ty = input["resources"][i as usize]["type"]
+                    .as_str()
+                    .unwrap()
+                    .to_ascii_lowercase();
+                assert!(
+                    aksgate::plan::RULE_TYPES.contains(&ty.as_str()),
+                    "{} reports on a {ty}: add it to RULE_TYPES",
+                    r.package
+                );
+            }
+        }
+    }
+    assert!(results > 100, "{results} results");
+}

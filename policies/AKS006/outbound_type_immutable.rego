@@ -75,13 +75,19 @@ migration_tables := [
 # managedNATGateway -> loadBalancer is not supported where the 2024 one says it is: the
 # stricter reading wins), "supported" when a table lists it as Supported, else
 # "undocumented".
+#
+# (No `some` directly in a body followed by `else`: regorus's compiled form never takes
+# the `else` then. The loops sit in helper rules.)
 migration_verdict(vnet, from, to) := "not-supported" if {
-	some t in migration_tables
-	t[vnet][from][to] == false
+	_listed(vnet, from, to, false)
 } else := "supported" if {
-	some t in migration_tables
-	t[vnet][from][to] == true
+	_listed(vnet, from, to, true)
 } else := "undocumented"
+
+_listed(vnet, from, to, verdict) if {
+	some t in migration_tables
+	t[vnet][from][to] == verdict
+}
 
 _has_subnet(pool) if {
 	v := object.get(pool, "vnetSubnetID", null)
@@ -91,15 +97,19 @@ _has_subnet(pool) if {
 
 # A custom (BYO) virtual network: an agent pool of the cluster, now or in the baseline,
 # has a vnetSubnetID.
-vnet_kind(c, _) := "byo" if {
+vnet_kind(c, _) := "byo" if _byo(c) else := "managed"
+
+_byo(c) if {
 	some p in lib.agent_pools(c)
 	_has_subnet(p.pool)
-} else := "byo" if {
+}
+
+_byo(c) if {
 	pools := object.get(c.baseline, ["properties", "agentPoolProfiles"], [])
 	is_array(pools)
 	some pool in pools
 	_has_subnet(pool)
-} else := "managed"
+}
 
 _vnet_name := {"byo": "a custom (BYO) virtual network", "managed": "a managed virtual network"}
 

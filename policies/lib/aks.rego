@@ -87,12 +87,21 @@ unknown_reason(v) := e if {
 # The value at `path` (an array of keys and indexes) inside obj. When an object on
 # the way is the unknown marker, that marker is the result, so that a rule sees
 # "unknown" rather than "absent".
-get(obj, path) := m if {
-	count(path) > 0
-	some i in numbers.range(0, count(path) - 1)
-	m := object.get(obj, array.slice(path, 0, i), null)
-	unknown(m)
-} else := object.get(obj, path, null)
+get(obj, path) := v if {
+	# Found: no object on the way was a marker (a marker has no other members).
+	v := object.get(obj, path, null)
+	v != null
+} else := m if {
+	# A comprehension, not `some` in the body: regorus's compiled form (RVM) does not
+	# fall through to `else` after a body whose iteration finds nothing.
+	markers := [x |
+		some i in numbers.range(0, count(path) - 1)
+		x := object.get(obj, array.slice(path, 0, i), null)
+		unknown(x)
+	]
+	count(markers) > 0
+	m := markers[0]
+} else := null
 
 enum_value(raw) := lower(raw) if is_string(raw)
 
