@@ -340,6 +340,7 @@ fn check(args: ScanArgs) -> Exit {
         Ok(r) => r,
         Err(e) => return error(e),
     };
+    let timing = scan::Timing::new();
     if args.show_skipped {
         for s in &result.stats.skipped {
             eprintln!("aksgate: skipped {}: {}", s.rel, s.reason);
@@ -387,15 +388,20 @@ fn check(args: ScanArgs) -> Exit {
         Format::Junit => report::junit::render(&report),
         Format::Azure => report::azure::render(&report),
     };
+    let timed = |format: Format, style: &human::Style| {
+        let out = render(format, style);
+        timing.mark("report");
+        out
+    };
     match &args.output {
-        None => print!("{}", render(args.format, &human::Style::detect())),
+        None => print!("{}", timed(args.format, &human::Style::detect())),
         Some(file) => {
             // A file gets no colour codes.
             let plain = human::Style {
                 color: false,
                 ..human::Style::detect()
             };
-            let out = render(args.format, &plain);
+            let out = timed(args.format, &plain);
             if let Err(e) = std::fs::write(file, out) {
                 return error(format!("cannot write {}: {e}", file.display()));
             }

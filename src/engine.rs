@@ -408,6 +408,15 @@ impl Policies {
         self.evaluate_with(worker, input, true)
     }
 
+    /// [`Policies::evaluate`] of an input the caller no longer needs.
+    pub fn evaluate_owned(
+        &self,
+        worker: &mut Worker,
+        input: serde_json::Value,
+    ) -> Result<Vec<RawResult>, PolicyError> {
+        self.evaluate_value(worker, regorus::Value::from(input), true)
+    }
+
     /// [`Policies::evaluate`], the built-in pack compiled (`compiled`) or interpreted.
     pub fn evaluate_with(
         &self,
@@ -415,7 +424,15 @@ impl Policies {
         input: &serde_json::Value,
         compiled: bool,
     ) -> Result<Vec<RawResult>, PolicyError> {
-        let input = regorus::Value::from(input.clone());
+        self.evaluate_value(worker, regorus::Value::from(input.clone()), compiled)
+    }
+
+    fn evaluate_value(
+        &self,
+        worker: &mut Worker,
+        input: regorus::Value,
+        compiled: bool,
+    ) -> Result<Vec<RawResult>, PolicyError> {
         let mut out = Vec::new();
         let mut done = vec![false; self.packages.len()];
         let mut interpreter_ready = false;

@@ -15,7 +15,7 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// What one file turned out to be.
 pub struct Loaded {
     pub rel: String,
-    pub text: Arc<str>,
+    pub text: String,
     pub print: Fingerprint,
     pub outcome: Outcome,
 }
@@ -37,7 +37,7 @@ pub enum Outcome {
 fn failed(rel: String, message: String) -> Loaded {
     Loaded {
         rel,
-        text: Arc::from(""),
+        text: String::new(),
         print: Fingerprint::of(b""),
         outcome: Outcome::Failed {
             message,
@@ -54,7 +54,7 @@ pub fn load(c: &Candidate) -> Loaded {
         Err(e) => return failed(c.rel.clone(), format!("cannot read file: {e}")),
     }
     match std::fs::read(&c.path) {
-        Ok(b) => load_bytes(c.rel.clone(), &b),
+        Ok(b) => load_owned(c.rel.clone(), b),
         Err(e) => failed(c.rel.clone(), format!("cannot read file: {e}")),
     }
 }
@@ -69,20 +69,34 @@ fn too_large(len: u64) -> String {
 
 /// The text aksgate shows for a file's bytes: decoded (UTF-8, UTF-8 with BOM, UTF-16),
 /// or, when they do not decode, the bytes with invalid sequences replaced.
-fn text_of(bytes: &[u8]) -> Result<Arc<str>, (Arc<str>, json::ParseError)> {
-    match json::decode(bytes) {
-        Ok(d) => Ok(Arc::from(d.text)),
-        Err(e) => Err((Arc::from(String::from_utf8_lossy(bytes).as_ref()), e)),
+fn text_of(bytes: Vec<u8>) -> Result<String, (String, json::ParseError)> {
+    let general = |b: &[u8]| {
+        json::decode(b)
+            .map(|d| d.text)
+            .map_err(|e| (String::from_utf8_lossy(b).into_owned(), e))
+    };
+    // Plain UTF-8, the usual case, becomes the text without a copy.
+    let bom = bytes
+        .first()
+        .is_some_and(|b| [0xEF, 0xFF, 0xFE].contains(b));
+    if bom {
+        return general(&bytes);
     }
+    String::from_utf8(bytes).or_else(|e| general(e.as_bytes()))
 }
 
 /// Decodes, parses and classifies the bytes of a file (read from disk or from a git
 /// revision).
 pub fn load_bytes(rel: String, bytes: &[u8]) -> Loaded {
+    load_owned(rel, bytes.to_vec())
+}
+
+/// [`load_bytes`] of bytes the caller gives up.
+pub fn load_owned(rel: String, bytes: Vec<u8>) -> Loaded {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return failed(rel, too_large(bytes.len() as u64));
     }
-    let print = Fingerprint::of(bytes);
+    let print = Fingerprint::of(&bytes);
     let text = match text_of(bytes) {
         Ok(t) => t,
         Err((text, e)) => {
@@ -119,15 +133,19 @@ pub fn load_bytes(rel: String, bytes: &[u8]) -> Loaded {
 
 /// Reads a scanned file again: its text, if its bytes are still the ones scanned.
 pub fn reread(path: &Path, print: Fingerprint) -> Result<Arc<str>, String> {
+    read_text(path, print).map(Arc::from)
+}
+
+fn read_text(path: &Path, print: Fingerprint) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read the file again: {e}"))?;
     if Fingerprint::of(&bytes) != print {
         return Err("the file changed while aksgate was scanning it".into());
     }
-    Ok(text_of(&bytes).unwrap_or_else(|(lossy, _)| lossy))
+    Ok(text_of(bytes).unwrap_or_else(|(lossy, _)| lossy))
 }
 
 /// Reads and parses a scanned file again, for a streaming scan's second pass.
 pub fn reparse(path: &Path, print: Fingerprint) -> Result<json::Document, String> {
-    let text = reread(path, print)?;
+    let text = read_text(path, print)?;
     json::parse(&text).map_err(|e| format!("invalid JSON: {}", e.message))
 }

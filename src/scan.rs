@@ -20,6 +20,7 @@ use crate::suppress::{Inline, Scope as SupScope};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub use crate::load::MAX_FILE_BYTES;
 
@@ -122,7 +123,7 @@ pub(crate) fn load_extra(
     bytes: &[u8],
 ) -> Option<(FileId, json::Document, Kind)> {
     let l = load::load_bytes(rel.to_string(), bytes);
-    let id = sources.add(display, l.text);
+    let id = sources.add(display, Arc::from(l.text));
     match l.outcome {
         load::Outcome::Parsed { doc, kind } if kind != Kind::Other => Some((id, doc, kind)),
         _ => None,
@@ -258,7 +259,7 @@ struct Index {
 struct Seen {
     rel: String,
     path: PathBuf,
-    text: std::sync::Arc<str>,
+    text: String,
     print: crate::source::Fingerprint,
     state: State,
 }
@@ -320,7 +321,7 @@ fn index(opts: &ScanOptions, progress: &dyn Progress, keep: bool) -> Result<Inde
                     let inline = comment_suppressions(id, &doc, &text);
                     if !keep {
                         // Only the facts stay; the text and tree are read again later.
-                        text = std::sync::Arc::from("");
+                        text = String::new();
                     }
                     State::Deployment {
                         kind,
@@ -358,7 +359,7 @@ fn index(opts: &ScanOptions, progress: &dyn Progress, keep: bool) -> Result<Inde
     for s in seen {
         let id = match (&s.state, keep) {
             (State::Deployment { .. }, false) => sources.add_on_disk(s.rel, s.path, s.print),
-            _ => sources.add(s.rel, s.text),
+            _ => sources.add(s.rel, Arc::from(s.text)),
         };
         debug_assert_eq!(id + 1, sources.len());
         match s.state {
@@ -791,7 +792,7 @@ pub fn evaluate_unit(
     }
     let network = crate::network::build(unit);
     let input = crate::input::build(unit, sources, &network, options);
-    let raw = policies.evaluate(engine, &input)?;
+    let raw = policies.evaluate_owned(engine, input)?;
     let context = unit.param_file.map(|f| sources.get(f).rel.as_str());
     out.extend(crate::evaluate::findings_with_refs(
         unit, raw, policies, context,
