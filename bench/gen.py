@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 """Builds a synthetic repository of about N deployment files for bench/run.sh.
 
-Half of the files replicate ../shared/corpus (copied folder by folder, so parameter
-files keep their templates); the rest are generated: AKS clusters built from
-parameters (with parameter files), copy loops, nested deployments, network templates,
-and non-AKS templates."""
+Usage: gen.py N OUT CORPUS [mixed|replicated]
+
+mixed (the default): half of the files replicate ../shared/corpus (copied folder by
+folder, so parameter files keep their templates); the rest are generated: AKS clusters
+built from parameters (with parameter files), copy loops, nested deployments, network
+templates, and non-AKS templates.
+
+replicated: only copies of the corpus, as many as make about N files (1,000 files is
+11 copies, 51 MB: the issue's "replicated corpus")."""
 import json, os, shutil, sys
 
 def generated(i):
@@ -48,10 +53,14 @@ def generated(i):
 
 def main():
     n, out, corpus = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    mode = sys.argv[4] if len(sys.argv) > 4 else "mixed"
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     corpus_files = sum(len([f for f in fs if f.endswith((".json", ".jsonc"))]) for _, _, fs in os.walk(corpus))
-    copies = max(1, (n // 2) // corpus_files)
+    if mode == "replicated":
+        copies, n = max(1, round(n / corpus_files)), 0
+    else:
+        copies = max(1, (n // 2) // corpus_files)
     for c in range(copies):
         shutil.copytree(corpus, os.path.join(out, f"corpus-{c:04d}"), ignore=shutil.ignore_patterns("*.md", "*.tsv"))
     made, i = copies * corpus_files, 0

@@ -180,6 +180,10 @@ impl Default for PolicyOptions {
     }
 }
 
+/// Policy files larger than this are refused: the built-in pack's largest file is 12 KB,
+/// and a policy is code the gate runs, not data.
+pub const MAX_POLICY_BYTES: u64 = 1024 * 1024;
+
 fn is_test_file(path: &str) -> bool {
     path.ends_with("_test.rego")
 }
@@ -208,6 +212,17 @@ pub fn rego_files(dir: &Path, with_tests: bool) -> Result<Vec<(String, String)>,
         let name = p.display().to_string();
         if !with_tests && is_test_file(&name) {
             continue;
+        }
+        let len = e.metadata().map(|m| m.len()).unwrap_or(0);
+        if len > MAX_POLICY_BYTES {
+            return Err(PolicyError::Load {
+                file: name,
+                message: format!(
+                    "the file is {} KB, over the {} KB limit for a policy file",
+                    len / 1024,
+                    MAX_POLICY_BYTES / 1024
+                ),
+            });
         }
         let text = std::fs::read_to_string(p).map_err(|err| PolicyError::Load {
             file: name.clone(),

@@ -325,6 +325,31 @@ fn a_runaway_policy_is_stopped_and_named() {
 }
 
 #[test]
+fn an_oversized_policy_file_is_refused_and_named() {
+    let t = tempfile::tempdir().unwrap();
+    canary(t.path());
+    // 2 MB of comments around a valid policy: over the 1 MB limit, refused before parsing.
+    let filler =
+        "# padding padding padding padding padding padding padding padding\n".repeat(32 * 1024);
+    let pol = policy_dir(&format!("package big\n\nimport rego.v1\n{filler}x := 1\n"));
+    let r = run(
+        &[
+            "check",
+            "--policy",
+            pol.path().to_str().unwrap(),
+            t.path().to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("user.rego") && r.stderr.contains("1024 KB limit"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
 fn policies_cannot_reach_the_network_the_environment_or_the_clock() {
     let t = tempfile::tempdir().unwrap();
     canary(t.path());
