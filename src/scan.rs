@@ -527,24 +527,47 @@ pub fn prepare_with_baseline(opts: &ScanOptions) -> Result<Prepared, ScanError> 
 pub struct Timing {
     on: bool,
     last: std::cell::Cell<std::time::Instant>,
+    last_cpu: std::cell::Cell<f64>,
+}
+
+/// CPU seconds this process has used (user + system), where /proc tells.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which may hold spaces): utime is the 12th, stime
+    // the 13th, in clock ticks (100 per second on Linux).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    f.iter().sum::<f64>() / 100.0
 }
 
 impl Timing {
     pub fn new() -> Timing {
+        let on = std::env::var_os("AKSGATE_TIMING").is_some();
         Timing {
-            on: std::env::var_os("AKSGATE_TIMING").is_some(),
+            on,
             last: std::cell::Cell::new(std::time::Instant::now()),
+            last_cpu: std::cell::Cell::new(if on { cpu_seconds() } else { 0.0 }),
         }
     }
 
     pub fn mark(&self, phase: &str) {
         if self.on {
             let now = std::time::Instant::now();
+            let cpu = cpu_seconds();
             eprintln!(
-                "aksgate timing: {phase} {:.3}s",
-                (now - self.last.get()).as_secs_f64()
+                "aksgate timing: {phase} {:.3}s ({:.2}s CPU)",
+                (now - self.last.get()).as_secs_f64(),
+                cpu - self.last_cpu.get()
             );
             self.last.set(now);
+            self.last_cpu.set(cpu);
         }
     }
 }
