@@ -260,16 +260,30 @@ pub fn attach_externals(units: &mut [Unit], sources: &Sources) {
 
 /// How many leading directories two paths share.
 fn shared_dirs(a: &str, b: &str) -> usize {
-    let dirs = |p: &str| -> Vec<String> {
-        let mut d: Vec<String> = p.split('/').map(str::to_string).collect();
-        d.pop();
-        d
-    };
-    dirs(a)
-        .iter()
-        .zip(dirs(b).iter())
+    fn dir(p: &str) -> &str {
+        p.rsplit_once('/').map_or("", |(d, _)| d)
+    }
+    let (a, b) = (dir(a), dir(b));
+    if a.is_empty() || b.is_empty() {
+        return 0;
+    }
+    a.split('/')
+        .zip(b.split('/'))
         .take_while(|(x, y)| x == y)
         .count()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shared_dirs_counts_leading_directories() {
+        use super::shared_dirs;
+        assert_eq!(shared_dirs("dev/aks/a.json", "dev/net/b.json"), 1);
+        assert_eq!(shared_dirs("dev/aks/a.json", "dev/aks/b.json"), 2);
+        assert_eq!(shared_dirs("dev/a.json", "prod/b.json"), 0);
+        assert_eq!(shared_dirs("a.json", "b.json"), 0);
+        assert_eq!(shared_dirs("a.json", "dev/b.json"), 0);
+    }
 }
 
 /// Of the resources deployed under the same id by several files, those nearest to the

@@ -191,7 +191,7 @@ pub fn prepare(opts: &ScanOptions) -> Result<Prepared, ScanError> {
 pub fn prepare_with(opts: &ScanOptions, progress: &dyn Progress) -> Result<Prepared, ScanError> {
     let timing = Timing::new();
     let mut index = index(opts, progress, true)?;
-    timing.mark("discover+load");
+    timing.mark("load");
     let docs = std::mem::take(&mut index.docs);
     let kept: HashMap<FileId, &json::Document> = docs.iter().map(|(id, d)| (*id, d)).collect();
     let plan = plan_of(&index, &opts.pairs);
@@ -281,6 +281,7 @@ enum State {
 }
 
 fn index(opts: &ScanOptions, progress: &dyn Progress, keep: bool) -> Result<Index, ScanError> {
+    let timing = Timing::new();
     let mut candidates = Vec::new();
     let mut stats = Stats::default();
     let excludes = Excludes::new(opts.excludes.clone());
@@ -305,6 +306,7 @@ fn index(opts: &ScanOptions, progress: &dyn Progress, keep: bool) -> Result<Inde
     }
 
     progress.discovered(candidates.len());
+    timing.mark("discover");
     // File ids are discovery positions: each candidate is registered once, in order.
     let seen: Vec<Seen> = candidates
         .par_iter()
@@ -866,7 +868,7 @@ fn complete(
 pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanError> {
     let timing = Timing::new();
     let index = index(opts, &NoProgress, false)?;
-    timing.mark("discover+load");
+    timing.mark("load");
     let plan = plan_of(&index, &opts.pairs);
     let sources = &index.sources;
     let files_with = |want: fn(&Facts) -> bool| -> HashSet<FileId> {
