@@ -992,6 +992,13 @@ fn finish(
 ) -> ScanResult {
     Finding::sort(&mut findings, &sources);
     findings.dedup_by(|a, b| a.rule == b.rule && a.primary == b.primary && a.message == b.message);
+    let timing = Timing::new();
+    sources.prefetch(
+        findings
+            .iter()
+            .flat_map(|f| std::iter::once(f.primary).chain(f.related.iter().map(|l| l.site))),
+    );
+    timing.mark("positions");
     ScanResult {
         sources,
         findings,

@@ -6,8 +6,9 @@
 //! walk findings file by file, so one cached file (with its line index) serves them.
 
 use crate::json::Span;
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 pub type FileId = usize;
 
@@ -95,6 +96,8 @@ struct Cached {
 pub struct Sources {
     files: Vec<SourceFile>,
     cache: Mutex<Option<Cached>>,
+    /// Line and column of (file, offset), computed ahead by [`Sources::prefetch`].
+    positions: RwLock<HashMap<(FileId, usize), (usize, usize)>>,
 }
 
 impl Clone for Sources {
@@ -102,8 +105,32 @@ impl Clone for Sources {
         Sources {
             files: self.files.clone(),
             cache: Mutex::new(None),
+            positions: RwLock::new(self.positions.read().map(|p| p.clone()).unwrap_or_default()),
         }
     }
+}
+
+/// Byte offsets of the line starts of `text`.
+fn line_starts(text: &str) -> Arc<[usize]> {
+    std::iter::once(0)
+        .chain(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        )
+        .collect()
+}
+
+/// 1-based line and column of `offset` (as [`crate::json::line_col`]).
+fn position(text: &str, lines: &[usize], offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let line = lines.partition_point(|&s| s <= offset);
+    let start = lines[line - 1];
+    (line, text[start..offset].chars().count() + 1)
 }
 
 impl Sources {
@@ -157,7 +184,44 @@ impl Sources {
         if let Some(c) = cache.as_ref().filter(|c| c.id == id) {
             return (c.text.clone(), c.lines.clone());
         }
-        let text = match &self.files[id].text {
+        let text = self.fetch(id);
+        let lines = line_starts(&text);
+        *cache = Some(Cached {
+            id,
+            text: text.clone(),
+            lines: lines.clone(),
+        });
+        (text, lines)
+    }
+
+    /// Computes, file by file on all cores, the line and column of every site a report
+    /// will ask for: a streaming scan's renderers would otherwise read the files one
+    /// after the other.
+    pub fn prefetch(&self, sites: impl IntoIterator<Item = Site>) {
+        use rayon::prelude::*;
+        let mut by_file: HashMap<FileId, Vec<usize>> = HashMap::new();
+        for s in sites {
+            by_file.entry(s.file).or_default().extend([s.start, s.end]);
+        }
+        let found: Vec<((FileId, usize), (usize, usize))> = by_file
+            .into_par_iter()
+            .flat_map_iter(|(file, offsets)| {
+                let text = self.fetch(file);
+                let lines = line_starts(&text);
+                offsets
+                    .into_iter()
+                    .map(|o| ((file, o), position(&text, &lines, o)))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        if let Ok(mut p) = self.positions.write() {
+            p.extend(found);
+        }
+    }
+
+    /// The text of a file, from memory or read again.
+    fn fetch(&self, id: FileId) -> Arc<str> {
+        match &self.files[id].text {
             Text::Resident(t) => t.clone(),
             Text::OnDisk { path, print } => match crate::load::reread(path, *print) {
                 Ok(t) => t,
@@ -169,33 +233,21 @@ impl Sources {
                     Arc::from("")
                 }
             },
-        };
-        let lines: Arc<[usize]> = std::iter::once(0)
-            .chain(
-                text.bytes()
-                    .enumerate()
-                    .filter(|(_, b)| *b == b'\n')
-                    .map(|(i, _)| i + 1),
-            )
-            .collect();
-        *cache = Some(Cached {
-            id,
-            text: text.clone(),
-            lines: lines.clone(),
-        });
-        (text, lines)
+        }
     }
 
     /// 1-based line and column of a site's start (as [`crate::json::line_col`]).
     pub fn line_col(&self, site: Site) -> (usize, usize) {
-        let (text, lines) = self.cached(site.file);
-        let mut offset = site.start.min(text.len());
-        while !text.is_char_boundary(offset) {
-            offset -= 1;
+        if let Some(p) = self
+            .positions
+            .read()
+            .ok()
+            .and_then(|p| p.get(&(site.file, site.start)).copied())
+        {
+            return p;
         }
-        let line = lines.partition_point(|&s| s <= offset);
-        let start = lines[line - 1];
-        (line, text[start..offset].chars().count() + 1)
+        let (text, lines) = self.cached(site.file);
+        position(&text, &lines, site.start)
     }
 }
 
@@ -220,6 +272,25 @@ mod tests {
                 "{offset}"
             );
         }
+    }
+
+    #[test]
+    fn prefetched_positions_match_computed_ones() {
+        let text = "{\n  \"a\": \"€x\",\r\n\n  \"b\": 1\n}";
+        let mut s = Sources::default();
+        let id = s.add("f.json".into(), Arc::from(text));
+        let sites: Vec<Site> = (0..text.len())
+            .map(|o| Site {
+                file: id,
+                start: o,
+                end: (o + 3).min(text.len()),
+            })
+            .collect();
+        let computed: Vec<_> = sites.iter().map(|x| s.line_col(*x)).collect();
+        s.prefetch(sites.iter().copied());
+        assert_eq!(s.positions.read().unwrap().len(), text.len() + 1);
+        let fetched: Vec<_> = sites.iter().map(|x| s.line_col(*x)).collect();
+        assert_eq!(computed, fetched);
     }
 
     #[test]

@@ -83,7 +83,19 @@ pub const SPECIAL_FORMS: &[&str] = &[
 pub fn eval_string(s: &str, ctx: &mut dyn Context) -> Val {
     match as_expression(s) {
         None => Val::Str(unescape_literal(s).into_owned()),
-        Some(inner) => match parse(inner) {
+        Some(inner) => eval_parsed(s, parse(inner), ctx),
+    }
+}
+
+/// [`eval_string`] of an expression string `s` already parsed (once, by a caller that
+/// also looks at its shape).
+pub fn eval_parsed(
+    s: &str,
+    parsed: Result<Expr, crate::arm::expr::ExprError>,
+    ctx: &mut dyn Context,
+) -> Val {
+    {
+        match parsed {
             Err(e) => Val::unknown(
                 s,
                 format!(
@@ -93,7 +105,7 @@ pub fn eval_string(s: &str, ctx: &mut dyn Context) -> Val {
                 ),
             ),
             Ok(ast) => Evaluator::new(ctx, Some(s)).eval(&ast),
-        },
+        }
     }
 }
 

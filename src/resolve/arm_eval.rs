@@ -5,7 +5,7 @@
 
 use super::tree::{Origin, RMember, RNode, RValue};
 use super::{Evaluator, Problem};
-use crate::arm::eval::{eval_string, Context};
+use crate::arm::eval::{eval_parsed, Context};
 use crate::arm::expr::{as_expression, parse, unescape_literal, Expr};
 use crate::arm::value::Val;
 use crate::json::{Node, Value};
@@ -312,12 +312,17 @@ impl<'a> ArmEvaluator<'a> {
         }
     }
 
-    /// Evaluates one template string, returning its value and the origins it consulted.
-    fn eval_with_trace(&mut self, s: &str) -> (Val, Vec<Origin>) {
+    /// Evaluates one expression string (parsed), returning its value and the origins it
+    /// consulted.
+    fn eval_with_trace(
+        &mut self,
+        s: &str,
+        parsed: Result<Expr, crate::arm::expr::ExprError>,
+    ) -> (Val, Vec<Origin>) {
         self.traces.push(Vec::new());
         let val = {
             let mut ctx = Ctx { ev: self };
-            eval_string(s, &mut ctx)
+            eval_parsed(s, parsed, &mut ctx)
         };
         let trace = self.traces.pop().unwrap_or_default();
         (val, trace)
@@ -325,9 +330,8 @@ impl<'a> ArmEvaluator<'a> {
 }
 
 /// The pure reference `[parameters('x')]` / `[variables('x')]`: returns (is_param, name).
-fn pure_reference(s: &str) -> Option<(bool, String)> {
-    let inner = as_expression(s)?;
-    match parse(inner).ok()? {
+fn pure_reference(e: &Expr) -> Option<(bool, String)> {
+    match e {
         Expr::Call { name, args } if args.len() == 1 => {
             let Expr::Str(arg) = &args[0] else {
                 return None;
@@ -349,10 +353,12 @@ impl<'a> Evaluator<'a> for ArmEvaluator<'a> {
         let site = Site::new(file, node.span);
         match &node.value {
             Value::String(s) => {
-                if as_expression(s).is_none() {
+                let Some(inner) = as_expression(s) else {
                     return RNode::new(RValue::Str(unescape_literal(s).into_owned()), site);
-                }
-                if let Some((is_param, name)) = pure_reference(s) {
+                };
+                // Parsed once: for its shape here and for its evaluation below.
+                let parsed = parse(inner);
+                if let Some((is_param, name)) = parsed.as_ref().ok().and_then(pure_reference) {
                     let b = if is_param {
                         self.param_binding(&name)
                     } else {
@@ -386,7 +392,7 @@ impl<'a> Evaluator<'a> for ArmEvaluator<'a> {
                         return n;
                     }
                 }
-                let (val, trace) = self.eval_with_trace(s);
+                let (val, trace) = self.eval_with_trace(s, parsed);
                 for o in &trace {
                     self.record(o);
                 }
