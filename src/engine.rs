@@ -108,13 +108,6 @@ pub struct Worker {
     vm: Option<RegoVM>,
 }
 
-impl Worker {
-    /// The interpreter, with the policies loaded (for tests and tools).
-    pub fn engine(&mut self) -> &mut Engine {
-        &mut self.engine
-    }
-}
-
 const COLLECT_FILE: &str = "<aksgate collect>";
 
 /// The rule of a collecting package.

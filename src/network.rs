@@ -370,11 +370,8 @@ impl Shared {
             return;
         }
         let (shared, by_key, udr_ready) = (&self.resources, &self.by_key, &self.udr_ready);
-        let cluster_like = |r: &Resource| {
-            let t = r.ty.to_ascii_lowercase();
-            t == "microsoft.containerservice/managedclusters"
-                || t == "microsoft.containerservice/managedclusters/agentpools"
-        };
+        let cluster_like =
+            |r: &Resource| crate::plan::CLUSTER_TYPES.contains(&r.ty.to_ascii_lowercase().as_str());
         let mut ids = Vec::new();
         let mut unknown_subnet = false;
         for r in u.own_resources().iter().filter(|r| cluster_like(r)) {

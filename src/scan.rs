@@ -358,12 +358,13 @@ fn index(opts: &ScanOptions, progress: &dyn Progress, keep: bool) -> Result<Inde
     let mut inline = Vec::new();
     let mut facts = Vec::new();
     let mut docs = HashMap::new();
-    for s in seen {
+    for (position, s) in seen.into_iter().enumerate() {
         let id = match (&s.state, keep) {
             (State::Deployment { .. }, false) => sources.add_on_disk(s.rel, s.path, s.print),
             _ => sources.add(s.rel, Arc::from(s.text)),
         };
-        debug_assert_eq!(id + 1, sources.len());
+        // The comment suppressions above were given this id before registration.
+        debug_assert_eq!(id, position, "file ids are discovery positions");
         match s.state {
             State::Failed {
                 message,
