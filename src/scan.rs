@@ -257,6 +257,8 @@ struct Index {
 
 /// One candidate file after the first pass.
 struct Seen {
+    /// Registered by path and fingerprint, its text dropped.
+    on_disk: bool,
     rel: String,
     path: PathBuf,
     text: String,
@@ -321,10 +323,6 @@ fn index(opts: &ScanOptions, progress: &dyn Progress, keep: bool) -> Result<Inde
                 Outcome::Parsed { doc, kind } => {
                     let facts = Facts::of(&doc.root, &kind);
                     let inline = comment_suppressions(id, &doc, &text);
-                    if !keep {
-                        // Only the facts stay; the text and tree are read again later.
-                        text = String::new();
-                    }
                     State::Deployment {
                         kind,
                         facts,
@@ -342,8 +340,16 @@ fn index(opts: &ScanOptions, progress: &dyn Progress, keep: bool) -> Result<Inde
                     deployment,
                 },
             };
+            // Without `keep`, no text stays: the facts do, and a file is read again when
+            // it is evaluated or shown. (A skipped file's text is never needed; an
+            // unreadable file has none.)
+            let on_disk = !keep && !text.is_empty();
+            if on_disk {
+                text = String::new();
+            }
             progress.loaded();
             Seen {
+                on_disk,
                 rel: l.rel,
                 path: c.path.clone(),
                 text,
@@ -359,9 +365,10 @@ fn index(opts: &ScanOptions, progress: &dyn Progress, keep: bool) -> Result<Inde
     let mut facts = Vec::new();
     let mut docs = HashMap::new();
     for (position, s) in seen.into_iter().enumerate() {
-        let id = match (&s.state, keep) {
-            (State::Deployment { .. }, false) => sources.add_on_disk(s.rel, s.path, s.print),
-            _ => sources.add(s.rel, Arc::from(s.text)),
+        let id = if s.on_disk {
+            sources.add_on_disk(s.rel, s.path, s.print)
+        } else {
+            sources.add(s.rel, Arc::from(s.text))
         };
         // The comment suppressions above were given this id before registration.
         debug_assert_eq!(id, position, "file ids are discovery positions");
