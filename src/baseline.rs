@@ -14,6 +14,7 @@
 
 use crate::classify::Kind;
 use crate::json;
+use crate::plan::join_relative as join;
 use crate::resolve::tree::RValue;
 use crate::resolve::{self, Baseline, Resource, Unit};
 use crate::scan::{self, Prepared};
@@ -442,21 +443,6 @@ pub fn attach_git(
 
 fn has_cluster(u: &Unit) -> bool {
     u.resources.iter().any(|r| r.ty == CLUSTER)
-}
-
-/// `rel` relative to `dir`, normalised; `None` when it leaves the scanned tree.
-fn join(dir: &str, rel: &str) -> Option<String> {
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-    for seg in rel.split(['/', '\\']) {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 /// Loads exported clusters and attaches the one with the same name to every cluster of

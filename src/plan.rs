@@ -151,18 +151,24 @@ impl LinkIndex {
     pub fn find(&self, from: FileId, rel: &str) -> Option<FileId> {
         let base = self.rel_of.get(&from)?;
         let dir = base.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-        let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-        for seg in rel.split(['/', '\\']) {
-            match seg {
-                "" | "." => {}
-                ".." => {
-                    parts.pop()?;
-                }
-                s => parts.push(s),
-            }
-        }
-        self.by_path.get(&parts.join("/")).copied()
+        self.by_path.get(&join_relative(dir, rel)?).copied()
     }
+}
+
+/// `rel` relative to `dir`, normalised (`/` separators); `None` when it leaves the
+/// scanned tree.
+pub fn join_relative(dir: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for seg in rel.split(['/', '\\']) {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 pub struct Plan {
