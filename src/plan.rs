@@ -61,6 +61,10 @@ impl Facts {
             Kind::Parameters => pairing::set_params(root),
             _ => Vec::new(),
         };
+        let mut types = Types::default();
+        if !matches!(kind, Kind::Parameters) {
+            types.visit(root, 0);
+        }
         let mut links = Vec::new();
         if matches!(kind, Kind::Template(_)) {
             linked_paths(root, &mut links, 0);
@@ -69,29 +73,48 @@ impl Facts {
             kind: kind.clone(),
             names,
             links,
-            network: !matches!(kind, Kind::Parameters) && deploys_type(root, SHARED_TYPES, 0),
-            cluster: matches!(kind, Kind::RestBody { .. } | Kind::Export)
-                || (!matches!(kind, Kind::Parameters) && deploys_type(root, CLUSTER_TYPES, 0)),
+            network: types.network,
+            cluster: types.cluster || matches!(kind, Kind::RestBody { .. } | Kind::Export),
         }
     }
 }
 
-/// Some `type` member is one of `types` or an expression.
-fn deploys_type(n: &Node, types: &[&str], depth: usize) -> bool {
-    // The parser caps nesting; this bound only keeps the walk finite on its own.
-    if depth > 512 {
-        return true;
-    }
-    match &n.value {
-        json::Value::Object(members) => members.iter().any(|m| {
-            let shared = m.key.eq_ignore_ascii_case("type")
-                && m.value.as_str().is_some_and(|t| {
-                    t.starts_with('[') || types.contains(&t.to_ascii_lowercase().as_str())
-                });
-            shared || deploys_type(&m.value, types, depth + 1)
-        }),
-        json::Value::Array(items) => items.iter().any(|i| deploys_type(i, types, depth + 1)),
-        _ => false,
+/// Which kinds of resource a tree may deploy, from its `type` members (a `type`
+/// written as an expression may be either), in one walk.
+#[derive(Default)]
+struct Types {
+    network: bool,
+    cluster: bool,
+}
+
+impl Types {
+    fn visit(&mut self, n: &Node, depth: usize) {
+        // The parser caps nesting; this bound only keeps the walk finite on its own.
+        if depth > 512 {
+            (self.network, self.cluster) = (true, true);
+        }
+        if self.network && self.cluster {
+            return;
+        }
+        match &n.value {
+            json::Value::Object(members) => {
+                for m in members {
+                    if let Some(t) = m
+                        .value
+                        .as_str()
+                        .filter(|_| m.key.eq_ignore_ascii_case("type"))
+                    {
+                        let t = t.to_ascii_lowercase();
+                        let computed = t.starts_with('[');
+                        self.network |= computed || SHARED_TYPES.contains(&t.as_str());
+                        self.cluster |= computed || CLUSTER_TYPES.contains(&t.as_str());
+                    }
+                    self.visit(&m.value, depth + 1);
+                }
+            }
+            json::Value::Array(items) => items.iter().for_each(|i| self.visit(i, depth + 1)),
+            _ => {}
+        }
     }
 }
 
