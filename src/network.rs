@@ -183,7 +183,7 @@ pub fn build(unit: &Unit) -> Value {
 
 /// Resource types that make up the network view shared across files.
 use crate::plan::SHARED_TYPES;
-use crate::source::{FileId, Sources};
+use crate::source::{FileId, Site, Sources};
 
 /// The provider-relative key of a resource id: `virtualnetworks/<vnet>/subnets/<subnet>`
 /// for a subnet id, `<type>/<name>` for a top-level resource id, lower-cased. Ids from
@@ -253,9 +253,14 @@ fn referenced_ids(n: &RNode, out: &mut Vec<String>) {
 /// ([`assume_subnets`]).
 pub fn attach_externals(units: &mut [Unit], sources: &Sources) {
     let mut shared = Shared::default();
-    units.iter().for_each(|u| shared.add(u));
+    let mut kept: Vec<Resource> = Vec::new();
+    for (origin, u) in units.iter().enumerate() {
+        kept.extend(shared.add(origin, u).into_iter().map(detached));
+    }
     let shared = shared.finish();
-    units.iter_mut().for_each(|u| shared.attach(u, sources));
+    for u in units.iter_mut() {
+        shared.attach(u, sources, &mut |i| Some(kept[i].clone()));
+    }
 }
 
 /// How many leading directories two paths share.
@@ -286,18 +291,54 @@ mod tests {
     }
 }
 
+/// What the index keeps of a shared network resource: enough to decide which clusters
+/// reference it, not the resource itself, so the index stays small however many
+/// network files a repository has. The resource is fetched again when it is attached.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Which evaluation deployed it, as numbered by the caller of [`Shared::add`]: how
+    /// the caller finds the resource again.
+    pub origin: usize,
+    /// Where the resource is written.
+    pub site: Site,
+    /// The file of the evaluation that deployed it (a linked template's resources are
+    /// written in one file and deployed by another's evaluation).
+    file: FileId,
+    /// The keys its id is found under ([`keys_of`]).
+    keys: Vec<String>,
+    /// The route tables it references, by key.
+    tables: Vec<String>,
+    /// How many subnets with a route table it holds.
+    udr_ready: usize,
+}
+
+impl Entry {
+    fn of(origin: usize, file: FileId, r: &Resource) -> Entry {
+        let mut ids = Vec::new();
+        referenced_ids(&r.node, &mut ids);
+        let mut tables: Vec<String> = ids
+            .iter()
+            .filter_map(|id| id_key(id).filter(|k| k.starts_with("routetables/")))
+            .collect();
+        tables.dedup();
+        Entry {
+            origin,
+            site: r.site,
+            file,
+            keys: keys_of(r),
+            tables,
+            udr_ready: udr_ready_in(std::slice::from_ref(r)).len(),
+        }
+    }
+}
+
 /// Of the resources deployed under the same id by several files, those nearest to the
 /// file that references them (sharing the most directories with it): in a repository
 /// with one folder per environment, `dev/aks.json` means the subnet `dev/network.json`
 /// deploys, not the same-named one of `prod/`. Equally near candidates are all kept.
-fn nearest(
-    candidates: &[usize],
-    shared: &[(FileId, Resource)],
-    from: FileId,
-    sources: &Sources,
-) -> Vec<usize> {
+fn nearest(candidates: &[usize], entries: &[Entry], from: FileId, sources: &Sources) -> Vec<usize> {
     let from = &sources.get(from).rel;
-    let score = |i: &usize| shared_dirs(from, &sources.get(shared[*i].1.site.file).rel);
+    let score = |i: &usize| shared_dirs(from, &sources.get(entries[*i].site.file).rel);
     let best = candidates.iter().map(score).max().unwrap_or(0);
     candidates
         .iter()
@@ -309,67 +350,95 @@ fn nearest(
 /// The network resources of a whole scan, by the keys their ids are found under.
 #[derive(Default)]
 pub struct Shared {
-    resources: Vec<(crate::source::FileId, Resource)>,
-    seen: std::collections::HashSet<crate::source::Site>,
+    entries: Vec<Entry>,
+    seen: std::collections::HashSet<Site>,
     by_key: std::collections::HashMap<String, Vec<usize>>,
     /// Subnets with a route table anywhere in the scan: the fallback's candidates, as
-    /// (shared resource, number of such subnets in it).
+    /// (entry, number of such subnets in it).
     udr_ready: Vec<(usize, usize)>,
 }
 
+/// A unit's own network resources: what the index takes of it.
+pub fn shared_resources(u: &Unit) -> impl Iterator<Item = &Resource> {
+    u.own_resources()
+        .iter()
+        .filter(|r| SHARED_TYPES.contains(&r.ty.to_ascii_lowercase().as_str()))
+}
+
+/// A resource as the index hands it to another unit: without its place in the unit
+/// that deployed it.
+pub fn detached(r: &Resource) -> Resource {
+    let mut r = r.clone();
+    r.parent = None;
+    r
+}
+
 impl Shared {
-    /// Takes the unit's own network resources (the first unit to deploy one wins).
-    pub fn add(&mut self, u: &Unit) {
-        self.add_taken(Shared::take(u));
+    /// Indexes the unit's own network resources, deployed by evaluation `origin` (the
+    /// first evaluation to deploy a resource wins), and returns those it took, in the
+    /// order their entries were added.
+    pub fn add<'u>(&mut self, origin: usize, u: &'u Unit) -> Vec<&'u Resource> {
+        let taken: Vec<&Resource> = shared_resources(u)
+            .filter(|r| self.seen.insert(r.site))
+            .collect();
+        self.entries
+            .extend(taken.iter().map(|r| Entry::of(origin, u.file, r)));
+        taken
     }
 
-    /// A unit's own network resources, for [`Shared::add_taken`]: what a streaming scan
-    /// keeps of a unit it resolved only for its network.
-    pub fn take(u: &Unit) -> Vec<(crate::source::FileId, Resource)> {
-        u.own_resources()
-            .iter()
-            .filter(|r| SHARED_TYPES.contains(&r.ty.to_ascii_lowercase().as_str()))
-            .map(|r| {
-                let mut r = r.clone();
-                r.parent = None;
-                (u.file, r)
-            })
-            .collect()
-    }
-
-    pub fn add_taken(&mut self, taken: Vec<(crate::source::FileId, Resource)>) {
-        for (file, r) in taken {
-            if self.seen.insert(r.site) {
-                self.resources.push((file, r));
+    /// [`Shared::add`] of entries made elsewhere (by a worker thread), in order.
+    pub fn add_entries(&mut self, entries: Vec<Entry>) {
+        for e in entries {
+            if self.seen.insert(e.site) {
+                self.entries.push(e);
             }
         }
+    }
+
+    /// The entries of a unit's own network resources, for [`Shared::add_entries`].
+    pub fn entries_of(origin: usize, u: &Unit) -> Vec<Entry> {
+        shared_resources(u)
+            .map(|r| Entry::of(origin, u.file, r))
+            .collect()
     }
 
     /// Indexes what was added; [`Shared::attach`] is ready.
     pub fn finish(mut self) -> Shared {
-        for (i, (_, r)) in self.resources.iter().enumerate() {
-            for k in keys_of(r) {
-                self.by_key.entry(k).or_default().push(i);
+        for (i, e) in self.entries.iter().enumerate() {
+            for k in &e.keys {
+                self.by_key.entry(k.clone()).or_default().push(i);
             }
         }
         self.udr_ready = self
-            .resources
+            .entries
             .iter()
             .enumerate()
-            .map(|(i, (_, r))| (i, udr_ready_in(std::slice::from_ref(r)).len()))
-            .filter(|(_, n)| *n > 0)
+            .filter(|(_, e)| e.udr_ready > 0)
+            .map(|(i, e)| (i, e.udr_ready))
             .collect();
         self.seen = Default::default();
         self
     }
 
+    /// The entry a [`Shared::attach`] fetch is asked for.
+    pub fn entry(&self, i: usize) -> &Entry {
+        &self.entries[i]
+    }
+
     /// Adds to a unit that deploys a cluster the network resources of other files that
-    /// it references (see [`attach_externals`]).
-    pub fn attach(&self, u: &mut Unit, sources: &Sources) {
-        if self.resources.is_empty() {
+    /// it references (see [`attach_externals`]). `fetch` gives the resource of an entry
+    /// (by its index): the caller kept it, or deploys its origin again. A resource that
+    /// cannot be fetched is left out, as if no file deployed it.
+    pub fn attach(
+        &self,
+        u: &mut Unit,
+        sources: &Sources,
+        fetch: &mut dyn FnMut(usize) -> Option<Resource>,
+    ) {
+        if self.entries.is_empty() {
             return;
         }
-        let (shared, by_key, udr_ready) = (&self.resources, &self.by_key, &self.udr_ready);
+        let (entries, by_key, udr_ready) = (&self.entries, &self.by_key, &self.udr_ready);
         let cluster_like =
             |r: &Resource| crate::plan::CLUSTER_TYPES.contains(&r.ty.to_ascii_lowercase().as_str());
         let mut ids = Vec::new();
@@ -389,7 +458,7 @@ impl Shared {
         };
         for id in &ids {
             if let Some(found) = id_key(id).and_then(|k| by_key.get(&k)) {
-                for i in nearest(found, shared, u.file, sources) {
+                for i in nearest(found, entries, u.file, sources) {
                     add(i, &mut wanted);
                 }
             }
@@ -401,7 +470,7 @@ impl Shared {
             let own = udr_ready_in(u.own_resources()).len();
             let others: Vec<&(usize, usize)> = udr_ready
                 .iter()
-                .filter(|(i, _)| shared[*i].0 != file)
+                .filter(|(i, _)| entries[*i].file != file)
                 .collect();
             let total: usize = own + others.iter().map(|(_, n)| n).sum::<usize>();
             if total == 1 {
@@ -413,15 +482,11 @@ impl Shared {
         // The route tables the wanted subnets use, and their child routes.
         let mut j = 0;
         while j < wanted.len() {
-            let mut more = Vec::new();
-            let subnet = &shared[wanted[j]].1;
-            referenced_ids(&subnet.node, &mut more);
-            for id in more {
-                if let Some(k) = id_key(&id).filter(|k| k.starts_with("routetables/")) {
-                    if let Some(found) = by_key.get(&k) {
-                        for i in nearest(found, shared, subnet.site.file, sources) {
-                            add(i, &mut wanted);
-                        }
+            let e = &entries[wanted[j]];
+            for k in &e.tables {
+                if let Some(found) = by_key.get(k) {
+                    for i in nearest(found, entries, e.site.file, sources) {
+                        add(i, &mut wanted);
                     }
                 }
             }
@@ -431,13 +496,12 @@ impl Shared {
         let own_sites: std::collections::HashSet<_> = u.resources.iter().map(|r| r.site).collect();
         let start = u.resources.len();
         wanted.sort_unstable();
-        u.resources.extend(
-            wanted
-                .into_iter()
-                .map(|i| &shared[i])
-                .filter(|(f, r)| *f != file && r.site.file != file && !own_sites.contains(&r.site))
-                .map(|(_, r)| r.clone()),
-        );
+        wanted.retain(|&i| {
+            let e = &entries[i];
+            e.file != file && e.site.file != file && !own_sites.contains(&e.site)
+        });
+        u.resources
+            .extend(wanted.into_iter().filter_map(fetch));
         if u.resources.len() > start {
             u.external_start = Some(start);
         }

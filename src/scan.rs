@@ -855,12 +855,13 @@ fn complete(
     policies: &Policies,
     engine: &mut crate::engine::Worker,
     mut unit: Unit,
-    shared: Option<&crate::network::Shared>,
+    network: Option<&Network>,
     sources: &Sources,
     options: &crate::input::Options,
 ) -> Result<JobOutcome, PolicyError> {
-    if let Some(shared) = shared {
-        shared.attach(&mut unit, sources);
+    if let Some(n) = network {
+        n.shared
+            .attach(&mut unit, sources, &mut |i| n.fetch(n.shared.entry(i)));
     }
     let units = std::slice::from_mut(&mut unit);
     crate::network::assume_subnets(units);
@@ -870,6 +871,54 @@ fn complete(
         inline: metadata_suppressions(units),
         clusters: cluster_sites(units),
     })
+}
+
+/// The scan's network during a streaming scan's main pass: the index, and the jobs its
+/// entries came from, deployed again when a cluster references one of their resources.
+/// The last few jobs' network resources are cached: clusters that share a network
+/// reference the same few.
+struct Network<'a> {
+    shared: crate::network::Shared,
+    jobs: &'a [Job],
+    sources: &'a Sources,
+    links: &'a LinkIndex,
+    recent: std::sync::Mutex<Vec<(usize, Arc<Vec<resolve::Resource>>)>>,
+}
+
+impl Network<'_> {
+    const CACHED_JOBS: usize = 16;
+
+    fn fetch(&self, e: &crate::network::Entry) -> Option<resolve::Resource> {
+        let cached = self.recent.lock().ok().and_then(|recent| {
+            recent
+                .iter()
+                .find(|(j, _)| *j == e.origin)
+                .map(|(_, r)| Arc::clone(r))
+        });
+        let resources = match cached {
+            Some(r) => r,
+            None => {
+                // The first pass read this job's files; one that changed since is left
+                // out here and reported when its own job runs.
+                let job = &self.jobs[e.origin];
+                let docs = job_docs(job, None, self.sources).ok()?;
+                let unit = resolve_job(job, &docs, self.sources, self.links);
+                let r: Arc<Vec<resolve::Resource>> = Arc::new(
+                    crate::network::shared_resources(&unit)
+                        .map(crate::network::detached)
+                        .collect(),
+                );
+                if let Ok(mut recent) = self.recent.lock() {
+                    if recent.len() >= Self::CACHED_JOBS {
+                        recent.remove(0);
+                    }
+                    recent.push((e.origin, Arc::clone(&r)));
+                }
+                r
+            }
+        };
+        resources.iter().find(|r| r.site == e.site).cloned()
+    }
 }
 
 /// [`scan`] in two passes, holding at most one job's files per worker at a time.
@@ -895,9 +944,10 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     let first: Vec<(Vec<_>, Option<Result<JobOutcome, PolicyError>>)> = plan
         .jobs
         .par_iter()
+        .enumerate()
         .map_init(
             || policies.worker(),
-            |engine, j| {
+            |engine, (origin, j)| {
                 if !j.files().any(|f| network.contains(&f)) {
                     return (Vec::new(), None);
                 }
@@ -906,22 +956,28 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
                     return (Vec::new(), None);
                 };
                 let unit = resolve_job(j, &docs, sources, &plan.links);
-                let taken = crate::network::Shared::take(&unit);
+                let entries = crate::network::Shared::entries_of(origin, &unit);
                 if j.files().any(|f| clusters.contains(&f)) {
-                    return (taken, None);
+                    return (entries, None);
                 }
                 let done = complete(policies, engine, unit, None, sources, &opts.options);
-                (taken, Some(done))
+                (entries, Some(done))
             },
         )
         .collect();
     let mut shared = crate::network::Shared::default();
     let mut outcomes = Vec::with_capacity(first.len());
-    for (taken, done) in first {
-        shared.add_taken(taken);
+    for (entries, done) in first {
+        shared.add_entries(entries);
         outcomes.push(done);
     }
-    let shared = shared.finish();
+    let network = Network {
+        shared: shared.finish(),
+        jobs: &plan.jobs,
+        sources,
+        links: &plan.links,
+        recent: Default::default(),
+    };
     timing.mark("network");
 
     let rest: Vec<Option<Result<JobOutcome, PolicyError>>> = plan
@@ -949,12 +1005,11 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
                 };
                 let unit = resolve_job(job, &docs, sources, &plan.links);
                 drop(docs);
-                let shared = Some(&shared);
                 Some(complete(
                     policies,
                     engine,
                     unit,
-                    shared,
+                    Some(&network),
                     sources,
                     &opts.options,
                 ))
