@@ -4,11 +4,18 @@
 # Usage: bench/run.sh [N ...]   (default: 1000 10000). For each size and each kind of
 # repository (replicated: copies of the corpus only; mixed: half corpus copies, half
 # generated templates) prints wall time, peak RSS and the aksgate/floor ratio, and
-# aksgate's phase timings (AKSGATE_TIMING) on the last run.
+# aksgate's phase timings (AKSGATE_TIMING) on the last run. With BENCH_HEAP=1 the phase
+# lines come from a build with the `heap-stats` feature (in target/heap-stats), which
+# adds live and peak heap bytes: what RSS alone cannot separate from allocator reserve.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000)
 cargo build --release --quiet --bin aksgate --example floor
+phases=target/release/aksgate
+if [ -n "${BENCH_HEAP:-}" ]; then
+  cargo build --release --quiet --bin aksgate --features heap-stats --target-dir target/heap-stats
+  phases=target/heap-stats/release/aksgate
+fi
 out=${BENCH_DIR:-bench/out}
 mkdir -p "$out"
 measure() { # prints "wall_seconds max_rss_kb" for the command
@@ -29,7 +36,7 @@ for n in "${sizes[@]}"; do
   f=$(best target/release/examples/floor "$repo")
   ratio=$(awk -v a="${a% *}" -v f="${f% *}" 'BEGIN{ if (f > 0) printf "%.2f", a / f; else print "n/a" }')
   printf '%-11s %-7s %-6s %-10s %-10s %-10s %-10s %-6s\n' "$kind" "$files" "$mb" "${a% *}" "$(( ${a#* } / 1024 ))" "${f% *}" "$(( ${f#* } / 1024 ))" "$ratio"
-  AKSGATE_TIMING=1 target/release/aksgate check --format json "$repo" 2>&1 >/dev/null | sed -n 's/^aksgate timing: /            /p' | tr '\n' ';' | sed 's/;$/\n/' || true
+  AKSGATE_TIMING=1 "$phases" check --format json "$repo" 2>&1 >/dev/null | sed -n 's/^aksgate timing: /            /p' | tr '\n' ';' | sed 's/;$/\n/' || true
   rm -rf "$repo"
  done
 done

@@ -12,6 +12,7 @@ pub mod discover;
 pub mod engine;
 pub mod evaluate;
 pub mod finding;
+pub mod heap;
 pub mod input;
 pub mod json;
 pub mod load;

@@ -500,8 +500,7 @@ impl Shared {
             let e = &entries[i];
             e.file != file && e.site.file != file && !own_sites.contains(&e.site)
         });
-        u.resources
-            .extend(wanted.into_iter().filter_map(fetch));
+        u.resources.extend(wanted.into_iter().filter_map(fetch));
         if u.resources.len() > start {
             u.external_start = Some(start);
         }

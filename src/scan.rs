@@ -571,8 +571,11 @@ impl Timing {
         if self.on {
             let now = std::time::Instant::now();
             let cpu = cpu_seconds();
+            let heap = crate::heap::live_and_peak()
+                .map(|(live, peak)| format!(", heap {} MB, peak {} MB", live >> 20, peak >> 20))
+                .unwrap_or_default();
             eprintln!(
-                "aksgate timing: {phase} {:.3}s ({:.2}s CPU)",
+                "aksgate timing: {phase} {:.3}s ({:.2}s CPU{heap})",
                 (now - self.last.get()).as_secs_f64(),
                 cpu - self.last_cpu.get()
             );
@@ -924,19 +927,22 @@ impl Network<'_> {
 /// [`scan`] in two passes, holding at most one job's files per worker at a time.
 pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanError> {
     let timing = Timing::new();
-    let index = index(opts, &NoProgress, false)?;
+    let mut index = index(opts, &NoProgress, false)?;
     timing.mark("load");
     let plan = plan_of(&index, &opts.pairs);
-    let sources = &index.sources;
+    // Planning was what the facts were for, but for two flags: drop the rest (their
+    // parameter names are most of what the first pass keeps per file).
+    let facts = std::mem::take(&mut index.facts);
     let files_with = |want: fn(&Facts) -> bool| -> HashSet<FileId> {
-        index
-            .facts
+        facts
             .iter()
             .filter(|(_, f)| want(f))
             .map(|(id, _)| *id)
             .collect()
     };
     let (network, clusters) = (files_with(|f| f.network), files_with(|f| f.cluster));
+    drop(facts);
+    let sources = &index.sources;
 
     // The network pass: the jobs that can deploy network resources every cluster may
     // reference, in plan order (the first pairing to deploy a resource wins). A job
