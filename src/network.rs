@@ -435,44 +435,44 @@ impl Shared {
         sources: &Sources,
         fetch: &mut dyn FnMut(usize) -> Option<Resource>,
     ) {
-        if self.entries.is_empty() {
+        let Some(demand) = Demand::of(u) else {
             return;
+        };
+        let start = u.resources.len();
+        let wanted = self.wanted(&demand, sources);
+        u.resources.extend(wanted.into_iter().filter_map(fetch));
+        if u.resources.len() > start {
+            u.external_start = Some(start);
+        }
+    }
+
+    /// The entries [`Shared::attach`] adds to a unit with this demand, in order.
+    pub fn wanted(&self, d: &Demand, sources: &Sources) -> Vec<usize> {
+        if self.entries.is_empty() {
+            return Vec::new();
         }
         let (entries, by_key, udr_ready) = (&self.entries, &self.by_key, &self.udr_ready);
-        let cluster_like =
-            |r: &Resource| crate::plan::CLUSTER_TYPES.contains(&r.ty.to_ascii_lowercase().as_str());
-        let mut ids = Vec::new();
-        let mut unknown_subnet = false;
-        for r in u.own_resources().iter().filter(|r| cluster_like(r)) {
-            referenced_ids(&r.node, &mut ids);
-            unknown_subnet |= has_unknown_subnet(r);
-        }
-        if ids.is_empty() && !unknown_subnet {
-            return;
-        }
         let mut wanted: Vec<usize> = Vec::new();
         let add = |i: usize, wanted: &mut Vec<usize>| {
             if !wanted.contains(&i) {
                 wanted.push(i);
             }
         };
-        for id in &ids {
-            if let Some(found) = id_key(id).and_then(|k| by_key.get(&k)) {
-                for i in nearest(found, entries, u.file, sources) {
+        for k in &d.keys {
+            if let Some(found) = by_key.get(k) {
+                for i in nearest(found, entries, d.file, sources) {
                     add(i, &mut wanted);
                 }
             }
         }
-        if unknown_subnet {
+        if d.unknown_subnet {
             // Only an unambiguous candidate is worth adding: the fallback never guesses
             // between two, so the others need not be carried into the input.
-            let file = u.file;
-            let own = udr_ready_in(u.own_resources()).len();
             let others: Vec<&(usize, usize)> = udr_ready
                 .iter()
-                .filter(|(i, _)| entries[*i].file != file)
+                .filter(|(i, _)| entries[*i].file != d.file)
                 .collect();
-            let total: usize = own + others.iter().map(|(_, n)| n).sum::<usize>();
+            let total: usize = d.own_udr_ready + others.iter().map(|(_, n)| n).sum::<usize>();
             if total == 1 {
                 if let Some((i, _)) = others.first() {
                     add(*i, &mut wanted);
@@ -492,18 +492,55 @@ impl Shared {
             }
             j += 1;
         }
-        let file = u.file;
-        let own_sites: std::collections::HashSet<_> = u.resources.iter().map(|r| r.site).collect();
-        let start = u.resources.len();
         wanted.sort_unstable();
         wanted.retain(|&i| {
             let e = &entries[i];
-            e.file != file && e.site.file != file && !own_sites.contains(&e.site)
+            e.file != d.file && e.site.file != d.file && !d.own_sites.contains(&e.site)
         });
-        u.resources.extend(wanted.into_iter().filter_map(fetch));
-        if u.resources.len() > start {
-            u.external_start = Some(start);
+        wanted
+    }
+}
+
+/// What a unit asks of the scan's network: everything [`Shared::wanted`] needs to know
+/// of it, so the answer can be checked again once the index is complete.
+#[derive(Debug, Clone)]
+pub struct Demand {
+    file: FileId,
+    /// The keys of the resource ids its clusters and pools reference.
+    keys: Vec<String>,
+    /// A pool's `vnetSubnetID` is unknown: the single-candidate fallback applies.
+    unknown_subnet: bool,
+    /// Subnets with a route table among its own resources.
+    own_udr_ready: usize,
+    /// Where its own network resources are written: never added again.
+    own_sites: std::collections::HashSet<Site>,
+}
+
+impl Demand {
+    /// `None` when the unit references nothing the index could give.
+    pub fn of(u: &Unit) -> Option<Demand> {
+        let cluster_like =
+            |r: &Resource| crate::plan::CLUSTER_TYPES.contains(&r.ty.to_ascii_lowercase().as_str());
+        let mut ids = Vec::new();
+        let mut unknown_subnet = false;
+        for r in u.own_resources().iter().filter(|r| cluster_like(r)) {
+            referenced_ids(&r.node, &mut ids);
+            unknown_subnet |= has_unknown_subnet(r);
         }
+        if ids.is_empty() && !unknown_subnet {
+            return None;
+        }
+        Some(Demand {
+            file: u.file,
+            keys: ids.iter().filter_map(|id| id_key(id)).collect(),
+            unknown_subnet,
+            own_udr_ready: if unknown_subnet {
+                udr_ready_in(u.own_resources()).len()
+            } else {
+                0
+            },
+            own_sites: u.resources.iter().map(|r| r.site).collect(),
+        })
     }
 }
 

@@ -876,6 +876,13 @@ fn complete(
     })
 }
 
+/// A job finished by the network pass, and what it asks of the scan's network when it
+/// deploys a cluster: its outcome holds unless the complete index gives it something.
+struct Early {
+    done: Result<JobOutcome, PolicyError>,
+    demand: Option<crate::network::Demand>,
+}
+
 /// The scan's network during a streaming scan's main pass: the index, and the jobs its
 /// entries came from, deployed again when a cluster references one of their resources.
 /// The last few jobs' network resources are cached: clusters that share a network
@@ -947,7 +954,11 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     // The network pass: the jobs that can deploy network resources every cluster may
     // reference, in plan order (the first pairing to deploy a resource wins). A job
     // without a cluster needs nothing from the others, so it is finished here.
-    let first: Vec<(Vec<_>, Option<Result<JobOutcome, PolicyError>>)> = plan
+    // A job that also deploys a cluster is evaluated here too, before the index is
+    // complete, as if no other file's network were referenced; the index checks that
+    // afterwards (`Demand`), and only a job it proves wrong is evaluated again. That
+    // spares resolving these jobs, often a repository's largest templates, twice.
+    let first: Vec<(Vec<_>, Option<Early>)> = plan
         .jobs
         .par_iter()
         .enumerate()
@@ -962,23 +973,37 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
                     return (Vec::new(), None);
                 };
                 let unit = resolve_job(j, &docs, sources, &plan.links);
+                drop(docs);
                 let entries = crate::network::Shared::entries_of(origin, &unit);
-                if j.files().any(|f| clusters.contains(&f)) {
-                    return (entries, None);
-                }
+                let demand = if j.files().any(|f| clusters.contains(&f)) {
+                    crate::network::Demand::of(&unit)
+                } else {
+                    None
+                };
                 let done = complete(policies, engine, unit, None, sources, &opts.options);
-                (entries, Some(done))
+                (entries, Some(Early { done, demand }))
             },
         )
         .collect();
     let mut shared = crate::network::Shared::default();
-    let mut outcomes = Vec::with_capacity(first.len());
+    let mut early = Vec::with_capacity(first.len());
     for (entries, done) in first {
         shared.add_entries(entries);
-        outcomes.push(done);
+        early.push(done);
     }
+    let shared = shared.finish();
+    let outcomes: Vec<Option<Result<JobOutcome, PolicyError>>> = early
+        .into_iter()
+        .map(|e| {
+            let e = e?;
+            let referenced = e
+                .demand
+                .is_some_and(|d| !shared.wanted(&d, sources).is_empty());
+            (!referenced).then_some(e.done)
+        })
+        .collect();
     let network = Network {
-        shared: shared.finish(),
+        shared,
         jobs: &plan.jobs,
         sources,
         links: &plan.links,

@@ -292,3 +292,27 @@ fn same_named_networks_of_other_environments_are_not_mixed_in() {
         .iter()
         .all(|(file, _)| file.starts_with("prod/")));
 }
+
+/// A cluster file that deploys a network resource of its own is evaluated early, in the
+/// network pass, as if it referenced no other file; the complete index must send it
+/// back to be evaluated with the subnet and route table of the network file.
+#[test]
+fn cluster_that_deploys_a_network_resource_still_sees_another_files_route_table() {
+    let t = variant(|spoke| spoke);
+    let stamp = t.path().join("cluster/cluster-stamp.json");
+    let text = fs::read_to_string(&stamp).unwrap().replacen(
+        "\"resources\": [",
+        "\"resources\": [\n    {\"type\": \"Microsoft.Network/networkSecurityGroups\", \"apiVersion\": \"2023-05-01\", \"name\": \"nsg-app\", \"location\": \"westeurope\", \"properties\": {}},",
+        1,
+    );
+    fs::write(&stamp, text).unwrap();
+    let (code, f) = scan(t.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0]["rule"], "AKS005");
+    let r = related(&f[0]);
+    assert!(
+        r.iter().any(|(file, _)| file == "networking/spoke.json"),
+        "{r:?}"
+    );
+}
