@@ -144,8 +144,10 @@ fn read_text(path: &Path, print: Fingerprint) -> Result<String, String> {
     Ok(text_of(bytes).unwrap_or_else(|(lossy, _)| lossy))
 }
 
-/// Reads and parses a scanned file again, for a streaming scan's second pass.
-pub fn reparse(path: &Path, print: Fingerprint) -> Result<json::Document, String> {
+/// Reads and parses a scanned file again, for a streaming scan's second pass: its text
+/// and its tree.
+pub fn reparse(path: &Path, print: Fingerprint) -> Result<(String, json::Document), String> {
     let text = read_text(path, print)?;
-    json::parse(&text).map_err(|e| format!("invalid JSON: {}", e.message))
+    let doc = json::parse(&text).map_err(|e| format!("invalid JSON: {}", e.message))?;
+    Ok((text, doc))
 }

@@ -591,10 +591,10 @@ impl Default for Timing {
     }
 }
 
-/// A parse tree a job reads: kept from the first pass, or read again.
+/// A parse tree a job reads: kept from the first pass, or read again (with its text).
 enum DocRef<'a> {
     Kept(&'a json::Document),
-    Read(json::Document),
+    Read(String, json::Document),
 }
 
 impl std::ops::Deref for DocRef<'_> {
@@ -602,9 +602,20 @@ impl std::ops::Deref for DocRef<'_> {
     fn deref(&self) -> &json::Document {
         match self {
             DocRef::Kept(d) => d,
-            DocRef::Read(d) => d,
+            DocRef::Read(_, d) => d,
         }
     }
+}
+
+/// The texts of the files a job read again, their trees dropped: kept until its
+/// findings are known, to place them without reading the files a third time.
+fn texts_of(docs: HashMap<FileId, DocRef<'_>>) -> Vec<(FileId, String)> {
+    docs.into_iter()
+        .filter_map(|(id, d)| match d {
+            DocRef::Read(text, _) => Some((id, text)),
+            DocRef::Kept(_) => None,
+        })
+        .collect()
 }
 
 /// The parse trees of every file a job reads. Without kept trees they are read again
@@ -628,7 +639,8 @@ fn job_docs<'a>(
                 let Some((path, print)) = sources.disk_path(id) else {
                     continue;
                 };
-                DocRef::Read(load::reparse(path, print).map_err(|e| (id, e))?)
+                let (text, doc) = load::reparse(path, print).map_err(|e| (id, e))?;
+                DocRef::Read(text, doc)
             }
         };
         out.insert(id, doc);
@@ -859,6 +871,7 @@ fn complete(
     engine: &mut crate::engine::Worker,
     mut unit: Unit,
     network: Option<&Network>,
+    texts: &[(FileId, String)],
     sources: &Sources,
     options: &crate::input::Options,
 ) -> Result<JobOutcome, PolicyError> {
@@ -868,9 +881,19 @@ fn complete(
     }
     let units = std::slice::from_mut(&mut unit);
     crate::network::assume_subnets(units);
-    let findings = evaluate_unit(policies, engine, &units[0], sources, options)?;
+    let findings: Vec<Finding> = evaluate_unit(policies, engine, &units[0], sources, options)?
+        .into_iter()
+        .map(|(_, f)| f)
+        .collect();
+    let sites: Vec<Site> = findings
+        .iter()
+        .flat_map(|f| std::iter::once(f.primary).chain(f.related.iter().map(|l| l.site)))
+        .collect();
+    for (file, text) in texts {
+        sources.record_positions(*file, text, &sites);
+    }
     Ok(JobOutcome {
-        findings: findings.into_iter().map(|(_, f)| f).collect(),
+        findings,
         inline: metadata_suppressions(units),
         clusters: cluster_sites(units),
     })
@@ -973,14 +996,14 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
                     return (Vec::new(), None);
                 };
                 let unit = resolve_job(j, &docs, sources, &plan.links);
-                drop(docs);
+                let texts = texts_of(docs);
                 let entries = crate::network::Shared::entries_of(origin, &unit);
                 let demand = if j.files().any(|f| clusters.contains(&f)) {
                     crate::network::Demand::of(&unit)
                 } else {
                     None
                 };
-                let done = complete(policies, engine, unit, None, sources, &opts.options);
+                let done = complete(policies, engine, unit, None, &texts, sources, &opts.options);
                 (entries, Some(Early { done, demand }))
             },
         )
@@ -1035,12 +1058,13 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
                     }
                 };
                 let unit = resolve_job(job, &docs, sources, &plan.links);
-                drop(docs);
+                let texts = texts_of(docs);
                 Some(complete(
                     policies,
                     engine,
                     unit,
                     Some(&network),
+                    &texts,
                     sources,
                     &opts.options,
                 ))

@@ -200,8 +200,14 @@ impl Sources {
     pub fn prefetch(&self, sites: impl IntoIterator<Item = Site>) {
         use rayon::prelude::*;
         let mut by_file: HashMap<FileId, Vec<usize>> = HashMap::new();
-        for s in sites {
-            by_file.entry(s.file).or_default().extend([s.start, s.end]);
+        if let Ok(known) = self.positions.read() {
+            for s in sites {
+                for o in [s.start, s.end] {
+                    if !known.contains_key(&(s.file, o)) {
+                        by_file.entry(s.file).or_default().push(o);
+                    }
+                }
+            }
         }
         let found: Vec<((FileId, usize), (usize, usize))> = by_file
             .into_par_iter()
@@ -213,6 +219,29 @@ impl Sources {
                     .map(|o| ((file, o), position(&text, &lines, o)))
                     .collect::<Vec<_>>()
             })
+            .collect();
+        if let Ok(mut p) = self.positions.write() {
+            p.extend(found);
+        }
+    }
+
+    /// Records the line and column of the sites in `file` while its text is at hand
+    /// (a streaming scan's job has just read it), so no renderer reads it again for them.
+    pub fn record_positions(&self, file: FileId, text: &str, sites: &[Site]) {
+        let mut offsets: Vec<usize> = sites
+            .iter()
+            .filter(|s| s.file == file)
+            .flat_map(|s| [s.start, s.end])
+            .collect();
+        if offsets.is_empty() {
+            return;
+        }
+        offsets.sort_unstable();
+        offsets.dedup();
+        let lines = line_starts(text);
+        let found: Vec<_> = offsets
+            .into_iter()
+            .map(|o| ((file, o), position(text, &lines, o)))
             .collect();
         if let Ok(mut p) = self.positions.write() {
             p.extend(found);
@@ -291,6 +320,34 @@ mod tests {
         assert_eq!(s.positions.read().unwrap().len(), text.len() + 1);
         let fetched: Vec<_> = sites.iter().map(|x| s.line_col(*x)).collect();
         assert_eq!(computed, fetched);
+    }
+
+    #[test]
+    fn recorded_positions_match_computed_ones_and_are_not_fetched_again() {
+        let text = "{\n  \"a\": \"€x\",\r\n\n  \"b\": 1\n}";
+        let mut s = Sources::default();
+        let other = s.add("g.json".into(), Arc::from("{}"));
+        let id = s.add("f.json".into(), Arc::from(text));
+        let mut sites: Vec<Site> = (0..text.len())
+            .map(|o| Site {
+                file: id,
+                start: o,
+                end: (o + 3).min(text.len()),
+            })
+            .collect();
+        let computed: Vec<_> = sites.iter().map(|x| s.line_col(*x)).collect();
+        sites.push(Site {
+            file: other,
+            start: 1,
+            end: 2,
+        });
+        s.record_positions(id, text, &sites);
+        // Only the sites in the file whose text was given are recorded.
+        assert_eq!(s.positions.read().unwrap().len(), text.len() + 1);
+        let recorded: Vec<_> = sites[..text.len()].iter().map(|x| s.line_col(*x)).collect();
+        assert_eq!(computed, recorded);
+        s.prefetch(sites.iter().copied());
+        assert_eq!(s.positions.read().unwrap().len(), text.len() + 3);
     }
 
     #[test]
