@@ -229,11 +229,11 @@ impl IgnoreStack {
         dirs.reverse();
         let mut ignored = false;
         for dir in dirs {
-            let gi = self
-                .by_dir
-                .entry(dir.to_path_buf())
-                .or_insert_with(|| load_gitignore(dir));
-            if let Some(gi) = gi {
+            // Looked up by reference: every file asks about all its ancestors.
+            if !self.by_dir.contains_key(dir) {
+                self.by_dir.insert(dir.to_path_buf(), load_gitignore(dir));
+            }
+            if let Some(Some(gi)) = self.by_dir.get(dir) {
                 let m = gi.matched(path, is_dir);
                 if m.is_ignore() {
                     ignored = true;
