@@ -91,15 +91,19 @@ pub fn pair(
             used[pi] = true;
         }
     }
+    // Templates by directory, in order: looking them up per parameter file keeps
+    // pairing linear in the number of files.
+    let mut by_dir: std::collections::HashMap<&str, Vec<&FileRef>> = Default::default();
+    for t in templates {
+        by_dir.entry(split(t.rel).0).or_default().push(t);
+    }
+    let in_dir = |dir: &str| -> &[&FileRef] { by_dir.get(dir).map_or(&[], Vec::as_slice) };
     for (pi, p) in params.iter().enumerate() {
         if used[pi] {
             continue;
         }
         let (pdir, pname) = split(p.rel);
-        let same_dir: Vec<&FileRef> = templates
-            .iter()
-            .filter(|t| split(t.rel).0 == pdir)
-            .collect();
+        let same_dir = in_dir(pdir);
         if let Some(t) = same_dir
             .iter()
             .find(|t| by_convention(stem(split(t.rel).1), pname))
@@ -113,10 +117,7 @@ pub fn pair(
             continue;
         }
         let (pdir, _) = split(p.rel);
-        let same_dir: Vec<&FileRef> = templates
-            .iter()
-            .filter(|t| split(t.rel).0 == pdir)
-            .collect();
+        let same_dir = in_dir(pdir);
         let chosen = if same_dir.len() == 1 {
             Some(same_dir[0])
         } else {
