@@ -122,6 +122,30 @@ fn line_starts(text: &str) -> Arc<[usize]> {
         .collect()
 }
 
+/// [`position`] of each of `offsets` (ascending), in one forward pass that stops at the
+/// last of them: no line index is built for a file asked about a few places.
+fn positions_in(text: &str, offsets: &[usize]) -> Vec<(usize, (usize, usize))> {
+    let bytes = text.as_bytes();
+    let (mut at, mut line, mut line_start) = (0, 1, 0);
+    offsets
+        .iter()
+        .map(|&o| {
+            let mut to = o.min(text.len());
+            while !text.is_char_boundary(to) {
+                to -= 1;
+            }
+            let seg = &bytes[at..to];
+            let breaks = seg.iter().filter(|&&b| b == b'\n').count();
+            if breaks > 0 {
+                line += breaks;
+                line_start = at + seg.iter().rposition(|&b| b == b'\n').unwrap_or(0) + 1;
+            }
+            at = to;
+            (o, (line, text[line_start..to].chars().count() + 1))
+        })
+        .collect()
+}
+
 /// 1-based line and column of `offset` (as [`crate::json::line_col`]).
 fn position(text: &str, lines: &[usize], offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
@@ -211,13 +235,13 @@ impl Sources {
         }
         let found: Vec<((FileId, usize), (usize, usize))> = by_file
             .into_par_iter()
-            .flat_map_iter(|(file, offsets)| {
+            .flat_map_iter(|(file, mut offsets)| {
                 let text = self.fetch(file);
-                let lines = line_starts(&text);
-                offsets
+                offsets.sort_unstable();
+                offsets.dedup();
+                positions_in(&text, &offsets)
                     .into_iter()
-                    .map(|o| ((file, o), position(&text, &lines, o)))
-                    .collect::<Vec<_>>()
+                    .map(move |(o, p)| ((file, o), p))
             })
             .collect();
         if let Ok(mut p) = self.positions.write() {
@@ -238,10 +262,9 @@ impl Sources {
         }
         offsets.sort_unstable();
         offsets.dedup();
-        let lines = line_starts(text);
-        let found: Vec<_> = offsets
+        let found: Vec<_> = positions_in(text, &offsets)
             .into_iter()
-            .map(|o| ((file, o), position(text, &lines, o)))
+            .map(|(o, p)| ((file, o), p))
             .collect();
         if let Ok(mut p) = self.positions.write() {
             p.extend(found);
@@ -320,6 +343,23 @@ mod tests {
         assert_eq!(s.positions.read().unwrap().len(), text.len() + 1);
         let fetched: Vec<_> = sites.iter().map(|x| s.line_col(*x)).collect();
         assert_eq!(computed, fetched);
+    }
+
+    #[test]
+    fn one_pass_positions_match_the_line_index() {
+        let text = "{\n  \"a\": \"€x\",\r\n\n  \"b\": 1\n}\n";
+        let lines = line_starts(text);
+        let offsets: Vec<usize> = (0..=text.len() + 2).collect();
+        let want: Vec<_> = offsets
+            .iter()
+            .map(|&o| (o, position(text, &lines, o)))
+            .collect();
+        assert_eq!(positions_in(text, &offsets), want);
+        let sparse = [3, 17, 18, 25];
+        assert_eq!(
+            positions_in(text, &sparse),
+            sparse.map(|o| (o, position(text, &lines, o))).to_vec()
+        );
     }
 
     #[test]
