@@ -4,7 +4,7 @@
 //! through it.
 
 use crate::classify::Kind;
-use crate::json::{self, Node};
+use crate::json::{self, Node, Skim};
 use crate::pairing::{self, FileRef};
 use crate::source::FileId;
 use std::collections::{HashMap, HashSet};
@@ -39,7 +39,7 @@ pub const RULE_TYPES: &[&str] = &[
 ];
 
 /// What planning needs to know of a deployment file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Facts {
     pub kind: Kind,
     /// A template's declared parameters, or the parameters a parameter file sets.
@@ -55,12 +55,8 @@ pub struct Facts {
 }
 
 impl Facts {
+    /// The facts of a parsed file.
     pub fn of(root: &Node, kind: &Kind) -> Facts {
-        let names = match kind {
-            Kind::Template(_) => pairing::declared_params(root),
-            Kind::Parameters => pairing::set_params(root),
-            _ => Vec::new(),
-        };
         let mut types = Types::default();
         if !matches!(kind, Kind::Parameters) {
             types.visit(root, 0);
@@ -69,6 +65,35 @@ impl Facts {
         if matches!(kind, Kind::Template(_)) {
             linked_paths(root, &mut links, 0);
         }
+        Facts::new(root, kind, links, types)
+    }
+
+    /// The same facts from a skim of the file ([`json::skim`]): its kept levels hold
+    /// the parameter names, and it lists every `type` string and every
+    /// `templateLink.relativePath` that [`linked_paths`] visits.
+    pub fn from_skim(s: &Skim, kind: &Kind) -> Facts {
+        let mut types = Types::default();
+        if !matches!(kind, Kind::Parameters) {
+            s.types.iter().for_each(|t| types.note(t));
+        }
+        let links = if matches!(kind, Kind::Template(_)) {
+            s.links
+                .iter()
+                .filter(|rel| is_literal_link(rel))
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Facts::new(&s.root, kind, links, types)
+    }
+
+    fn new(root: &Node, kind: &Kind, links: Vec<String>, types: Types) -> Facts {
+        let names = match kind {
+            Kind::Template(_) => pairing::declared_params(root),
+            Kind::Parameters => pairing::set_params(root),
+            _ => Vec::new(),
+        };
         Facts {
             kind: kind.clone(),
             names,
@@ -79,8 +104,8 @@ impl Facts {
     }
 }
 
-/// Which kinds of resource a tree may deploy, from its `type` members (a `type`
-/// written as an expression may be either), in one walk.
+/// Which kinds of resource a file may deploy, from its `type` strings (a `type`
+/// written as an expression may be either).
 #[derive(Default)]
 struct Types {
     network: bool,
@@ -88,6 +113,15 @@ struct Types {
 }
 
 impl Types {
+    /// A `type` member's string value.
+    fn note(&mut self, t: &str) {
+        let computed = t.starts_with('[');
+        let listed = |list: &[&str]| list.iter().any(|l| l.eq_ignore_ascii_case(t));
+        self.network |= computed || listed(SHARED_TYPES);
+        self.cluster |= computed || listed(CLUSTER_TYPES);
+    }
+
+    /// Every `type` member of a tree, in one walk that stops once both are known.
     fn visit(&mut self, n: &Node, depth: usize) {
         // The parser caps nesting; this bound only keeps the walk finite on its own.
         if depth > 512 {
@@ -104,10 +138,7 @@ impl Types {
                         .as_str()
                         .filter(|_| m.key.eq_ignore_ascii_case("type"))
                     {
-                        let t = t.to_ascii_lowercase();
-                        let computed = t.starts_with('[');
-                        self.network |= computed || SHARED_TYPES.contains(&t.as_str());
-                        self.cluster |= computed || CLUSTER_TYPES.contains(&t.as_str());
+                        self.note(t);
                     }
                     self.visit(&m.value, depth + 1);
                 }
@@ -118,9 +149,14 @@ impl Types {
     }
 }
 
+/// A `relativePath` that is not an expression: the planner can follow it.
+fn is_literal_link(rel: &str) -> bool {
+    !rel.starts_with('[')
+}
+
 /// Literal `templateLink.relativePath` values anywhere in a template.
 pub fn linked_paths(n: &Node, out: &mut Vec<String>, depth: usize) {
-    if depth > 64 {
+    if depth > json::LINK_LEVEL {
         return;
     }
     if let Some(rel) = n
@@ -128,7 +164,7 @@ pub fn linked_paths(n: &Node, out: &mut Vec<String>, depth: usize) {
         .and_then(|l| l.get("relativePath"))
         .and_then(Node::as_str)
     {
-        if !rel.starts_with('[') {
+        if is_literal_link(rel) {
             out.push(rel.to_string());
         }
     }

@@ -12,14 +12,26 @@
 //! documented "multi-line strings"). Other control characters in strings are
 //! rejected.
 //!
+//! [`skim`] accepts and rejects exactly the texts [`parse`] does, with the same
+//! errors, but builds only what a scan's first pass needs of a file: the top
+//! [`KEEP`] levels of the tree, the comments, and the `type` and
+//! `templateLink.relativePath` strings. Both stand on one lexer (`lex.rs`).
+//!
 //! [`decode`] turns raw file bytes into text first (UTF-8 with or without BOM,
 //! UTF-16 LE/BE with BOM).
 
 mod decode;
+mod lex;
 mod parse;
+mod skim;
 
 pub use decode::{decode, Decoded, Encoding};
 pub use parse::parse;
+/// [`skim`] without its fallback to [`parse`] on errors: for tests and the fuzz
+/// target, which check that the two agree without it.
+#[doc(hidden)]
+pub use skim::skim_only;
+pub use skim::{skim, Skim, KEEP, LINK_LEVEL};
 
 use std::fmt;
 

@@ -1,506 +1,123 @@
 //! The span-keeping, ARM-tolerant JSON parser.
 //!
-//! A recursive-descent parser over the bytes of a `&str`. Recursion depth is
-//! bounded by [`MAX_DEPTH`], so hostile input cannot overflow the stack. All
-//! positions where the parser stops and reports are ASCII structural bytes or
-//! char starts, so every span lies on char boundaries.
+//! A recursive-descent parser over the bytes of a `&str`, on the shared
+//! [`Lexer`]. Recursion depth is bounded by [`MAX_DEPTH`], so hostile input
+//! cannot overflow the stack. All positions where the parser stops and reports
+//! are ASCII structural bytes or char starts, so every span lies on char
+//! boundaries.
 
-use super::{Comment, Document, Member, Node, Number, ParseError, Span, Value, MAX_DEPTH};
-
-/// Raw line breaks and tabs are accepted inside strings, as ARM does
-/// ("multi-line strings"). Other C0 control characters are rejected.
-const ALLOW_MULTILINE_STRINGS: bool = true;
-
-/// Bytes that end a plain run inside a string: `"`, `\` and C0 controls.
-static STRING_STOP: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        table[i] = true;
-        i += 1;
-    }
-    table[b'"' as usize] = true;
-    table[b'\\' as usize] = true;
-    table
-};
+use super::lex::Lexer;
+use super::{Document, Member, Node, ParseError, Span, Value};
 
 /// Parse `text` into a [`Document`].
 ///
 /// Spans are byte offsets into `text`. A leading U+FEFF is skipped.
 pub fn parse(text: &str) -> Result<Document, ParseError> {
     let mut p = Parser {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        comments: Vec::new(),
+        lx: Lexer::new(text),
     };
-    if text.starts_with('\u{FEFF}') {
-        p.pos = '\u{FEFF}'.len_utf8();
-    }
-    p.skip_ws()?;
+    p.lx.skip_ws()?;
     let root = p.parse_value(0)?;
-    p.skip_ws()?;
-    if p.pos < p.bytes.len() {
-        return Err(ParseError::new(
-            "unexpected content after the JSON value",
-            p.char_span(p.pos),
-        ));
-    }
+    p.lx.finish()?;
     Ok(Document {
         root,
-        comments: p.comments,
+        comments: p.lx.comments,
     })
 }
 
 struct Parser<'a> {
-    text: &'a str,
-    bytes: &'a [u8],
-    pos: usize,
-    comments: Vec<Comment>,
+    lx: Lexer<'a>,
 }
 
-impl<'a> Parser<'a> {
-    // ----- error helpers -------------------------------------------------
-
-    /// Span of the char starting at `pos` (zero-length at end of input).
-    fn char_span(&self, pos: usize) -> Span {
-        match self.text.get(pos..).and_then(|s| s.chars().next()) {
-            Some(c) => Span::new(pos, pos + c.len_utf8()),
-            None => Span::new(pos.min(self.text.len()), pos.min(self.text.len())),
-        }
-    }
-
-    /// Human description of what is at `pos`: `'x'` or `end of file`.
-    fn found(&self, pos: usize) -> String {
-        match self.text.get(pos..).and_then(|s| s.chars().next()) {
-            Some(c) => format!("{c:?}"),
-            None => "end of file".to_string(),
-        }
-    }
-
-    fn err_at<T>(&self, pos: usize, message: impl Into<String>) -> Result<T, ParseError> {
-        Err(ParseError::new(message, self.char_span(pos)))
-    }
-
-    fn expected<T>(&self, what: &str) -> Result<T, ParseError> {
-        let msg = format!("{what}, found {}", self.found(self.pos));
-        self.err_at(self.pos, msg)
-    }
-
-    // ----- whitespace and comments ---------------------------------------
-
-    fn skip_ws(&mut self) -> Result<(), ParseError> {
-        let bytes = self.bytes;
-        loop {
-            match bytes.get(self.pos) {
-                Some(b' ' | b'\n' | b'\r' | b'\t') => self.pos += 1,
-                Some(b'/') => self.comment()?,
-                _ => return Ok(()),
-            }
-        }
-    }
-
-    /// At a '/': consume a comment and record it.
-    fn comment(&mut self) -> Result<(), ParseError> {
-        let start = self.pos;
-        let bytes = self.bytes;
-        match bytes.get(start + 1) {
-            Some(b'/') => {
-                let body = start + 2;
-                let mut end = bytes[body..]
-                    .iter()
-                    .position(|&b| b == b'\n')
-                    .map_or(bytes.len(), |i| body + i);
-                self.pos = end;
-                if end > body && bytes[end - 1] == b'\r' {
-                    end -= 1;
-                }
-                self.comments.push(Comment {
-                    span: Span::new(start, end),
-                    text: self.text[body..end].trim().to_string(),
-                });
-                Ok(())
-            }
-            Some(b'*') => {
-                let body = start + 2;
-                let close = bytes[body..].windows(2).position(|w| w == b"*/");
-                match close {
-                    Some(i) => {
-                        let body_end = body + i;
-                        self.pos = body_end + 2;
-                        self.comments.push(Comment {
-                            span: Span::new(start, self.pos),
-                            text: self.text[body..body_end].trim().to_string(),
-                        });
-                        Ok(())
-                    }
-                    None => Err(ParseError::new(
-                        "unterminated block comment",
-                        Span::new(start, start + 2),
-                    )),
-                }
-            }
-            _ => self.err_at(start, "unexpected '/': comments start with // or /*"),
-        }
-    }
-
-    // ----- values --------------------------------------------------------
-
-    /// Parse a value at `self.pos` (whitespace already skipped). `depth` is the
-    /// number of arrays/objects enclosing it.
+impl Parser<'_> {
+    /// Parse a value at the current position (whitespace already skipped).
+    /// `depth` is the number of arrays/objects enclosing it.
     fn parse_value(&mut self, depth: usize) -> Result<Node, ParseError> {
-        let start = self.pos;
-        match self.bytes.get(start) {
+        let lx = &mut self.lx;
+        let start = lx.pos;
+        match lx.bytes.get(start) {
             Some(b'{') => self.parse_object(depth + 1),
             Some(b'[') => self.parse_array(depth + 1),
             Some(b'"') => {
-                let s = self.parse_string()?;
+                let s = lx.string()?;
                 Ok(Node {
                     value: Value::String(s),
-                    span: Span::new(start, self.pos),
+                    span: Span::new(start, lx.pos),
                 })
             }
-            Some(b'-' | b'0'..=b'9') => self.parse_number(),
-            Some(b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'$') => self.parse_word(),
-            Some(b'+') => self.err_at(start, "invalid number: a leading '+' is not allowed"),
-            Some(b'.') => self.err_at(
-                start,
-                "invalid number: a digit is required before the decimal point",
-            ),
-            _ => self.expected("expected a value"),
+            Some(b'-' | b'0'..=b'9') => lx.number(),
+            Some(b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'$') => lx.word(),
+            _ => lx.value_error(),
         }
-    }
-
-    fn check_depth(&self, depth: usize) -> Result<(), ParseError> {
-        if depth > MAX_DEPTH {
-            return self.err_at(self.pos, format!("nesting deeper than {MAX_DEPTH} levels"));
-        }
-        Ok(())
     }
 
     fn parse_array(&mut self, depth: usize) -> Result<Node, ParseError> {
-        self.check_depth(depth)?;
-        let start = self.pos;
-        self.pos += 1; // '['
+        self.lx.check_depth(depth)?;
+        let start = self.lx.pos;
+        self.lx.pos += 1; // '['
         let mut items = Vec::new();
         loop {
-            self.skip_ws()?;
-            if self.bytes.get(self.pos) == Some(&b']') {
+            self.lx.skip_ws()?;
+            if self.lx.bytes.get(self.lx.pos) == Some(&b']') {
                 break;
             }
-            if self.pos >= self.bytes.len() {
-                return self.expected("expected a value or ']'");
+            if self.lx.pos >= self.lx.bytes.len() {
+                return self.lx.expected("expected a value or ']'");
             }
             items.push(self.parse_value(depth)?);
-            self.skip_ws()?;
-            match self.bytes.get(self.pos) {
-                Some(b',') => self.pos += 1,
+            self.lx.skip_ws()?;
+            match self.lx.bytes.get(self.lx.pos) {
+                Some(b',') => self.lx.pos += 1,
                 Some(b']') => break,
-                _ => return self.expected("expected ',' or ']' after array element"),
+                _ => return self.lx.expected("expected ',' or ']' after array element"),
             }
         }
-        self.pos += 1; // ']'
+        self.lx.pos += 1; // ']'
         Ok(Node {
             value: Value::Array(items),
-            span: Span::new(start, self.pos),
+            span: Span::new(start, self.lx.pos),
         })
     }
 
     fn parse_object(&mut self, depth: usize) -> Result<Node, ParseError> {
-        self.check_depth(depth)?;
-        let start = self.pos;
-        self.pos += 1; // '{'
+        self.lx.check_depth(depth)?;
+        let start = self.lx.pos;
+        self.lx.pos += 1; // '{'
         let mut members = Vec::new();
         loop {
-            self.skip_ws()?;
-            let key_start = self.pos;
-            match self.bytes.get(key_start) {
+            self.lx.skip_ws()?;
+            let key_start = self.lx.pos;
+            match self.lx.bytes.get(key_start) {
                 Some(b'}') => break,
                 Some(b'"') => {}
-                _ => return self.expected("expected a string key or '}'"),
+                _ => return self.lx.expected("expected a string key or '}'"),
             }
-            let key = self.parse_string()?;
-            let key_span = Span::new(key_start, self.pos);
-            self.skip_ws()?;
-            if self.bytes.get(self.pos) != Some(&b':') {
-                return self.expected("expected ':' after object key");
+            let key = self.lx.string()?;
+            let key_span = Span::new(key_start, self.lx.pos);
+            self.lx.skip_ws()?;
+            if self.lx.bytes.get(self.lx.pos) != Some(&b':') {
+                return self.lx.expected("expected ':' after object key");
             }
-            self.pos += 1;
-            self.skip_ws()?;
+            self.lx.pos += 1;
+            self.lx.skip_ws()?;
             let value = self.parse_value(depth)?;
             members.push(Member {
                 key,
                 key_span,
                 value,
             });
-            self.skip_ws()?;
-            match self.bytes.get(self.pos) {
-                Some(b',') => self.pos += 1,
+            self.lx.skip_ws()?;
+            match self.lx.bytes.get(self.lx.pos) {
+                Some(b',') => self.lx.pos += 1,
                 Some(b'}') => break,
-                _ => return self.expected("expected ',' or '}' after object member"),
+                _ => return self.lx.expected("expected ',' or '}' after object member"),
             }
         }
-        self.pos += 1; // '}'
+        self.lx.pos += 1; // '}'
         Ok(Node {
             value: Value::Object(members),
-            span: Span::new(start, self.pos),
+            span: Span::new(start, self.lx.pos),
         })
-    }
-
-    /// `true`, `false`, `null`, or an error naming the bad word.
-    fn parse_word(&mut self) -> Result<Node, ParseError> {
-        let start = self.pos;
-        let len = self.bytes[start..]
-            .iter()
-            .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$'))
-            .unwrap_or(self.bytes.len() - start);
-        let end = start + len;
-        let word = &self.text[start..end];
-        let value = match word {
-            "true" => Value::Bool(true),
-            "false" => Value::Bool(false),
-            "null" => Value::Null,
-            _ => {
-                let shown = if word.len() > 40 { &word[..40] } else { word };
-                let ellipsis = if word.len() > 40 { "..." } else { "" };
-                return Err(ParseError::new(
-                    format!(
-                        "invalid value '{shown}{ellipsis}': expected a string in double quotes, \
-                         a number, true, false, null, an array or an object"
-                    ),
-                    Span::new(start, end),
-                ));
-            }
-        };
-        self.pos = end;
-        Ok(Node {
-            value,
-            span: Span::new(start, end),
-        })
-    }
-
-    fn parse_number(&mut self) -> Result<Node, ParseError> {
-        let bytes = self.bytes;
-        let start = self.pos;
-        let mut pos = start;
-        if bytes.get(pos) == Some(&b'-') {
-            pos += 1;
-        }
-        match bytes.get(pos) {
-            Some(b'0') => {
-                pos += 1;
-                if matches!(bytes.get(pos), Some(b'0'..=b'9')) {
-                    return self.err_at(pos, "invalid number: leading zeros are not allowed");
-                }
-            }
-            Some(b'1'..=b'9') => {
-                pos += 1;
-                while matches!(bytes.get(pos), Some(b'0'..=b'9')) {
-                    pos += 1;
-                }
-            }
-            _ => {
-                self.pos = pos;
-                return self.expected("invalid number: expected a digit after '-'");
-            }
-        }
-        let mut is_float = false;
-        if bytes.get(pos) == Some(&b'.') {
-            is_float = true;
-            pos += 1;
-            if !matches!(bytes.get(pos), Some(b'0'..=b'9')) {
-                self.pos = pos;
-                return self.expected("invalid number: expected a digit after '.'");
-            }
-            while matches!(bytes.get(pos), Some(b'0'..=b'9')) {
-                pos += 1;
-            }
-        }
-        if matches!(bytes.get(pos), Some(b'e' | b'E')) {
-            is_float = true;
-            pos += 1;
-            if matches!(bytes.get(pos), Some(b'+' | b'-')) {
-                pos += 1;
-            }
-            if !matches!(bytes.get(pos), Some(b'0'..=b'9')) {
-                self.pos = pos;
-                return self.expected("invalid number: expected a digit in the exponent");
-            }
-            while matches!(bytes.get(pos), Some(b'0'..=b'9')) {
-                pos += 1;
-            }
-        }
-        let span = Span::new(start, pos);
-        let src = &self.text[start..pos];
-        let number = if is_float {
-            None
-        } else {
-            src.parse::<i64>().ok().map(Number::Int)
-        };
-        let number = match number {
-            Some(n) => n,
-            None => {
-                // The syntax was checked above, so this parse cannot fail.
-                let f: f64 = src.parse().unwrap_or(f64::NAN);
-                if !f.is_finite() {
-                    return Err(ParseError::new("number out of range", span));
-                }
-                Number::Float(f)
-            }
-        };
-        self.pos = pos;
-        Ok(Node {
-            value: Value::Number(number),
-            span,
-        })
-    }
-
-    // ----- strings -------------------------------------------------------
-
-    /// At a '"': parse a string and leave `self.pos` after the closing quote.
-    fn parse_string(&mut self) -> Result<String, ParseError> {
-        let bytes = self.bytes;
-        let open = self.pos;
-        let mut pos = open + 1;
-        let mut out = String::new();
-        let mut run = pos;
-        loop {
-            while pos < bytes.len() && !STRING_STOP[bytes[pos] as usize] {
-                pos += 1;
-            }
-            let Some(&b) = bytes.get(pos) else {
-                return Err(ParseError::new(
-                    "unterminated string",
-                    Span::new(open, open + 1),
-                ));
-            };
-            match b {
-                b'"' => {
-                    if out.is_empty() {
-                        out = self.text[run..pos].to_string();
-                    } else {
-                        out.push_str(&self.text[run..pos]);
-                    }
-                    self.pos = pos + 1;
-                    return Ok(out);
-                }
-                b'\\' => {
-                    out.push_str(&self.text[run..pos]);
-                    pos = self.escape(pos, open, &mut out)?;
-                    run = pos;
-                }
-                b'\n' | b'\r' | b'\t' if ALLOW_MULTILINE_STRINGS => pos += 1,
-                _ => {
-                    let msg = if b == b'\n' || b == b'\r' {
-                        "line break in string (unterminated string?)".to_string()
-                    } else {
-                        format!("control character in string (U+{b:04X}); write it as an escape")
-                    };
-                    return Err(ParseError::new(msg, Span::new(pos, pos + 1)));
-                }
-            }
-        }
-    }
-
-    /// At a '\\' inside a string starting at `open`: decode one escape into
-    /// `out` and return the position after it.
-    fn escape(&self, pos: usize, open: usize, out: &mut String) -> Result<usize, ParseError> {
-        let bytes = self.bytes;
-        let unterminated = || {
-            Err(ParseError::new(
-                "unterminated string",
-                Span::new(open, open + 1),
-            ))
-        };
-        let Some(&e) = bytes.get(pos + 1) else {
-            return unterminated();
-        };
-        let c = match e {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
-            b'u' => {
-                let hi = match self.hex4(pos + 2) {
-                    Ok(v) => v,
-                    Err(None) => return unterminated(),
-                    Err(Some(bad)) => return Err(bad),
-                };
-                let mut next = pos + 6;
-                let c = match hi {
-                    0xD800..=0xDBFF => {
-                        // A high surrogate: combine with a following low one.
-                        let low = if bytes.get(next) == Some(&b'\\')
-                            && bytes.get(next + 1) == Some(&b'u')
-                        {
-                            self.hex4(next + 2).ok()
-                        } else {
-                            None
-                        };
-                        match low {
-                            Some(lo @ 0xDC00..=0xDFFF) => {
-                                next += 6;
-                                let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-                                char::from_u32(cp).unwrap_or('\u{FFFD}')
-                            }
-                            _ => '\u{FFFD}',
-                        }
-                    }
-                    _ => char::from_u32(hi).unwrap_or('\u{FFFD}'),
-                };
-                out.push(c);
-                return Ok(next);
-            }
-            _ => {
-                let span = self.char_span(pos + 1);
-                let bad = self.text[span.start..span.end]
-                    .chars()
-                    .next()
-                    .unwrap_or(' ');
-                let msg = if bad.is_control() {
-                    format!(
-                        "invalid escape: backslash followed by U+{:04X}",
-                        u32::from(bad)
-                    )
-                } else {
-                    format!("invalid escape \\{bad}")
-                };
-                return Err(ParseError::new(msg, Span::new(pos, span.end)));
-            }
-        };
-        out.push(c);
-        Ok(pos + 2)
-    }
-
-    /// Four hex digits at `pos`. `Err(None)` when the input ends first,
-    /// `Err(Some(e))` on a non-hex char.
-    fn hex4(&self, pos: usize) -> Result<u32, Option<ParseError>> {
-        let mut v = 0u32;
-        for i in pos..pos + 4 {
-            let Some(&b) = self.bytes.get(i) else {
-                return Err(None);
-            };
-            let d = match b {
-                b'0'..=b'9' => b - b'0',
-                b'a'..=b'f' => b - b'a' + 10,
-                b'A'..=b'F' => b - b'A' + 10,
-                _ => {
-                    return Err(Some(ParseError::new(
-                        format!(
-                            "invalid unicode escape: expected 4 hex digits after \\u, found {}",
-                            self.found(i)
-                        ),
-                        self.char_span(i),
-                    )))
-                }
-            };
-            v = v * 16 + u32::from(d);
-        }
-        Ok(v)
     }
 }
 
