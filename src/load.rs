@@ -25,6 +25,12 @@ pub enum Outcome {
         doc: json::Document,
         kind: Kind,
     },
+    /// Read for its facts only ([`load_skim`]): the kept top levels, comments, types
+    /// and links, not the whole tree.
+    Skimmed {
+        skim: json::Skim,
+        kind: Kind,
+    },
     /// Unreadable, undecodable or unparseable: `deployment` says whether it looked like
     /// a deployment file (then it is AKS901) or not (then it is skipped).
     Failed {
@@ -48,13 +54,23 @@ fn failed(rel: String, message: String) -> Loaded {
 }
 
 pub fn load(c: &Candidate) -> Loaded {
+    read_then(c, load_owned)
+}
+
+/// [`load`] for a scan that keeps only facts: the file is skimmed (validated as
+/// strictly, but only its top levels built), not parsed into a whole tree.
+pub fn load_skim(c: &Candidate) -> Loaded {
+    read_then(c, |rel, bytes| load_with(rel, bytes, true))
+}
+
+fn read_then(c: &Candidate, then: impl FnOnce(String, Vec<u8>) -> Loaded) -> Loaded {
     match std::fs::metadata(&c.path) {
         Ok(m) if m.len() > MAX_FILE_BYTES => return failed(c.rel.clone(), too_large(m.len())),
         Ok(_) => {}
         Err(e) => return failed(c.rel.clone(), format!("cannot read file: {e}")),
     }
     match std::fs::read(&c.path) {
-        Ok(b) => load_owned(c.rel.clone(), b),
+        Ok(b) => then(c.rel.clone(), b),
         Err(e) => failed(c.rel.clone(), format!("cannot read file: {e}")),
     }
 }
@@ -93,6 +109,10 @@ pub fn load_bytes(rel: String, bytes: &[u8]) -> Loaded {
 
 /// [`load_bytes`] of bytes the caller gives up.
 pub fn load_owned(rel: String, bytes: Vec<u8>) -> Loaded {
+    load_with(rel, bytes, false)
+}
+
+fn load_with(rel: String, bytes: Vec<u8>, skim: bool) -> Loaded {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return failed(rel, too_large(bytes.len() as u64));
     }
@@ -112,11 +132,19 @@ pub fn load_owned(rel: String, bytes: Vec<u8>) -> Loaded {
             };
         }
     };
-    let outcome = match json::parse(&text) {
-        Ok(doc) => {
+    let read = if skim {
+        json::skim(&text).map(|skim| {
+            let kind = classify::classify(&skim.root);
+            Outcome::Skimmed { skim, kind }
+        })
+    } else {
+        json::parse(&text).map(|doc| {
             let kind = classify::classify(&doc.root);
             Outcome::Parsed { doc, kind }
-        }
+        })
+    };
+    let outcome = match read {
+        Ok(o) => o,
         Err(e) => Outcome::Failed {
             deployment: classify::text_looks_like_deployment(&text),
             message: format!("invalid JSON: {}", e.message),

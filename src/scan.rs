@@ -314,19 +314,38 @@ fn index(opts: &ScanOptions, progress: &dyn Progress, keep: bool) -> Result<Inde
         .par_iter()
         .enumerate()
         .map(|(id, c)| {
-            let l = load::load(c);
+            // Without `keep` the trees would be dropped at once: a skim gives the facts
+            // at less than half the cost of a parse.
+            let l = if keep {
+                load::load(c)
+            } else {
+                load::load_skim(c)
+            };
             let mut text = l.text;
             let state = match l.outcome {
                 Outcome::Parsed {
                     kind: Kind::Other, ..
+                }
+                | Outcome::Skimmed {
+                    kind: Kind::Other, ..
                 } => State::Other,
                 Outcome::Parsed { doc, kind } => {
                     let facts = Facts::of(&doc.root, &kind);
-                    let inline = comment_suppressions(id, &doc, &text);
+                    let inline = comment_suppressions(id, &doc.comments, &text);
                     State::Deployment {
                         kind,
                         facts,
                         doc: keep.then_some(doc),
+                        inline,
+                    }
+                }
+                Outcome::Skimmed { skim, kind } => {
+                    let facts = Facts::from_skim(&skim, &kind);
+                    let inline = comment_suppressions(id, &skim.comments, &text);
+                    State::Deployment {
+                        kind,
+                        facts,
+                        doc: None,
                         inline,
                     }
                 }
@@ -432,8 +451,8 @@ fn plan_of(index: &Index, explicit: &[(String, String)]) -> plan::Plan {
 
 /// `// aksgate-ignore RULE: reason` comments: they cover their own line (a trailing
 /// comment) and the next one.
-fn comment_suppressions(file: FileId, doc: &json::Document, text: &str) -> Vec<Inline> {
-    doc.comments
+fn comment_suppressions(file: FileId, comments: &[json::Comment], text: &str) -> Vec<Inline> {
+    comments
         .iter()
         .filter_map(|c| {
             let (rules, reason) = crate::suppress::parse_comment(&c.text)?;
