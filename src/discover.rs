@@ -62,18 +62,33 @@ impl Excludes {
 
 /// Discovers candidate files under `root`, which may be a directory or a single file.
 pub fn discover(root: &Path, excludes: &Excludes) -> std::io::Result<Discovery> {
+    let mut files = Vec::new();
+    let skipped = discover_each(root, excludes, &mut |c| files.push(c))?;
+    Ok(Discovery { files, skipped })
+}
+
+/// [`discover`], handing each candidate to `found` as soon as it is known (in the same
+/// order), so reading can start before the walk ends; returns what was skipped.
+pub fn discover_each(
+    root: &Path,
+    excludes: &Excludes,
+    found: &mut dyn FnMut(Candidate),
+) -> std::io::Result<Vec<Skipped>> {
     let meta = std::fs::metadata(root)?;
-    let mut out = Discovery::default();
+    let mut out = Found {
+        found,
+        skipped: Vec::new(),
+    };
     if meta.is_file() {
         let rel = root
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| root.display().to_string());
-        out.files.push(Candidate {
+        (out.found)(Candidate {
             path: root.to_path_buf(),
             rel,
         });
-        return Ok(out);
+        return Ok(out.skipped);
     }
     let canonical_root = root.canonicalize()?;
     let exclude = build_excludes(root, excludes);
@@ -131,7 +146,7 @@ pub fn discover(root: &Path, excludes: &Excludes) -> std::io::Result<Discovery> 
                     match std::fs::metadata(&target) {
                         Ok(m) if m.is_file() => {
                             if seen.insert(target) {
-                                out.files.push(Candidate {
+                                (out.found)(Candidate {
                                     path: path.to_path_buf(),
                                     rel,
                                 });
@@ -169,12 +184,18 @@ pub fn discover(root: &Path, excludes: &Excludes) -> std::io::Result<Discovery> 
         if !seen.insert(real) {
             continue;
         }
-        out.files.push(Candidate {
+        (out.found)(Candidate {
             path: path.to_path_buf(),
             rel,
         });
     }
-    Ok(out)
+    Ok(out.skipped)
+}
+
+/// Where the walk puts what it finds: candidates go straight to the caller.
+struct Found<'a> {
+    found: &'a mut dyn FnMut(Candidate),
+    skipped: Vec<Skipped>,
 }
 
 fn has_json_extension(path: &Path) -> bool {

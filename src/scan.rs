@@ -7,7 +7,7 @@
 //! `input` and the baseline comparisons keep every resolved unit ([`prepare`]).
 
 use crate::classify::Kind;
-use crate::discover::{self, Excludes, Skipped};
+use crate::discover::{self, Candidate, Excludes, Skipped};
 use crate::engine::{Policies, PolicyError};
 use crate::finding::{Finding, Severity};
 use crate::json;
@@ -284,7 +284,6 @@ enum State {
 
 fn index(opts: &ScanOptions, progress: &dyn Progress, keep: bool) -> Result<Index, ScanError> {
     let timing = Timing::new();
-    let mut candidates = Vec::new();
     let mut stats = Stats::default();
     let excludes = Excludes::new(opts.excludes.clone());
     let paths = if opts.paths.is_empty() {
@@ -293,90 +292,126 @@ fn index(opts: &ScanOptions, progress: &dyn Progress, keep: bool) -> Result<Inde
         opts.paths.clone()
     };
     let multi = paths.len() > 1;
-    for p in &paths {
-        let d = discover::discover(p, &excludes).map_err(|e| ScanError::Path {
-            path: p.clone(),
-            message: e.to_string(),
-        })?;
-        for mut c in d.files {
-            if multi {
-                c.rel = prefix(p, &c.rel);
-            }
-            candidates.push(c);
+    // Every candidate of every path, in order, to `found`; what was skipped is returned.
+    let walk = |found: &mut dyn FnMut(Candidate)| -> Result<Vec<Skipped>, ScanError> {
+        let mut skipped = Vec::new();
+        for p in &paths {
+            let mut each = |mut c: Candidate| {
+                if multi {
+                    c.rel = prefix(p, &c.rel);
+                }
+                found(c);
+            };
+            let s =
+                discover::discover_each(p, &excludes, &mut each).map_err(|e| ScanError::Path {
+                    path: p.clone(),
+                    message: e.to_string(),
+                })?;
+            skipped.extend(s);
         }
-        stats.skipped.extend(d.skipped);
-    }
-
-    progress.discovered(candidates.len());
-    timing.mark("discover");
+        Ok(skipped)
+    };
+    let read = |id: usize, c: &Candidate| -> Seen {
+        // Without `keep` the trees would be dropped at once: a skim gives the facts
+        // at less than half the cost of a parse.
+        let l = if keep {
+            load::load(c)
+        } else {
+            load::load_skim(c)
+        };
+        let mut text = l.text;
+        let state = match l.outcome {
+            Outcome::Parsed {
+                kind: Kind::Other, ..
+            }
+            | Outcome::Skimmed {
+                kind: Kind::Other, ..
+            } => State::Other,
+            Outcome::Parsed { doc, kind } => {
+                let facts = Facts::of(&doc.root, &kind);
+                let inline = comment_suppressions(id, &doc.comments, &text);
+                State::Deployment {
+                    kind,
+                    facts,
+                    doc: keep.then_some(doc),
+                    inline,
+                }
+            }
+            Outcome::Skimmed { skim, kind } => {
+                let facts = Facts::from_skim(&skim, &kind);
+                let inline = comment_suppressions(id, &skim.comments, &text);
+                State::Deployment {
+                    kind,
+                    facts,
+                    doc: None,
+                    inline,
+                }
+            }
+            Outcome::Failed {
+                message,
+                span,
+                deployment,
+            } => State::Failed {
+                message,
+                span,
+                deployment,
+            },
+        };
+        // Without `keep`, no text stays: the facts do, and a file is read again when
+        // it is evaluated or shown. (A skipped file's text is never needed; an
+        // unreadable file has none.)
+        let on_disk = !keep && !text.is_empty();
+        if on_disk {
+            text = String::new();
+        }
+        progress.loaded();
+        Seen {
+            on_disk,
+            rel: l.rel,
+            path: c.path.clone(),
+            text,
+            print: l.print,
+            state,
+        }
+    };
     // File ids are discovery positions: each candidate is registered once, in order.
-    let seen: Vec<Seen> = candidates
-        .par_iter()
-        .enumerate()
-        .map(|(id, c)| {
-            // Without `keep` the trees would be dropped at once: a skim gives the facts
-            // at less than half the cost of a parse.
-            let l = if keep {
-                load::load(c)
-            } else {
-                load::load_skim(c)
-            };
-            let mut text = l.text;
-            let state = match l.outcome {
-                Outcome::Parsed {
-                    kind: Kind::Other, ..
-                }
-                | Outcome::Skimmed {
-                    kind: Kind::Other, ..
-                } => State::Other,
-                Outcome::Parsed { doc, kind } => {
-                    let facts = Facts::of(&doc.root, &kind);
-                    let inline = comment_suppressions(id, &doc.comments, &text);
-                    State::Deployment {
-                        kind,
-                        facts,
-                        doc: keep.then_some(doc),
-                        inline,
-                    }
-                }
-                Outcome::Skimmed { skim, kind } => {
-                    let facts = Facts::from_skim(&skim, &kind);
-                    let inline = comment_suppressions(id, &skim.comments, &text);
-                    State::Deployment {
-                        kind,
-                        facts,
-                        doc: None,
-                        inline,
-                    }
-                }
-                Outcome::Failed {
-                    message,
-                    span,
-                    deployment,
-                } => State::Failed {
-                    message,
-                    span,
-                    deployment,
-                },
-            };
-            // Without `keep`, no text stays: the facts do, and a file is read again when
-            // it is evaluated or shown. (A skipped file's text is never needed; an
-            // unreadable file has none.)
-            let on_disk = !keep && !text.is_empty();
-            if on_disk {
-                text = String::new();
-            }
-            progress.loaded();
-            Seen {
-                on_disk,
-                rel: l.rel,
-                path: c.path.clone(),
-                text,
-                print: l.print,
-                state,
-            }
-        })
-        .collect();
+    let seen: Vec<Seen> = if keep {
+        // A progress bar wants the number of files before the first is read.
+        let mut candidates = Vec::new();
+        stats.skipped = walk(&mut |c| candidates.push(c))?;
+        progress.discovered(candidates.len());
+        timing.mark("discover");
+        candidates
+            .par_iter()
+            .enumerate()
+            .map(|(id, c)| read(id, c))
+            .collect()
+    } else {
+        // Reading starts while the walk goes on (the walk is one thread's work).
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Candidate)>(256);
+        let (walked, mut seen) = std::thread::scope(|s| {
+            let walker = s.spawn(move || {
+                let mut n = 0;
+                walk(&mut |c| {
+                    // The receiver lives until the walk ends: a send cannot fail.
+                    let _ = tx.send((n, c));
+                    n += 1;
+                })
+            });
+            let seen: Vec<(usize, Seen)> = rx
+                .into_iter()
+                .par_bridge()
+                .map(|(id, c)| (id, read(id, &c)))
+                .collect();
+            (walker.join(), seen)
+        });
+        stats.skipped = match walked {
+            Ok(w) => w?,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        seen.sort_unstable_by_key(|(id, _)| *id);
+        seen.into_iter().map(|(_, s)| s).collect()
+    };
 
     let mut sources = Sources::default();
     let mut load_failures = Vec::new();
@@ -977,7 +1012,7 @@ impl Network<'_> {
 pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanError> {
     let timing = Timing::new();
     let mut index = index(opts, &NoProgress, false)?;
-    timing.mark("load");
+    timing.mark("discover+load");
     let plan = plan_of(&index, &opts.pairs);
     // Planning was what the facts were for, but for two flags: drop the rest (their
     // parameter names are most of what the first pass keeps per file).

@@ -94,6 +94,62 @@ fn missing_path_is_a_tool_error() {
     assert!(r.stderr.contains("cannot scan"), "{}", r.stderr);
 }
 
+/// Files are read while the walk goes on: a missing second path must still stop the
+/// scan with the tool error, not report the first path's findings as a result.
+#[test]
+fn missing_second_path_is_a_tool_error_after_the_first_was_read() {
+    let sample = root().join("fixtures/sample");
+    let r = run(
+        &[
+            "check",
+            sample.to_str().unwrap(),
+            "/nonexistent/aksgate/path",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("/nonexistent/aksgate/path"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Two paths scanned together: findings of both, each file named under its path.
+#[test]
+fn two_paths_are_scanned_together_each_file_under_its_path() {
+    let a = root().join("fixtures/rules/AKS001");
+    let b = root().join("fixtures/sample");
+    let r = run(
+        &[
+            "check",
+            "--format",
+            "json",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+        ],
+        None,
+    );
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let files: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert!(
+        files.iter().any(|f| f.contains("fixtures/sample/")),
+        "{files:?}"
+    );
+    assert!(
+        files.iter().any(|f| f.contains("fixtures/rules/AKS001/")),
+        "{files:?}"
+    );
+    let mut sorted = files.clone();
+    sorted.sort();
+    assert_eq!(files, sorted, "findings are ordered by file");
+}
+
 #[test]
 fn bad_arguments_are_a_tool_error() {
     assert_eq!(run(&["check", "--format", "yaml"], None).code, 2);
