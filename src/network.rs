@@ -440,30 +440,71 @@ impl Shared {
         };
         let start = u.resources.len();
         let wanted = self.wanted(&demand, sources);
-        u.resources.extend(wanted.into_iter().filter_map(fetch));
+        if let Some(site) = u
+            .own_resources()
+            .iter()
+            .find(|r| crate::plan::CLUSTER_TYPES.contains(&r.ty.to_ascii_lowercase().as_str()))
+            .map(|r| r.site)
+        {
+            u.assumptions
+                .extend(wanted.ambiguous.iter().map(|(key, n)| crate::resolve::Problem {
+                    site,
+                    message: format!(
+                        "AKS005 not checked for {key}: {n} scanned files in the same folder deploy it, and aksgate does not choose between them"
+                    ),
+                }));
+        }
+        u.resources
+            .extend(wanted.entries.into_iter().filter_map(fetch));
         if u.resources.len() > start {
             u.external_start = Some(start);
         }
     }
 
-    /// The entries [`Shared::attach`] adds to a unit with this demand, in order.
-    pub fn wanted(&self, d: &Demand, sources: &Sources) -> Vec<usize> {
+    /// The entries [`Shared::attach`] adds to a unit with this demand, in order, and the
+    /// keys it leaves out as ambiguous.
+    pub fn wanted(&self, d: &Demand, sources: &Sources) -> Wanted {
+        let mut out = Wanted::default();
         if self.entries.is_empty() {
-            return Vec::new();
+            return out;
         }
         let (entries, by_key, udr_ready) = (&self.entries, &self.by_key, &self.udr_ready);
+        let mut have = std::collections::HashSet::new();
         let mut wanted: Vec<usize> = Vec::new();
-        let add = |i: usize, wanted: &mut Vec<usize>| {
-            if !wanted.contains(&i) {
-                wanted.push(i);
+        // Each (key, directory asking) is looked up once: nearness depends only on the
+        // directory, and many subnets of one folder name the same route table.
+        let mut asked = std::collections::HashSet::new();
+        let mut look = |k: &str,
+                        from: FileId,
+                        wanted: &mut Vec<usize>,
+                        have: &mut std::collections::HashSet<usize>,
+                        out: &mut Wanted| {
+            let Some(found) = by_key.get(k) else {
+                return;
+            };
+            if !asked.insert((k.to_string(), dir_of(&sources.get(from).rel).to_string())) {
+                return;
+            }
+            let near = nearest(found, entries, from, sources);
+            let mut files: Vec<FileId> = near
+                .iter()
+                .map(|&i| entries[i].site.file)
+                .filter(|&f| f != d.file)
+                .collect();
+            files.sort_unstable();
+            files.dedup();
+            if files.len() > MAX_EQUALLY_NEAR {
+                out.ambiguous.push((k.to_string(), files.len()));
+                return;
+            }
+            for i in near {
+                if have.insert(i) {
+                    wanted.push(i);
+                }
             }
         };
         for k in &d.keys {
-            if let Some(found) = by_key.get(k) {
-                for i in nearest(found, entries, d.file, sources) {
-                    add(i, &mut wanted);
-                }
-            }
+            look(k, d.file, &mut wanted, &mut have, &mut out);
         }
         if d.unknown_subnet {
             // Only an unambiguous candidate is worth adding: the fallback never guesses
@@ -475,7 +516,9 @@ impl Shared {
             let total: usize = d.own_udr_ready + others.iter().map(|(_, n)| n).sum::<usize>();
             if total == 1 {
                 if let Some((i, _)) = others.first() {
-                    add(*i, &mut wanted);
+                    if have.insert(*i) {
+                        wanted.push(*i);
+                    }
                 }
             }
         }
@@ -484,11 +527,7 @@ impl Shared {
         while j < wanted.len() {
             let e = &entries[wanted[j]];
             for k in &e.tables {
-                if let Some(found) = by_key.get(k) {
-                    for i in nearest(found, entries, e.site.file, sources) {
-                        add(i, &mut wanted);
-                    }
-                }
+                look(k, e.site.file, &mut wanted, &mut have, &mut out);
             }
             j += 1;
         }
@@ -497,8 +536,35 @@ impl Shared {
             let e = &entries[i];
             e.file != d.file && e.site.file != d.file && !d.own_sites.contains(&e.site)
         });
-        wanted
+        out.entries = wanted;
+        out
     }
+}
+
+/// More files than this deploying one resource id equally near a cluster (all in one
+/// folder, say) make the reference ambiguous: none is attached, and a note says so.
+/// Attaching them all made a folder of 600 look-alike templates take minutes (every
+/// cluster carried hundreds of same-named subnets and route tables).
+pub const MAX_EQUALLY_NEAR: usize = 8;
+
+/// What [`Shared::wanted`] answers.
+#[derive(Debug, Default, PartialEq)]
+pub struct Wanted {
+    /// The entries to attach, in order.
+    pub entries: Vec<usize>,
+    /// Keys deployed by more than [`MAX_EQUALLY_NEAR`] equally near files, with how many.
+    pub ambiguous: Vec<(String, usize)>,
+}
+
+impl Wanted {
+    /// Nothing to attach and nothing to say: the unit is as if the scan had no network.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty() && self.ambiguous.is_empty()
+    }
+}
+
+fn dir_of(rel: &str) -> &str {
+    rel.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
 /// What a unit asks of the scan's network: everything [`Shared::wanted`] needs to know

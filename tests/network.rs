@@ -316,3 +316,29 @@ fn cluster_that_deploys_a_network_resource_still_sees_another_files_route_table(
         "{r:?}"
     );
 }
+
+/// Many files deploying the same subnet equally near a cluster (one folder of
+/// look-alike templates): aksgate does not choose, says so, and does not attach them all
+/// (which once made a folder of 600 such files take minutes).
+#[test]
+fn a_subnet_deployed_by_many_files_of_one_folder_is_ambiguous_and_said_so() {
+    let t = variant(|spoke| spoke);
+    let spoke = t.path().join("networking/spoke.json");
+    let text = fs::read_to_string(&spoke).unwrap();
+    for n in 0..12 {
+        fs::write(t.path().join(format!("networking/spoke-{n}.json")), &text).unwrap();
+    }
+    let (_, f) = scan(t.path(), &[]);
+    assert!(f.iter().all(|f| f["rule"] != "AKS005"), "{f:#?}");
+    let notes: Vec<&Value> = f
+        .iter()
+        .filter(|f| {
+            f["rule"] == "AKS900"
+                && f["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("13 scanned files in the same folder deploy it")
+        })
+        .collect();
+    assert!(!notes.is_empty(), "{f:#?}");
+}
