@@ -111,3 +111,30 @@ fn rvm_else_after_an_empty_some_is_still_wrong_in_this_regorus() {
     vm.load_program(program);
     assert_eq!(vm.execute().unwrap(), regorus::Value::Undefined);
 }
+
+/// The engine builds the input's regorus value itself (faster than regorus's serde
+/// path); it must be the very value regorus builds, for every input and the corners of
+/// JSON numbers and keys.
+#[test]
+fn input_value_is_regorus_own_conversion() {
+    use aksgate::engine::input_value;
+    let mut inputs = all_inputs();
+    inputs.push(serde_json::json!({
+        "numbers": [0, 1, -1, u64::MAX, i64::MIN, 1.0, -0.0, 1.5e300, 0.1],
+        "empty": [{}, [], ""],
+        "nested": {"b": {"$unknown": {"expr": "x", "reason": "y"}}, "a": null, "c": true},
+        "unicode": {"clé": "välue ✓"},
+        "private number": {"$serde_json::private::Number": "12"},
+        "private, not first": {"a": 1, "$serde_json::private::Number": "12"},
+        "private, not a string": {"$serde_json::private::Number": 12},
+    }));
+    for bad in ["x12", ""] {
+        inputs.push(serde_json::json!({"a": [{"$serde_json::private::Number": bad}]}));
+    }
+    for input in &inputs {
+        let ours = input_value(input);
+        let theirs = regorus::Value::from(input.clone());
+        assert_eq!(ours, theirs, "{input}");
+        assert_eq!(format!("{ours:?}"), format!("{theirs:?}"), "{input}");
+    }
+}
