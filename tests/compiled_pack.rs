@@ -138,3 +138,49 @@ fn input_value_is_regorus_own_conversion() {
         assert_eq!(format!("{ours:?}"), format!("{theirs:?}"), "{input}");
     }
 }
+
+/// A rule package reads the library's value rules by name (`import
+/// data.aksgate.lib.clusters`): a `lib.clusters` through `import data.aksgate.lib`
+/// compiles to a lookup of the whole data.aksgate.lib document, which evaluates every
+/// rule of the library each time it runs and cost the compiled pack most of its time.
+#[test]
+fn the_compiled_pack_looks_up_no_whole_documents() {
+    use regorus::languages::rego::compiler::Compiler;
+    use regorus::rvm::Instruction;
+    let mut engine = regorus::Engine::new();
+    let mut fields = Vec::new();
+    for (path, text) in aksgate::engine::builtin_sources(false) {
+        let pkg = engine.add_policy(path.clone(), text).unwrap();
+        for set in ["deny", "warn"] {
+            if engine.has_declared_rule_rooted_at(&path, set).unwrap() {
+                fields.push(format!("\"{pkg}.{set}\": [f | some f in {pkg}.{set}]"));
+            }
+        }
+    }
+    assert!(fields.len() >= 10, "{fields:?}");
+    let query = format!(
+        "package lookups\n\nimport rego.v1\n\nresults := {{{}}}\n",
+        fields.join(", ")
+    );
+    engine.add_policy("lookups.rego".into(), query).unwrap();
+    let entry = "data.lookups.results";
+    let policy = engine.compile_with_entrypoint(&entry.into()).unwrap();
+    let program = Compiler::compile_from_policy(&policy, &[entry]).unwrap();
+    let lookups: Vec<String> = program
+        .instructions
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| matches!(i, Instruction::VirtualDataDocumentLookup { .. }))
+        .map(|(pc, _)| match program.instruction_spans.get(pc) {
+            Some(Some(span)) => {
+                let file = program
+                    .sources
+                    .get(span.source_index)
+                    .map(|s| s.name.as_str());
+                format!("{}:{}", file.unwrap_or("?"), span.line)
+            }
+            _ => format!("instruction {pc}"),
+        })
+        .collect();
+    assert!(lookups.is_empty(), "whole-document lookups at {lookups:?}");
+}
