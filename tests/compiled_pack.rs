@@ -111,3 +111,76 @@ fn rvm_else_after_an_empty_some_is_still_wrong_in_this_regorus() {
     vm.load_program(program);
     assert_eq!(vm.execute().unwrap(), regorus::Value::Undefined);
 }
+
+/// The engine builds the input's regorus value itself (faster than regorus's serde
+/// path); it must be the very value regorus builds, for every input and the corners of
+/// JSON numbers and keys.
+#[test]
+fn input_value_is_regorus_own_conversion() {
+    use aksgate::engine::input_value;
+    let mut inputs = all_inputs();
+    inputs.push(serde_json::json!({
+        "numbers": [0, 1, -1, u64::MAX, i64::MIN, 1.0, -0.0, 1.5e300, 0.1],
+        "empty": [{}, [], ""],
+        "nested": {"b": {"$unknown": {"expr": "x", "reason": "y"}}, "a": null, "c": true},
+        "unicode": {"clé": "välue ✓"},
+        "private number": {"$serde_json::private::Number": "12"},
+        "private, not first": {"a": 1, "$serde_json::private::Number": "12"},
+        "private, not a string": {"$serde_json::private::Number": 12},
+    }));
+    for bad in ["x12", ""] {
+        inputs.push(serde_json::json!({"a": [{"$serde_json::private::Number": bad}]}));
+    }
+    for input in &inputs {
+        let ours = input_value(input);
+        let theirs = regorus::Value::from(input.clone());
+        assert_eq!(ours, theirs, "{input}");
+        assert_eq!(format!("{ours:?}"), format!("{theirs:?}"), "{input}");
+    }
+}
+
+/// A rule package reads the library's value rules by name (`import
+/// data.aksgate.lib.clusters`): a `lib.clusters` through `import data.aksgate.lib`
+/// compiles to a lookup of the whole data.aksgate.lib document, which evaluates every
+/// rule of the library each time it runs and cost the compiled pack most of its time.
+#[test]
+fn the_compiled_pack_looks_up_no_whole_documents() {
+    use regorus::languages::rego::compiler::Compiler;
+    use regorus::rvm::Instruction;
+    let mut engine = regorus::Engine::new();
+    let mut fields = Vec::new();
+    for (path, text) in aksgate::engine::builtin_sources(false) {
+        let pkg = engine.add_policy(path.clone(), text).unwrap();
+        for set in ["deny", "warn"] {
+            if engine.has_declared_rule_rooted_at(&path, set).unwrap() {
+                fields.push(format!("\"{pkg}.{set}\": [f | some f in {pkg}.{set}]"));
+            }
+        }
+    }
+    assert!(fields.len() >= 10, "{fields:?}");
+    let query = format!(
+        "package lookups\n\nimport rego.v1\n\nresults := {{{}}}\n",
+        fields.join(", ")
+    );
+    engine.add_policy("lookups.rego".into(), query).unwrap();
+    let entry = "data.lookups.results";
+    let policy = engine.compile_with_entrypoint(&entry.into()).unwrap();
+    let program = Compiler::compile_from_policy(&policy, &[entry]).unwrap();
+    let lookups: Vec<String> = program
+        .instructions
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| matches!(i, Instruction::VirtualDataDocumentLookup { .. }))
+        .map(|(pc, _)| match program.instruction_spans.get(pc) {
+            Some(Some(span)) => {
+                let file = program
+                    .sources
+                    .get(span.source_index)
+                    .map(|s| s.name.as_str());
+                format!("{}:{}", file.unwrap_or("?"), span.line)
+            }
+            _ => format!("instruction {pc}"),
+        })
+        .collect();
+    assert!(lookups.is_empty(), "whole-document lookups at {lookups:?}");
+}

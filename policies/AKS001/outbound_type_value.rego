@@ -4,6 +4,8 @@
 package aksgate.rules.aks001
 
 import data.aksgate.lib
+import data.aksgate.lib.clusters
+import data.aksgate.lib.outbound_type_values
 import rego.v1
 
 metadata := {
@@ -22,7 +24,7 @@ metadata := {
 _path := lib.np_path("outboundType")
 
 deny contains f if {
-	some c in lib.clusters
+	some c in clusters
 	raw := lib.outbound_type_raw(c)
 	raw != null
 	not lib.unknown(raw)
@@ -41,7 +43,7 @@ deny contains f if {
 }
 
 deny contains lib.unverifiable("AKS001", c.ref, _path, raw, "outboundType") if {
-	some c in lib.clusters
+	some c in clusters
 	raw := lib.outbound_type_raw(c)
 	lib.unknown(raw)
 	lib.outbound_type_defined(lib.api_version(c))
@@ -53,14 +55,14 @@ _msg(raw, x, v) := m if {
 	x == "udr"
 	m := sprintf("outboundType \"%s\" is not an API value: user-defined routing is written userDefinedRouting", [raw])
 } else := m if {
-	e := lib.outbound_type_values[x]
+	e := outbound_type_values[x]
 	m := sprintf("outboundType \"%s\" is not accepted by apiVersion %s: %s needs %s", [raw, v, e.name, lib.outbound_type_versions(x)])
 } else := sprintf("outboundType \"%s\" is not a value apiVersion %s accepts (it accepts %s)", [lib.show(raw), v, _accepted_text(v)])
 
 _help(x, v) := "set outboundType to \"userDefinedRouting\"" if {
 	x == "udr"
 } else := h if {
-	e := lib.outbound_type_values[x]
+	e := outbound_type_values[x]
 	note := object.get(e, "note", "")
 	base := sprintf("use an apiVersion that accepts %s (%s), or one of the values apiVersion %s accepts: %s", [e.name, lib.outbound_type_versions(x), v, _accepted_text(v)])
 	h := trim_space(concat(". ", [base, note]))

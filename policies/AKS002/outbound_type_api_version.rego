@@ -4,6 +4,7 @@
 package aksgate.rules.aks002
 
 import data.aksgate.lib
+import data.aksgate.lib.clusters
 import rego.v1
 
 metadata := {
@@ -27,7 +28,7 @@ _help := concat(" ", [
 ])
 
 deny contains f if {
-	some c in lib.clusters
+	some c in clusters
 	lib.outbound_type_set(c)
 	v := lib.api_version(c)
 	lib.valid_api_version(v)
@@ -46,7 +47,7 @@ deny contains f if {
 }
 
 deny contains lib.unverifiable("AKS002", c.ref, ["apiVersion"], v, "apiVersion") if {
-	some c in lib.clusters
+	some c in clusters
 	lib.outbound_type_set(c)
 	v := lib.api_version(c)
 	lib.unknown(v)

@@ -4,6 +4,7 @@
 package aksgate.rules.aks003
 
 import data.aksgate.lib
+import data.aksgate.lib.clusters
 import rego.v1
 
 metadata := {
@@ -29,7 +30,7 @@ _help := concat(" ", [
 ])
 
 deny contains f if {
-	some c in lib.clusters
+	some c in clusters
 	lib.is_udr(c)
 	plugin := lib.network_plugin(c)
 	not lib.unknown(plugin)
@@ -53,7 +54,7 @@ _msg(c) := "outboundType userDefinedRouting requires networkPlugin azure (Azure 
 
 # The outboundType is unknown and the plugin is not (known to be) azure.
 deny contains lib.unverifiable("AKS003", c.ref, _ot_path, ot, "outboundType") if {
-	some c in lib.clusters
+	some c in clusters
 	ot := lib.outbound_type(c)
 	lib.unknown(ot)
 	lib.network_plugin(c) != "azure"
@@ -61,7 +62,7 @@ deny contains lib.unverifiable("AKS003", c.ref, _ot_path, ot, "outboundType") if
 
 # UDR, but the plugin is unknown.
 deny contains lib.unverifiable("AKS003", c.ref, _plugin_path, plugin, "networkPlugin") if {
-	some c in lib.clusters
+	some c in clusters
 	lib.is_udr(c)
 	plugin := lib.network_plugin(c)
 	lib.unknown(plugin)

@@ -4,6 +4,7 @@
 package aksgate.rules.aks004
 
 import data.aksgate.lib
+import data.aksgate.lib.clusters
 import rego.v1
 
 metadata := {
@@ -38,7 +39,7 @@ _without_subnet(c) := {p |
 }
 
 deny contains f if {
-	some c in lib.clusters
+	some c in clusters
 	lib.is_udr(c)
 	some p in _without_subnet(c)
 	f := {
@@ -56,7 +57,7 @@ deny contains f if {
 
 # UDR, but a pool's subnet (or the whole pool) is unknown.
 deny contains lib.unverifiable("AKS004", p.resource, lib.pool_path(p, "vnetSubnetID"), sid, what) if {
-	some c in lib.clusters
+	some c in clusters
 	lib.is_udr(c)
 	some p in lib.agent_pools(c)
 	sid := lib.pool_value(p, "vnetSubnetID")
@@ -66,7 +67,7 @@ deny contains lib.unverifiable("AKS004", p.resource, lib.pool_path(p, "vnetSubne
 
 # UDR, but the list of pools is unknown.
 deny contains lib.unverifiable("AKS004", c.ref, path, lib.get(c, path), "agentPoolProfiles") if {
-	some c in lib.clusters
+	some c in clusters
 	lib.is_udr(c)
 	lib.agent_pool_profiles_unknown(c)
 	path := ["properties", "agentPoolProfiles"]
@@ -74,7 +75,7 @@ deny contains lib.unverifiable("AKS004", c.ref, path, lib.get(c, path), "agentPo
 
 # The outboundType is unknown and some pool has no subnet.
 deny contains lib.unverifiable("AKS004", c.ref, _ot_path, ot, "outboundType") if {
-	some c in lib.clusters
+	some c in clusters
 	ot := lib.outbound_type(c)
 	lib.unknown(ot)
 	count(_without_subnet(c)) > 0

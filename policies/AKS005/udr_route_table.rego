@@ -13,6 +13,7 @@
 package aksgate.rules.aks005
 
 import data.aksgate.lib
+import data.aksgate.lib.clusters
 import rego.v1
 
 metadata := {
@@ -33,7 +34,7 @@ _fix := "the route table must send 0.0.0.0/0 to your firewall or network virtual
 
 # [cluster, subnet key] for every pool subnet the cluster uses.
 _uses contains [c, k] if {
-	some c in lib.clusters
+	some c in clusters
 	some p in lib.agent_pools(c)
 	k := lib.subnet_key(lib.pool_value(p, "vnetSubnetID"))
 }
@@ -109,7 +110,7 @@ _same_place(r, res, path) if {
 
 # The pool's subnet is not in the scanned files.
 _problems contains [c.ref, f] if {
-	some c in lib.clusters
+	some c in clusters
 	some p in lib.agent_pools(c)
 	k := lib.subnet_key(lib.pool_value(p, "vnetSubnetID"))
 	count(lib.subnets_with_key(k)) == 0
@@ -123,7 +124,7 @@ _problems contains [c.ref, f] if {
 
 # The pool's subnet is unknown.
 _problems contains [c.ref, f] if {
-	some c in lib.clusters
+	some c in clusters
 	some p in lib.agent_pools(c)
 	sid := lib.pool_value(p, "vnetSubnetID")
 	lib.unknown(sid)
@@ -283,7 +284,7 @@ _problems contains [c.ref, f] if {
 }
 
 deny contains f if {
-	some c in lib.clusters
+	some c in clusters
 	lib.is_udr(c)
 	some [ref, f] in _problems
 	ref == c.ref
@@ -291,7 +292,7 @@ deny contains f if {
 
 # The outboundType is unknown and the subnets have problems (or cannot be checked).
 deny contains lib.unverifiable("AKS005", c.ref, _ot_path, ot, "outboundType") if {
-	some c in lib.clusters
+	some c in clusters
 	ot := lib.outbound_type(c)
 	lib.unknown(ot)
 	some [ref, _] in _problems

@@ -15,6 +15,7 @@
 package aksgate.rules.aks006
 
 import data.aksgate.lib
+import data.aksgate.lib.clusters
 import rego.v1
 
 metadata := {
@@ -139,7 +140,7 @@ _why(vnet, was, now) := "outboundType is set at cluster creation and cannot be c
 )
 
 _changes contains [c, b, was, now] if {
-	some c in lib.clusters
+	some c in clusters
 	b := c.baseline
 	is_object(b)
 	now := _effective(c)
@@ -196,7 +197,7 @@ deny contains f if {
 }
 
 deny contains lib.unverifiable("AKS006", c.ref, _ot_path, v, what) if {
-	some c in lib.clusters
+	some c in clusters
 	b := c.baseline
 	is_object(b)
 	some [v, what] in [[_effective(c), "outboundType"], [_effective(b), "the baseline's outboundType"]]

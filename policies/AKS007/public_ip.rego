@@ -14,6 +14,8 @@
 package aksgate.rules.aks007
 
 import data.aksgate.lib
+import data.aksgate.lib.clusters
+import data.aksgate.lib.all_agent_pools
 import rego.v1
 
 metadata := {
@@ -37,17 +39,17 @@ _off := "or turn AKS007 off in configuration if your organisation allows public 
 
 _no_public_egress := "to egress without a public IP, use outboundType userDefinedRouting with a route table that sends 0.0.0.0/0 to your firewall"
 
+# Both are lib.pack_types (lib.resources_of_type lists no others).
 _pip_types := {
 	"microsoft.network/publicipaddresses": "public IP address",
 	"microsoft.network/publicipprefixes": "public IP prefix",
 }
 
 deny contains f if {
-	some r in input.resources
+	some t, kind in _pip_types
+	some r in lib.resources_of_type(t)
 	# A public IP of another file is reported there; here it is only for references.
 	not r.external
-	is_string(r.type)
-	kind := _pip_types[lower(r.type)]
 	f := {
 		"rule": "AKS007",
 		"msg": sprintf("the deployment creates the %s %s", [kind, lib.show(object.get(r, "name", "(unnamed)"))]),
@@ -60,7 +62,7 @@ deny contains f if {
 # ---- load balancer egress on the Standard SKU
 
 deny contains f if {
-	some c in lib.clusters
+	some c in clusters
 	lib.outbound_type(c) == "loadbalancer"
 	lib.lb_sku(c) == "standard"
 	f := {
@@ -87,7 +89,7 @@ _sku_related(c) := [lib.related(c.ref, _sku_path, "loadBalancerSku standard is s
 } else := []
 
 deny contains lib.unverifiable("AKS007", c.ref, _sku_path, sku, "loadBalancerSku") if {
-	some c in lib.clusters
+	some c in clusters
 	lib.outbound_type(c) == "loadbalancer"
 	sku := lib.lb_sku(c)
 	lib.unknown(sku)
@@ -96,7 +98,7 @@ deny contains lib.unverifiable("AKS007", c.ref, _sku_path, sku, "loadBalancerSku
 # The outboundType is unknown: loadBalancer or managedNATGateway would create public
 # IPs unless the load balancer is Basic.
 deny contains lib.unverifiable("AKS007", c.ref, _ot_path, ot, "outboundType") if {
-	some c in lib.clusters
+	some c in clusters
 	ot := lib.outbound_type(c)
 	lib.unknown(ot)
 	lib.lb_sku(c) != "basic"
@@ -111,9 +113,12 @@ _profile_keys := {
 }
 
 deny contains f if {
-	some c in lib.clusters
+	some c in clusters
 	lib.outbound_type(c) == "loadbalancer"
-	not lib.unknown(lib.get(c, lib.np_path("loadBalancerProfile")))
+	profile := lib.lb_profile(c)
+	# A missing profile sets none of the keys: no need to look for each.
+	profile != null
+	not lib.unknown(profile)
 	some key, what in _profile_keys
 	lib.get(c, lib.lb_profile_path(key)) != null
 	f := {
@@ -138,8 +143,7 @@ _referenced_pips(c, key) := [lib.related(r.ref, [], sprintf("%s %s is created he
 	some e in entries
 	id := object.get(e, "id", null)
 	is_string(id)
-	some r in input.resources
-	lower(r.type) == t
+	some r in lib.resources_of_type(t)
 	is_string(r.name)
 	_id_names(id, t, r.name)
 ] if {
@@ -157,10 +161,10 @@ _id_names(id, t, name) if {
 }
 
 deny contains lib.unverifiable("AKS007", c.ref, path, profile, "loadBalancerProfile") if {
-	some c in lib.clusters
+	some c in clusters
 	lib.outbound_type(c) == "loadbalancer"
 	path := lib.np_path("loadBalancerProfile")
-	profile := lib.get(c, path)
+	profile := lib.lb_profile(c)
 	lib.unknown(profile)
 }
 
@@ -174,7 +178,7 @@ _true(v) if {
 }
 
 deny contains f if {
-	some p in lib.all_agent_pools
+	some p in all_agent_pools
 	_true(lib.pool_value(p, "enableNodePublicIP"))
 	f := {
 		"rule": "AKS007",
@@ -186,7 +190,7 @@ deny contains f if {
 }
 
 deny contains lib.unverifiable("AKS007", p.resource, lib.pool_path(p, "enableNodePublicIP"), v, what) if {
-	some p in lib.all_agent_pools
+	some p in all_agent_pools
 	v := lib.pool_value(p, "enableNodePublicIP")
 	lib.unknown(v)
 	what := sprintf("enableNodePublicIP of agent pool %s", [p.name])
@@ -197,7 +201,7 @@ deny contains lib.unverifiable("AKS007", p.resource, lib.pool_path(p, "enableNod
 _managed_nat := {"managednatgateway", "managednatgatewayv2"}
 
 deny contains f if {
-	some c in lib.clusters
+	some c in clusters
 	ot := lib.outbound_type(c)
 	ot in _managed_nat
 	f := {

@@ -3,6 +3,7 @@
 package aksgate.rules.aks008
 
 import data.aksgate.lib
+import data.aksgate.lib.clusters
 import rego.v1
 
 metadata := {
@@ -21,7 +22,7 @@ _ot_path := lib.np_path("outboundType")
 _sku_path := lib.np_path("loadBalancerSku")
 
 deny contains f if {
-	some c in lib.clusters
+	some c in clusters
 	ot := lib.outbound_type(c)
 	is_string(ot)
 	ot != "loadbalancer"
@@ -42,7 +43,7 @@ deny contains f if {
 
 # The outboundType is unknown and the SKU is basic.
 deny contains lib.unverifiable("AKS008", c.ref, _ot_path, ot, "outboundType") if {
-	some c in lib.clusters
+	some c in clusters
 	ot := lib.outbound_type(c)
 	lib.unknown(ot)
 	lib.lb_sku(c) == "basic"
@@ -51,7 +52,7 @@ deny contains lib.unverifiable("AKS008", c.ref, _ot_path, ot, "outboundType") if
 # The outboundType needs Standard, and the SKU is unknown (or not set on an
 # apiVersion that documents no default).
 deny contains lib.unverifiable("AKS008", c.ref, _sku_path, sku, "loadBalancerSku") if {
-	some c in lib.clusters
+	some c in clusters
 	ot := lib.outbound_type(c)
 	is_string(ot)
 	ot != "loadbalancer"

@@ -4,6 +4,7 @@
 package aksgate.rules.aks009
 
 import data.aksgate.lib
+import data.aksgate.lib.clusters
 import rego.v1
 
 metadata := {
@@ -26,7 +27,7 @@ _avset(p) if {
 }
 
 deny contains f if {
-	some c in lib.clusters
+	some c in clusters
 	lib.is_udr(c)
 	some p in lib.agent_pools(c)
 	_avset(p)
@@ -45,7 +46,7 @@ deny contains f if {
 
 # UDR, but a pool's type (or the whole pool) is unknown.
 deny contains lib.unverifiable("AKS009", p.resource, lib.pool_path(p, "type"), t, what) if {
-	some c in lib.clusters
+	some c in clusters
 	lib.is_udr(c)
 	some p in lib.agent_pools(c)
 	t := lib.pool_value(p, "type")
@@ -55,7 +56,7 @@ deny contains lib.unverifiable("AKS009", p.resource, lib.pool_path(p, "type"), t
 
 # The outboundType is unknown and some pool is an AvailabilitySet.
 deny contains lib.unverifiable("AKS009", c.ref, _ot_path, ot, "outboundType") if {
-	some c in lib.clusters
+	some c in clusters
 	ot := lib.outbound_type(c)
 	lib.unknown(ot)
 	some p in lib.agent_pools(c)

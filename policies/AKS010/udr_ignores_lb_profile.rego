@@ -5,6 +5,7 @@
 package aksgate.rules.aks010
 
 import data.aksgate.lib
+import data.aksgate.lib.clusters
 import rego.v1
 
 metadata := {
@@ -25,12 +26,18 @@ _profile_path := lib.np_path("loadBalancerProfile")
 
 _keys := ["managedOutboundIPs", "outboundIPs", "outboundIPPrefixes", "allocatedOutboundPorts"]
 
-_sets(c, key) if {
-	not lib.unknown(lib.get(c, _profile_path))
+# The keys of _keys that the cluster's loadBalancerProfile sets (an unknown profile sets
+# none here: the last rule reports it). The profile is looked at once per cluster: a
+# missing one sets none of the keys.
+_set_keys(c) := [key |
+	profile := lib.lb_profile(c)
+	profile != null
+	not lib.unknown(profile)
+	some key in _keys
 	v := lib.get(c, lib.lb_profile_path(key))
 	v != null
 	not _default_ports(key, v)
-}
+]
 
 _default_ports(key, v) if {
 	key == "allocatedOutboundPorts"
@@ -38,10 +45,9 @@ _default_ports(key, v) if {
 }
 
 warn contains f if {
-	some c in lib.clusters
+	some c in clusters
 	lib.is_udr(c)
-	some key in _keys
-	_sets(c, key)
+	some key in _set_keys(c)
 	f := {
 		"rule": "AKS010",
 		"msg": sprintf(
@@ -56,16 +62,15 @@ warn contains f if {
 }
 
 warn contains lib.unverifiable("AKS010", c.ref, _ot_path, ot, "outboundType") if {
-	some c in lib.clusters
+	some c in clusters
 	ot := lib.outbound_type(c)
 	lib.unknown(ot)
-	some key in _keys
-	_sets(c, key)
+	some key in _set_keys(c)
 }
 
 warn contains lib.unverifiable("AKS010", c.ref, _profile_path, profile, "loadBalancerProfile") if {
-	some c in lib.clusters
+	some c in clusters
 	lib.is_udr(c)
-	profile := lib.get(c, _profile_path)
+	profile := lib.lb_profile(c)
 	lib.unknown(profile)
 }

@@ -11,7 +11,9 @@
 #                              anything else as JSON
 #
 # Resources:
-#   clusters                   set of managedClusters resources in input.resources
+#   pack_types                 the resource types the pack reports on (lower-cased)
+#   resources_of_type(t)       the resources of type t (one of pack_types), in order
+#   clusters                   the managedClusters resources, in input order (array)
 #   is_cluster(r)              r is a managedClusters resource
 #   api_version(c)             c.apiVersion, null when missing
 #   outbound_type_raw(c)       networkProfile.outboundType as written (null: absent)
@@ -27,6 +29,7 @@
 #   lb_sku_set(c)              loadBalancerSku is written
 #   np_path(key)               ["properties", "networkProfile", key]
 #   lb_profile_path(key)       [... "networkProfile", "loadBalancerProfile", key]
+#   lb_profile(c)              get(c, np_path("loadBalancerProfile"))
 #   agent_pools(c)             set of {"resource", "path", "name", "pool"}: every entry
 #                              of c.properties.agentPoolProfiles (path [..., i]) and
 #                              every managedClusters/agentPools resource of c (path
@@ -59,6 +62,13 @@
 #                              names the property, `value` is the marker
 #   cannot_verify(about, ref, path, msg, help)   AKS900 with a free-form reason
 #   related(ref, path, msg)    a related location
+#
+# A rule package imports the rules here that are values, not functions, by name:
+#   import data.aksgate.lib.clusters        ... some c in clusters
+# not `lib.clusters` through `import data.aksgate.lib`. For `lib.<rule>` regorus's
+# compiled form (RVM) builds the whole data.aksgate.lib document, every rule of this
+# package, each time the reference is evaluated; that cost more than the rules' own
+# work. (Functions, `lib.f(x)`, are called directly either way.)
 package aksgate.lib
 
 import rego.v1
@@ -66,6 +76,14 @@ import rego.v1
 cluster_type := "microsoft.containerservice/managedclusters"
 
 agent_pool_type := "microsoft.containerservice/managedclusters/agentpools"
+
+# The resource types the pack reports on (lower-cased; src/plan.rs RULE_TYPES).
+pack_types := {
+	cluster_type,
+	agent_pool_type,
+	"microsoft.network/publicipaddresses",
+	"microsoft.network/publicipprefixes",
+}
 
 # ---------------------------------------------------------------- values
 
@@ -97,7 +115,9 @@ get(obj, path) := v if {
 	markers := [x |
 		some i in numbers.range(0, count(path) - 1)
 		x := object.get(obj, array.slice(path, 0, i), null)
-		unknown(x)
+		# unknown(x), written out: this runs for every missing value.
+		is_object(x)
+		_ = x["$unknown"]
 	]
 	count(markers) > 0
 	m := markers[0]
@@ -120,12 +140,22 @@ is_cluster(r) if {
 	lower(r.type) == cluster_type
 }
 
+# [lower-cased type, index] of every resource of a pack type, found in one pass over
+# input.resources: the lists of clusters, agent pools and public IPs are read from here
+# rather than each visiting every resource.
+_typed contains [t, i] if {
+	some i, r in input.resources
+	is_string(r.type)
+	t := lower(r.type)
+	t in pack_types
+}
+
+# The resources of type t (one of pack_types), in input order.
+resources_of_type(t) := [input.resources[i] | some [u, i] in _typed; u == t]
+
 # An array, not a set: a set of whole resource objects is ordered by deep comparison,
 # which costs more than every rule that reads it.
-clusters := [r |
-	some r in input.resources
-	is_cluster(r)
-]
+clusters := resources_of_type(cluster_type)
 
 api_version(c) := object.get(c, "apiVersion", null)
 
@@ -133,62 +163,86 @@ np_path(key) := ["properties", "networkProfile", key]
 
 lb_profile_path(key) := ["properties", "networkProfile", "loadBalancerProfile", key]
 
-outbound_type_raw(c) := get(c, np_path("outboundType"))
+# ---------------------------------------------------------------- memoised views
+#
+# Rego functions are not memoised, rules are: every rule asks for a cluster's
+# outboundType (as written and effective), plugin, SKU and pools, so for each cluster
+# of the input they are computed once, into a view keyed by `ref` that the functions
+# below read. A cluster that is not the input's own resource (a baseline, a test's
+# hand-made object) is computed directly.
+#
+# Each function tests `input.resources[c.ref] == c` itself, not through a helper: the
+# compiled pack spends most of its time on function calls, and these functions are
+# called the most.
+
+_views[c.ref] := view if {
+	some c in clusters
+	raw := get(c, np_path("outboundType"))
+	view := {
+		"outbound_type_raw": raw,
+		"outbound_type": _outbound_type(c, raw),
+		"network_plugin": _network_plugin(get(c, np_path("networkPlugin"))),
+		"lb_sku": _lb_sku(c, get(c, np_path("loadBalancerSku"))),
+		"agent_pools": _agent_pools(c, get(c, ["properties", "agentPoolProfiles"])),
+		"lb_profile": get(c, np_path("loadBalancerProfile")),
+	}
+}
+
+outbound_type_raw(c) := _views[c.ref].outbound_type_raw if {
+	input.resources[c.ref] == c
+} else := get(c, np_path("outboundType"))
+
+outbound_type(c) := _views[c.ref].outbound_type if {
+	input.resources[c.ref] == c
+} else := _outbound_type(c, outbound_type_raw(c))
+
+network_plugin(c) := _views[c.ref].network_plugin if {
+	input.resources[c.ref] == c
+} else := _network_plugin(get(c, np_path("networkPlugin")))
+
+lb_sku(c) := _views[c.ref].lb_sku if {
+	input.resources[c.ref] == c
+} else := _lb_sku(c, get(c, np_path("loadBalancerSku")))
+
+agent_pools(c) := _views[c.ref].agent_pools if {
+	input.resources[c.ref] == c
+} else := _agent_pools(c, get(c, ["properties", "agentPoolProfiles"]))
+
+lb_profile(c) := _views[c.ref].lb_profile if {
+	input.resources[c.ref] == c
+} else := get(c, np_path("loadBalancerProfile"))
 
 outbound_type_set(c) if outbound_type_raw(c) != null
 
 # The apiVersion does not define outboundType: ARM drops it (AKS002).
-outbound_type_dropped(c) if {
-	outbound_type_set(c)
+outbound_type_dropped(c) if _dropped(c, outbound_type_raw(c))
+
+# With `raw`, c's outboundType as written.
+_dropped(c, raw) if {
+	raw != null
 	v := api_version(c)
 	valid_api_version(v)
 	not outbound_type_defined(v)
 }
 
-# ---------------------------------------------------------------- memoised views
-#
-# Rego functions are not memoised, rules are: every rule asks for a cluster's
-# effective outboundType, plugin, SKU and pools, so they are computed once per input
-# as rules keyed by `ref`. A cluster that is not the input's own resource (a test's
-# hand-made object) is computed directly.
-
-_input_cluster(c) if input.resources[c.ref] == c
-
-_outbound_memo[c.ref] := _outbound_type(c) if some c in clusters
-
-_plugin_memo[c.ref] := _network_plugin(c) if some c in clusters
-
-_sku_memo[c.ref] := _lb_sku(c) if some c in clusters
-
-_pools_memo[c.ref] := _agent_pools(c) if some c in clusters
-
-outbound_type(c) := _outbound_memo[c.ref] if _input_cluster(c) else := _outbound_type(c)
-
-network_plugin(c) := _plugin_memo[c.ref] if _input_cluster(c) else := _network_plugin(c)
-
-lb_sku(c) := _sku_memo[c.ref] if _input_cluster(c) else := _lb_sku(c)
-
-agent_pools(c) := _pools_memo[c.ref] if _input_cluster(c) else := _agent_pools(c)
-
-_outbound_type(c) := v if {
-	raw := outbound_type_raw(c)
+_outbound_type(c, raw) := v if {
 	raw != null
-	not outbound_type_dropped(c)
+	not _dropped(c, raw)
 	v := enum_value(raw)
 } else := outbound_type_default
 
 is_udr(c) if outbound_type(c) == "userdefinedrouting"
 
-_network_plugin(c) := v if {
-	raw := get(c, np_path("networkPlugin"))
+# With `raw`, c's networkPlugin as written.
+_network_plugin(raw) := v if {
 	raw != null
 	v := enum_value(raw)
 } else := network_plugin_default
 
 lb_sku_set(c) if get(c, np_path("loadBalancerSku")) != null
 
-_lb_sku(c) := v if {
-	raw := get(c, np_path("loadBalancerSku"))
+# With `raw`, c's loadBalancerSku as written.
+_lb_sku(c, raw) := v if {
 	raw != null
 	v := enum_value(raw)
 } else := "standard" if {
@@ -202,8 +256,8 @@ _lb_sku(c) := v if {
 
 # ---------------------------------------------------------------- agent pools
 
-_agent_pools(c) := embedded | children if {
-	profiles := get(c, ["properties", "agentPoolProfiles"])
+# With `profiles`, c's agentPoolProfiles as written.
+_agent_pools(c, profiles) := embedded | children if {
 	embedded := {p |
 		is_array(profiles)
 		some i, pool in profiles
@@ -215,7 +269,7 @@ _agent_pools(c) := embedded | children if {
 		}
 	}
 	children := {p |
-		some r in input.resources
+		some r in _pool_resources
 		_is_pool_of(r, c)
 		p := {
 			"resource": r.ref,
@@ -232,8 +286,7 @@ all_agent_pools := {p |
 	some c in clusters
 	some p in agent_pools(c)
 } | {p |
-	some r in input.resources
-	_is_agent_pool_resource(r)
+	some r in _pool_resources
 	p := {
 		"resource": r.ref,
 		"path": ["properties"],
@@ -241,6 +294,10 @@ all_agent_pools := {p |
 		"pool": object.get(r, "properties", {}),
 	}
 }
+
+# Every managedClusters/agentPools resource: each cluster looks for its own pools among
+# these few rather than among all resources.
+_pool_resources := resources_of_type(agent_pool_type)
 
 agent_pool_profiles_unknown(c) if unknown(get(c, ["properties", "agentPoolProfiles"]))
 
@@ -336,9 +393,27 @@ route_tables_with_key(k) := [t |
 
 # ---------------------------------------------------------------- API versions
 
+# v matches ^[0-9]{4}-[0-9]{2}-[0-9]{2}(-[A-Za-z]+)?$. Tested with string builtins, not
+# regex.match: regorus compiles the pattern again on every call (it is built without its
+# regex cache); at several calls per cluster, regex.match here makes the whole pack a
+# third slower. A unit test holds this to the pattern.
 valid_api_version(v) if {
 	is_string(v)
-	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}(-[A-Za-z]+)?$`, v)
+	parts := split(v, "-")
+	count(parts) in {3, 4}
+	count(parts[0]) == 4
+	count(parts[1]) == 2
+	count(parts[2]) == 2
+	trim(concat("", array.slice(parts, 0, 3)), "0123456789") == ""
+	_api_suffix_ok(parts)
+}
+
+_api_suffix_ok(parts) if count(parts) == 3
+
+_api_suffix_ok(parts) if {
+	count(parts) == 4
+	parts[3] != ""
+	trim(parts[3], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") == ""
 }
 
 is_preview(v) if contains(lower(v), "-preview")

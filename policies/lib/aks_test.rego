@@ -59,6 +59,63 @@ test_clusters_type_case_insensitive if {
 	refs == {0}
 }
 
+test_resources_of_type if {
+	inp := {"resources": [
+		{"ref": 0, "type": "Microsoft.Network/publicIPAddresses", "name": "p"},
+		{"ref": 1, "type": "microsoft.containerservice/ManagedClusters", "name": "a"},
+		{"ref": 2, "type": {"$unknown": {}}, "name": "u"},
+		{"ref": 3, "name": "no type"},
+		{"ref": 4, "type": "Microsoft.ContainerService/managedClusters", "name": "b"},
+	]}
+	[c.ref | some c in lib.resources_of_type(lib.cluster_type)] == [1, 4] with input as inp
+	[c.ref | some c in lib.clusters] == [1, 4] with input as inp
+	[r.ref | some r in lib.resources_of_type("microsoft.network/publicipaddresses")] == [0] with input as inp
+	lib.resources_of_type(lib.agent_pool_type) == [] with input as inp
+}
+
+# ---- memoised views
+
+# A cluster of the input is answered from the views, any other object directly: the
+# same answers.
+test_views_answer_as_the_direct_computation if {
+	clusters := [
+		cluster("2021-05-01", {}),
+		cluster("2019-10-01", {"outboundType": "userDefinedRouting", "networkPlugin": "Azure", "loadBalancerSku": "Basic"}),
+		cluster("2021-03-01", {"outboundType": marker, "loadBalancerProfile": {"outboundIPs": {}}}),
+		cluster("2021-03-01", marker),
+		cluster(marker, {"loadBalancerProfile": marker}),
+		object.union(cluster("2022-01-01", {}), {"properties": {"agentPoolProfiles": [{"name": "p"}]}}),
+		object.union(cluster("2022-01-01", {}), {"properties": marker}),
+		{"ref": 0, "type": "Microsoft.ContainerService/managedClusters"},
+	]
+	every c in clusters {
+		_views_agree(c)
+	}
+}
+
+_views_agree(c) if {
+	inp := {"resources": [c]}
+	every f in ["outbound_type_raw", "outbound_type", "network_plugin", "lb_sku", "agent_pools", "lb_profile"] {
+		direct := _ask(f, c)
+		viewed := _ask(f, c) with input as inp
+		direct == viewed
+	}
+	# ... and the views were read.
+	count(lib._views) == 1 with input as inp
+}
+
+_ask("outbound_type_raw", c) := lib.outbound_type_raw(c)
+
+_ask("outbound_type", c) := lib.outbound_type(c)
+
+_ask("network_plugin", c) := lib.network_plugin(c)
+
+_ask("lb_sku", c) := lib.lb_sku(c)
+
+_ask("agent_pools", c) := lib.agent_pools(c)
+
+_ask("lb_profile", c) := lib.lb_profile(c)
+
 # ---- outbound type
 
 test_outbound_type_default_absent if {
@@ -136,6 +193,25 @@ test_valid_api_version if {
 	not lib.valid_api_version("latest")
 	not lib.valid_api_version(marker)
 }
+
+# valid_api_version tests the pattern with string builtins (see there): the same verdicts
+# as the pattern.
+test_valid_api_version_is_the_pattern if {
+	samples := [
+		"2019-11-01", "2024-05-02-preview", "2021-05-01-Preview", "2021-05-01-a",
+		"", "latest", "2019-11-1", "2019-11-011", "219-11-01", "20191-11-01",
+		"2019-11-01-", "2019-11-01--preview", "2019-11-01-preview-2", "2019-11-01-prev1ew",
+		"2019_11_01", "2019-11-01 ", " 2019-11-01", "2019-1a-01", "2019--11-01", "-2019-11-01",
+		"2019-11", "2019-11-01x", "2019-11-01\n", "\uff12019-11-01", "2019-11-01-pr\u00e9view",
+	]
+	every v in samples {
+		_valid(v) == regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}(-[A-Za-z]+)?$`, v)
+	}
+}
+
+_valid(v) if lib.valid_api_version(v)
+
+default _valid(_) := false
 
 test_outbound_type_defined_boundaries if {
 	not lib.outbound_type_defined("2019-10-01")
