@@ -8,6 +8,14 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[global_allocator]
 static GLOBAL: aksgate::heap::Counting = aksgate::heap::Counting;
 
+// One arena for the whole process instead of one per thread: the workers' short-lived
+// trees then reuse the same pages. Peak RSS at 10,010 files 78-84 -> 72 MB, at 1,001
+// files 33 -> 28 MB, with no measurable time cost (bench/run.sh, alternating runs).
+// jemalloc reads this symbol at start-up (the `_rjem_` prefix is tikv-jemallocator's).
+#[allow(non_upper_case_globals)]
+#[export_name = "_rjem_malloc_conf"]
+pub static malloc_conf: &[u8; 10] = b"narenas:1\0";
+
 fn main() {
     std::process::exit(aksgate::cli::main());
 }
