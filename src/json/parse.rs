@@ -615,29 +615,10 @@ mod tests {
     fn mutated_inputs_never_panic() {
         let base = "{\"a\": [1, 2.5e-3, \"x\\u00e9\\n\", true, null, {\"b\": false}], /* c */ \"é€😀\": -0, // d\n \"s\": \"\\ud83d\\ude00\"}";
         let chars: Vec<char> = base.chars().collect();
-        let alphabet: Vec<char> = "{}[]:,\"\\/*u0123456789eE.-+ \n\tabtrfnlé€😀\u{0}\u{FEFF}"
-            .chars()
-            .collect();
-        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut m =
+            crate::json::Mutator::new("{}[]:,\"\\/*u0123456789eE.-+ \n\tabtrfnlé€😀\u{0}\u{FEFF}");
         for _ in 0..5000 {
-            let mut c = chars.clone();
-            for _ in 0..(next() % 4 + 1) {
-                let i = (next() as usize) % (c.len() + 1);
-                match next() % 3 {
-                    0 if i < c.len() => {
-                        c.remove(i);
-                    }
-                    1 if i < c.len() => c[i] = alphabet[(next() as usize) % alphabet.len()],
-                    _ => c.insert(i, alphabet[(next() as usize) % alphabet.len()]),
-                }
-            }
-            let s: String = c.into_iter().collect();
+            let s = m.mutate(&chars, 4);
             match parse(&s) {
                 Ok(doc) => {
                     assert!(doc.root.span.end <= s.len());
