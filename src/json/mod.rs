@@ -255,6 +255,55 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// Seeded random edits of a text, for the parser's and the skim's robustness tests.
+#[cfg(test)]
+pub(crate) struct Mutator {
+    seed: u64,
+    alphabet: Vec<char>,
+}
+
+#[cfg(test)]
+impl Mutator {
+    /// Edits that insert or replace draw their characters from `alphabet`.
+    pub fn new(alphabet: &str) -> Mutator {
+        Mutator {
+            seed: 0x9E37_79B9_7F4A_7C15,
+            alphabet: alphabet.chars().collect(),
+        }
+    }
+
+    fn next(&mut self) -> u64 {
+        self.seed ^= self.seed << 13;
+        self.seed ^= self.seed >> 7;
+        self.seed ^= self.seed << 17;
+        self.seed
+    }
+
+    /// `chars` after 1 to `max_edits` random deletions, replacements or insertions.
+    pub fn mutate(&mut self, chars: &[char], max_edits: u64) -> String {
+        let mut c = chars.to_vec();
+        for _ in 0..(self.next() % max_edits + 1) {
+            let i = (self.next() as usize) % (c.len() + 1);
+            match self.next() % 3 {
+                0 if i < c.len() => {
+                    c.remove(i);
+                }
+                1 if i < c.len() => c[i] = self.pick(),
+                _ => {
+                    let x = self.pick();
+                    c.insert(i, x)
+                }
+            }
+        }
+        c.into_iter().collect()
+    }
+
+    fn pick(&mut self) -> char {
+        let i = (self.next() as usize) % self.alphabet.len();
+        self.alphabet[i]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,54 +419,5 @@ mod tests {
         let e = ParseError::new("unterminated string", Span::new(1, 2));
         assert_eq!(e.to_string(), "unterminated string");
         let _: &dyn std::error::Error = &e;
-    }
-}
-
-/// Seeded random edits of a text, for the parser's and the skim's robustness tests.
-#[cfg(test)]
-pub(crate) struct Mutator {
-    seed: u64,
-    alphabet: Vec<char>,
-}
-
-#[cfg(test)]
-impl Mutator {
-    /// Edits that insert or replace draw their characters from `alphabet`.
-    pub fn new(alphabet: &str) -> Mutator {
-        Mutator {
-            seed: 0x9E37_79B9_7F4A_7C15,
-            alphabet: alphabet.chars().collect(),
-        }
-    }
-
-    fn next(&mut self) -> u64 {
-        self.seed ^= self.seed << 13;
-        self.seed ^= self.seed >> 7;
-        self.seed ^= self.seed << 17;
-        self.seed
-    }
-
-    /// `chars` after 1 to `max_edits` random deletions, replacements or insertions.
-    pub fn mutate(&mut self, chars: &[char], max_edits: u64) -> String {
-        let mut c = chars.to_vec();
-        for _ in 0..(self.next() % max_edits + 1) {
-            let i = (self.next() as usize) % (c.len() + 1);
-            match self.next() % 3 {
-                0 if i < c.len() => {
-                    c.remove(i);
-                }
-                1 if i < c.len() => c[i] = self.pick(),
-                _ => {
-                    let x = self.pick();
-                    c.insert(i, x)
-                }
-            }
-        }
-        c.into_iter().collect()
-    }
-
-    fn pick(&mut self) -> char {
-        let i = (self.next() as usize) % self.alphabet.len();
-        self.alphabet[i]
     }
 }
