@@ -394,6 +394,19 @@ fn check(args: ScanArgs) -> Exit {
         out
     };
     match &args.output {
+        // JSON, the format of tools that read findings by the thousand, is written as
+        // it is serialised rather than built in memory first.
+        None if args.format == Format::Json => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let written = report::json::write(&report, &mut out).and_then(|()| {
+                use std::io::Write;
+                out.flush()
+            });
+            if let Err(e) = written {
+                return error(format!("cannot write the report: {e}"));
+            }
+            timing.mark("report");
+        }
         None => print!("{}", timed(args.format, &human::Style::detect())),
         Some(file) => {
             // A file gets no colour codes.

@@ -611,6 +611,13 @@ fn cpu_seconds() -> f64 {
     f.iter().sum::<f64>() / 100.0
 }
 
+/// The process's peak resident memory so far, where /proc tells (`VmHWM`).
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 impl Timing {
     pub fn new() -> Timing {
         let on = std::env::var_os("AKSGATE_TIMING").is_some();
@@ -628,8 +635,11 @@ impl Timing {
             let heap = crate::heap::live_and_peak()
                 .map(|(live, peak)| format!(", heap {} MB, peak {} MB", live >> 20, peak >> 20))
                 .unwrap_or_default();
+            let rss = peak_rss_kb()
+                .map(|kb| format!(", peak RSS {} MB", kb >> 10))
+                .unwrap_or_default();
             eprintln!(
-                "aksgate timing: {phase} {:.3}s ({:.2}s CPU{heap})",
+                "aksgate timing: {phase} {:.3}s ({:.2}s CPU{heap}{rss})",
                 (now - self.last.get()).as_secs_f64(),
                 cpu - self.last_cpu.get()
             );
