@@ -13,14 +13,17 @@ pub fn live_and_peak() -> Option<(usize, usize)> {
 }
 
 /// jemalloc, counting what it hands out.
+#[cfg(feature = "heap-stats")]
 pub struct Counting;
 
+#[cfg(feature = "heap-stats")]
 fn grew(by: usize) {
     let now = LIVE.fetch_add(by, Relaxed) + by;
     PEAK.fetch_max(now, Relaxed);
 }
 
 // SAFETY: every call is forwarded unchanged to jemalloc; only counters are added.
+#[cfg(feature = "heap-stats")]
 unsafe impl std::alloc::GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: std::alloc::Layout) -> *mut u8 {
         grew(l.size());

@@ -326,18 +326,23 @@ mod tests {
         }
     }
 
+    /// A short site starting at every byte of `text`.
+    fn every_offset(file: FileId, text: &str) -> Vec<Site> {
+        (0..text.len())
+            .map(|o| Site {
+                file,
+                start: o,
+                end: (o + 3).min(text.len()),
+            })
+            .collect()
+    }
+
     #[test]
     fn prefetched_positions_match_computed_ones() {
         let text = "{\n  \"a\": \"€x\",\r\n\n  \"b\": 1\n}";
         let mut s = Sources::default();
         let id = s.add("f.json".into(), Arc::from(text));
-        let sites: Vec<Site> = (0..text.len())
-            .map(|o| Site {
-                file: id,
-                start: o,
-                end: (o + 3).min(text.len()),
-            })
-            .collect();
+        let sites = every_offset(id, text);
         let computed: Vec<_> = sites.iter().map(|x| s.line_col(*x)).collect();
         s.prefetch(sites.iter().copied());
         assert_eq!(s.positions.read().unwrap().len(), text.len() + 1);
@@ -368,13 +373,7 @@ mod tests {
         let mut s = Sources::default();
         let other = s.add("g.json".into(), Arc::from("{}"));
         let id = s.add("f.json".into(), Arc::from(text));
-        let mut sites: Vec<Site> = (0..text.len())
-            .map(|o| Site {
-                file: id,
-                start: o,
-                end: (o + 3).min(text.len()),
-            })
-            .collect();
+        let mut sites = every_offset(id, text);
         let computed: Vec<_> = sites.iter().map(|x| s.line_col(*x)).collect();
         sites.push(Site {
             file: other,
