@@ -6,7 +6,7 @@
 //! (unreadable directories, symlinks leaving the root) are recorded and the walk goes on.
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
@@ -232,35 +232,45 @@ fn build_excludes(root: &Path, excludes: &Excludes) -> Gitignore {
     b.build().unwrap_or_else(|_| Gitignore::empty())
 }
 
-/// `.gitignore` matchers by directory, loaded the first time a directory is seen.
+/// The `.gitignore` matchers of the directories from the root down to the one being
+/// walked. The walk is depth-first, so a directory's matcher is needed only while the
+/// walk is inside it: holding every directory's (as a map did) cost 7.5 MB of peak
+/// heap at 10,000 files, for directories that have no `.gitignore` at all.
 #[derive(Default)]
 struct IgnoreStack {
-    by_dir: HashMap<PathBuf, Option<Gitignore>>,
+    dirs: Vec<(PathBuf, Option<Gitignore>)>,
 }
 
 impl IgnoreStack {
     fn is_ignored(&mut self, root: &Path, path: &Path, is_dir: bool) -> bool {
-        // Check the .gitignore of every directory from the root down to the parent;
-        // the deepest one that has an opinion wins, as in git.
-        let mut dirs: Vec<&Path> = path
+        let Some(parent) = path.parent() else {
+            return false;
+        };
+        // Leave the directories the walk has left, then enter the ones down to the parent.
+        while self
+            .dirs
+            .last()
+            .is_some_and(|(d, _)| !parent.starts_with(d))
+        {
+            self.dirs.pop();
+        }
+        let mut entering: Vec<&Path> = parent
             .ancestors()
-            .skip(1)
             .take_while(|d| d.starts_with(root))
+            .take_while(|d| self.dirs.last().is_none_or(|(top, _)| d != top))
             .collect();
-        dirs.reverse();
+        entering.reverse();
+        for dir in entering {
+            self.dirs.push((dir.to_path_buf(), load_gitignore(dir)));
+        }
+        // The deepest directory that has an opinion wins, as in git.
         let mut ignored = false;
-        for dir in dirs {
-            // Looked up by reference: every file asks about all its ancestors.
-            if !self.by_dir.contains_key(dir) {
-                self.by_dir.insert(dir.to_path_buf(), load_gitignore(dir));
-            }
-            if let Some(Some(gi)) = self.by_dir.get(dir) {
-                let m = gi.matched(path, is_dir);
-                if m.is_ignore() {
-                    ignored = true;
-                } else if m.is_whitelist() {
-                    ignored = false;
-                }
+        for gi in self.dirs.iter().filter_map(|(_, g)| g.as_ref()) {
+            let m = gi.matched(path, is_dir);
+            if m.is_ignore() {
+                ignored = true;
+            } else if m.is_whitelist() {
+                ignored = false;
             }
         }
         ignored
@@ -320,6 +330,34 @@ mod tests {
         );
         let d = discover(r, &Excludes::new(vec!["sub/**".into()])).unwrap();
         assert_eq!(names(&d), vec![".github/w.json", "a.json"]);
+    }
+
+    #[test]
+    fn a_gitignore_applies_only_below_its_directory() {
+        // The walk enters and leaves directories: a sibling walked after a directory
+        // with a `.gitignore`, or a parent's file after a nested one, is not under it.
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        for f in [
+            "a/x.json",
+            "a/deep/x.json",
+            "a/deep/y.json",
+            "a/z.json",
+            "b/x.json",
+            "b/deep/y.json",
+            "x.json",
+        ] {
+            let p = r.join(f);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, "{}").unwrap();
+        }
+        fs::write(r.join("a/.gitignore"), "x.json\n").unwrap();
+        fs::write(r.join("a/deep/.gitignore"), "y.json\n").unwrap();
+        let d = discover(r, &Excludes::default()).unwrap();
+        assert_eq!(
+            names(&d),
+            vec!["a/z.json", "b/deep/y.json", "b/x.json", "x.json"]
+        );
     }
 
     #[cfg(unix)]

@@ -633,7 +633,10 @@ impl Timing {
             let now = std::time::Instant::now();
             let cpu = cpu_seconds();
             let heap = crate::heap::live_and_peak()
-                .map(|(live, peak)| format!(", heap {} MB, peak {} MB", live >> 20, peak >> 20))
+                .map(|(live, peak)| {
+                    let mb = |b: usize| b as f64 / (1 << 20) as f64;
+                    format!(", heap {:.1} MB, peak {:.1} MB", mb(live), mb(peak))
+                })
                 .unwrap_or_default();
             let rss = peak_rss_kb()
                 .map(|kb| format!(", peak RSS {} MB", kb >> 10))
