@@ -295,7 +295,7 @@ fn check(args: ScanArgs) -> Exit {
         Ok(p) => p,
         Err(e) => return e,
     };
-    let known: Vec<String> = policies.rules.iter().map(|r| r.id.clone()).collect();
+    let known: Vec<String> = policies.rules.iter().map(|r| r.id.to_string()).collect();
     if let Err(e) = config.check_rules(&known) {
         return config_error(&e);
     }

@@ -9,6 +9,7 @@
 //! giving the same results both ways.
 
 use crate::finding::Severity;
+use crate::text::{Interner, Text};
 use regorus::rvm::program::Program;
 use regorus::rvm::vm::RegoVM;
 use regorus::utils::limits::ExecutionTimerConfig;
@@ -26,12 +27,12 @@ pub use embedded::{POLICIES as BUILTIN_POLICIES, RULE_DOCS};
 /// Metadata a package declares as `metadata := {...}`.
 #[derive(Debug, Clone)]
 pub struct RuleMeta {
-    pub id: String,
-    pub slug: String,
+    pub id: Text,
+    pub slug: Text,
     pub title: String,
     pub severity: Severity,
     pub description: String,
-    pub docs: Option<String>,
+    pub docs: Option<Text>,
     pub package: String,
     pub builtin: bool,
 }
@@ -100,6 +101,8 @@ pub struct Policies {
     compiled: Option<Arc<Program>>,
     timer: Option<ExecutionTimerConfig>,
     pub rules: Vec<RuleMeta>,
+    /// Text that repeats across findings (a result's help), shared.
+    texts: Interner,
 }
 
 /// What one worker thread evaluates with.
@@ -323,6 +326,7 @@ impl Policies {
             compiled,
             timer,
             rules: Vec::new(),
+            texts: Interner::default(),
         };
         policies.rules = policies.read_metadata(&builtin_pkgs)?;
         Ok(policies)
@@ -362,18 +366,25 @@ impl Policies {
                 return Err(bad(format!("rule id {id} is declared by two packages")));
             }
             rules.push(RuleMeta {
-                slug: field("slug").unwrap_or_else(|| id.to_ascii_lowercase()),
+                slug: field("slug")
+                    .unwrap_or_else(|| id.to_ascii_lowercase())
+                    .into(),
                 title: field("title").unwrap_or_default(),
                 description: field("description").unwrap_or_default(),
-                docs: field("docs"),
+                docs: field("docs").map(Text::from),
                 severity,
                 package: pkg.clone(),
                 builtin: builtin.contains(pkg),
-                id,
+                id: id.into(),
             });
         }
         rules.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(rules)
+    }
+
+    /// `s` as a [`Text`] shared with every other finding that repeats it.
+    pub fn shared_text(&self, s: &str) -> Text {
+        self.texts.get(s)
     }
 
     pub fn rule(&self, id: &str) -> Option<&RuleMeta> {

@@ -6,6 +6,7 @@ use crate::finding::{Finding, Label, Severity};
 use crate::resolve::tree::{RNode, RValue, Step};
 use crate::resolve::Unit;
 use crate::source::Site;
+use crate::text::Text;
 use serde_json::Value;
 
 /// Parses a result `path`: an array of keys and indexes, or a dotted string
@@ -84,7 +85,7 @@ pub fn locate(unit: &Unit, loc: &Value) -> Option<Located> {
                 .iter()
                 .map(|o| Label {
                     site: o.site,
-                    message: o.label.clone(),
+                    message: o.label.as_str().into(),
                 })
                 .collect(),
             value: short_value(node),
@@ -124,7 +125,7 @@ pub fn findings(
     unit: &Unit,
     raw: Vec<RawResult>,
     policies: &Policies,
-    context: Option<&str>,
+    context: Option<&Text>,
 ) -> Result<Vec<Finding>, PolicyError> {
     Ok(findings_with_refs(unit, raw, policies, context)?
         .into_iter()
@@ -138,7 +139,7 @@ pub fn findings_with_refs(
     unit: &Unit,
     raw: Vec<RawResult>,
     policies: &Policies,
-    context: Option<&str>,
+    context: Option<&Text>,
 ) -> Result<Vec<(Option<usize>, Finding)>, PolicyError> {
     let mut out = Vec::new();
     for r in raw {
@@ -188,22 +189,16 @@ pub fn findings_with_refs(
                 .ok_or_else(|| bad(format!("related location is not valid: {rel}")))?;
             related.push(Label {
                 site: l.site,
-                message: rel
-                    .get("msg")
-                    .and_then(Value::as_str)
-                    .unwrap_or("related")
-                    .to_string(),
+                message: policies
+                    .shared_text(rel.get("msg").and_then(Value::as_str).unwrap_or("related")),
             });
         }
         // Provenance: where the value came from when that is not where it is used.
         related.extend(loc.via);
-        let primary_label = if loc.found {
-            match &loc.value {
-                Some(v) => v.to_string(),
-                None => "here".into(),
-            }
-        } else {
-            "missing in this object".into()
+        let primary_label = match (loc.found, &loc.value) {
+            (true, Some(v)) => Text::from(v.as_str()),
+            (true, None) => policies.shared_text("here"),
+            (false, _) => policies.shared_text("missing in this object"),
         };
         let res_ref = obj
             .get("resource")
@@ -216,7 +211,7 @@ pub fn findings_with_refs(
             .iter()
             .find(|l| l.message.starts_with(crate::network::ASSUMED))
         {
-            notes.push(a.message.clone());
+            notes.push(a.message.to_string());
         }
         if let Some(r) = res {
             match &r.copy {
@@ -241,14 +236,20 @@ pub fn findings_with_refs(
                 rule: meta.id.clone(),
                 slug: meta.slug.clone(),
                 severity,
-                message,
+                message: message.into(),
                 primary: loc.site,
                 primary_label,
                 related,
-                help: obj.get("help").and_then(Value::as_str).map(str::to_string),
+                help: obj
+                    .get("help")
+                    .and_then(Value::as_str)
+                    .map(|h| policies.shared_text(h)),
                 docs: meta.docs.clone(),
-                about: obj.get("about").and_then(Value::as_str).map(str::to_string),
-                context: context.map(str::to_string),
+                about: obj
+                    .get("about")
+                    .and_then(Value::as_str)
+                    .map(|a| policies.shared_text(a)),
+                context: context.cloned(),
                 suppression: None,
                 resource: res.map(|r| r.site),
             },

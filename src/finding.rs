@@ -1,6 +1,7 @@
 //! Typed findings: what a policy (or the loader) found, where, and why.
 
 use crate::source::{Site, Sources};
+use crate::text::Text;
 use serde::Serialize;
 use std::fmt;
 
@@ -41,25 +42,25 @@ impl fmt::Display for Severity {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Label {
     pub site: Site,
-    pub message: String,
+    pub message: Text,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
-    pub rule: String,
-    pub slug: String,
+    pub rule: Text,
+    pub slug: Text,
     pub severity: Severity,
-    pub message: String,
+    pub message: Text,
     pub primary: Site,
     /// What the primary label says (e.g. "kubenet" or "networkPlugin missing here").
-    pub primary_label: String,
+    pub primary_label: Text,
     pub related: Vec<Label>,
-    pub help: Option<String>,
-    pub docs: Option<String>,
+    pub help: Option<Text>,
+    pub docs: Option<Text>,
     /// For AKS900: the rule that could not decide.
-    pub about: Option<String>,
+    pub about: Option<Text>,
     /// The parameter file the unit was evaluated with, when it matters.
-    pub context: Option<String>,
+    pub context: Option<Text>,
     /// Set when a suppression (configuration or inline) covers the finding: it is still
     /// reported, marked as suppressed, and does not fail the gate.
     pub suppression: Option<Suppression>,

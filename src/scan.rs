@@ -140,14 +140,12 @@ pub fn builtin_finding(
 ) -> Finding {
     let meta = policies.rule(rule);
     Finding {
-        rule: rule.to_string(),
-        slug: meta
-            .map(|m| m.slug.clone())
-            .unwrap_or_else(|| rule.to_ascii_lowercase()),
+        rule: meta.map_or_else(|| rule.into(), |m| m.id.clone()),
+        slug: meta.map_or_else(|| rule.to_ascii_lowercase().into(), |m| m.slug.clone()),
         severity: meta.map(|m| m.severity).unwrap_or(Severity::Error),
-        message,
+        message: message.into(),
         primary: site,
-        primary_label: label.to_string(),
+        primary_label: policies.shared_text(label),
         related: Vec::new(),
         help: None,
         docs: meta.and_then(|m| m.docs.clone()),
@@ -893,11 +891,10 @@ pub fn evaluate_unit(
     out.extend(unit.assumptions.iter().map(|a| {
         let mut f = builtin_finding(policies, "AKS900", a.site, a.message.clone(), "unknown");
         f.severity = Severity::Note;
-        f.about = Some("AKS005".into());
-        f.help = Some(
-            "pass the subnet id (a parameter file or a default) so the route table can be checked without assuming"
-                .into(),
-        );
+        f.about = Some(policies.shared_text("AKS005"));
+        f.help = Some(policies.shared_text(
+            "pass the subnet id (a parameter file or a default) so the route table can be checked without assuming",
+        ));
         (None, f)
     }));
     // The built-in rules only ever report on a few resource types (a test holds the
@@ -908,9 +905,15 @@ pub fn evaluate_unit(
     let network = crate::network::build(unit);
     let input = crate::input::build(unit, sources, &network, options);
     let raw = policies.evaluate_owned(engine, input)?;
-    let context = unit.param_file.map(|f| sources.get(f).rel.as_str());
+    // One copy of the parameter file's name, shared by the unit's findings.
+    let context = unit
+        .param_file
+        .map(|f| crate::text::Text::from(sources.get(f).rel.as_str()));
     out.extend(crate::evaluate::findings_with_refs(
-        unit, raw, policies, context,
+        unit,
+        raw,
+        policies,
+        context.as_ref(),
     )?);
     Ok(out)
 }

@@ -89,7 +89,7 @@ fn stale(rule: Severity, site: Site, message: String, help: &str) -> Finding {
         rule: "AKS902".into(),
         slug: "stale-suppression".into(),
         severity: rule,
-        message,
+        message: message.into(),
         primary: site,
         primary_label: "this suppression".into(),
         related: Vec::new(),

@@ -408,8 +408,8 @@ impl Audit {
         let mut by: BTreeMap<&str, RuleCount> = BTreeMap::new();
         for f in &self.findings {
             let e = by.entry(&f.finding.rule).or_insert_with(|| RuleCount {
-                rule: f.finding.rule.clone(),
-                slug: f.finding.slug.clone(),
+                rule: f.finding.rule.to_string(),
+                slug: f.finding.slug.to_string(),
                 title: self
                     .rules
                     .iter()

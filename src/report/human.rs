@@ -116,7 +116,7 @@ impl Diagnostic for FindingDiag<'_> {
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let primary = LabeledSpan::new_primary_with_span(
-            Some(self.f.primary_label.clone()),
+            Some(self.f.primary_label.to_string()),
             span(self.f.primary),
         );
         let same_file = self
@@ -124,7 +124,7 @@ impl Diagnostic for FindingDiag<'_> {
             .related
             .iter()
             .filter(|l| l.site.file == self.f.primary.file)
-            .map(|l| LabeledSpan::new_with_span(Some(l.message.clone()), span(l.site)));
+            .map(|l| LabeledSpan::new_with_span(Some(l.message.to_string()), span(l.site)));
         Some(Box::new(std::iter::once(primary).chain(same_file)))
     }
     fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
@@ -150,23 +150,23 @@ pub fn render_finding(f: &Finding, sources: &Sources, style: &Style) -> String {
     // cannot forge terminal output, then let miette add its own styling.
     let clean = crate::report::sanitize_terminal;
     let mut f = f.clone();
-    f.message = clean(&f.message);
-    f.primary_label = clean(&f.primary_label);
-    f.help = f.help.as_deref().map(clean);
+    f.message = clean(&f.message).into();
+    f.primary_label = clean(&f.primary_label).into();
+    f.help = f.help.as_deref().map(|h| clean(h).into());
     for l in &mut f.related {
-        l.message = clean(&l.message);
+        l.message = clean(&l.message).into();
     }
     let f = &f;
     let mut related: Vec<(usize, RelatedDiag)> = Vec::new();
     for l in f.related.iter().filter(|l| l.site.file != f.primary.file) {
         match related.iter_mut().find(|(file, _)| *file == l.site.file) {
-            Some((_, d)) => d.spans.push((span(l.site), l.message.clone())),
+            Some((_, d)) => d.spans.push((span(l.site), l.message.to_string())),
             None => related.push((
                 l.site.file,
                 RelatedDiag {
                     message: format!("in {}", sources.get(l.site.file).rel),
                     source: named(sources, l.site.file),
-                    spans: vec![(span(l.site), l.message.clone())],
+                    spans: vec![(span(l.site), l.message.to_string())],
                 },
             )),
         }
@@ -177,7 +177,11 @@ pub fn render_finding(f: &Finding, sources: &Sources, style: &Style) -> String {
         source: named(sources, f.primary.file),
         related,
         code: format!("{} {}", f.rule, f.slug),
-        url: f.docs.clone().or_else(|| Some(super::docs_url(&f.rule))),
+        url: f
+            .docs
+            .as_ref()
+            .map(|d| d.to_string())
+            .or_else(|| Some(super::docs_url(&f.rule))),
     };
     let theme = if style.color {
         GraphicalTheme::unicode()

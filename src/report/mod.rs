@@ -128,7 +128,7 @@ impl Region {
 pub fn full_message(f: &Finding) -> String {
     match &f.context {
         Some(ctx) => format!("{} [with {ctx}]", f.message),
-        None => f.message.clone(),
+        None => f.message.to_string(),
     }
 }
 
@@ -233,9 +233,9 @@ pub(crate) mod sample {
     ) -> Finding {
         Finding {
             rule: rule.into(),
-            slug: rule.to_ascii_lowercase(),
+            slug: rule.to_ascii_lowercase().into(),
             severity,
-            message: format!("{rule} message"),
+            message: format!("{rule} message").into(),
             primary: site,
             primary_label: "here".into(),
             related: vec![],

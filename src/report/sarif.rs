@@ -33,7 +33,7 @@ fn descriptor(rule: &RuleMeta) -> Value {
     let help_uri = rule
         .docs
         .clone()
-        .or_else(|| rule.builtin.then(|| super::docs_url(&rule.id)));
+        .or_else(|| rule.builtin.then(|| super::docs_url(&rule.id).into()));
     let mut help_text = rule.description.clone();
     if let Some(u) = &help_uri {
         help_text.push_str(&format!("\n\nDocumentation: {u}"));
@@ -213,13 +213,13 @@ fn result(report: &Report, f: &Finding, rule_index: usize) -> Value {
 
 pub fn render(report: &Report) -> String {
     let mut rules: Vec<Value> = report.rules.iter().map(descriptor).collect();
-    let mut ids: Vec<String> = report.rules.iter().map(|r| r.id.clone()).collect();
+    let mut ids: Vec<String> = report.rules.iter().map(|r| r.id.to_string()).collect();
     let mut results = Vec::with_capacity(report.findings.len());
     for f in report.findings {
         let index = match ids.iter().position(|id| *id == f.rule) {
             Some(i) => i,
             None => {
-                ids.push(f.rule.clone());
+                ids.push(f.rule.to_string());
                 rules.push(descriptor_from_finding(f));
                 ids.len() - 1
             }
