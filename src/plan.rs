@@ -198,19 +198,53 @@ impl Job {
     }
 }
 
-/// Templates by normalised path relative to the scan root.
+/// Templates by path relative to the scan root. Only their ids are kept, sorted by
+/// path: the paths themselves are the scan's (`path_of`), not copied (two maps of
+/// copies cost 250 bytes a template, the most of what a plan held).
 #[derive(Debug, Default)]
 pub struct LinkIndex {
-    by_path: HashMap<String, FileId>,
-    rel_of: HashMap<FileId, String>,
+    sorted: Vec<FileId>,
 }
 
 impl LinkIndex {
-    /// The template at `rel` relative to the directory of `from`.
-    pub fn find(&self, from: FileId, rel: &str) -> Option<FileId> {
-        let base = self.rel_of.get(&from)?;
+    fn new<'a>(templates: &[FileRef<'a>]) -> LinkIndex {
+        let mut sorted: Vec<(&str, FileId)> = templates.iter().map(|t| (t.rel, t.id)).collect();
+        sorted.sort_unstable();
+        // Of two templates under one path (a root given twice), the last found is meant.
+        sorted.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                *earlier = *later;
+            }
+            same
+        });
+        LinkIndex {
+            sorted: sorted.into_iter().map(|(_, id)| id).collect(),
+        }
+    }
+
+    fn at<'p>(&self, rel: &str, path_of: &dyn Fn(FileId) -> &'p str) -> Option<FileId> {
+        let i = self
+            .sorted
+            .binary_search_by(|id| path_of(*id).cmp(rel))
+            .ok()?;
+        Some(self.sorted[i])
+    }
+
+    /// The template at `rel` relative to the directory of template `from`, where
+    /// `path_of` gives a file's path relative to the scan root.
+    pub fn find<'p>(
+        &self,
+        from: FileId,
+        rel: &str,
+        path_of: &dyn Fn(FileId) -> &'p str,
+    ) -> Option<FileId> {
+        let base = path_of(from);
+        if self.at(base, path_of) != Some(from) {
+            return None;
+        }
         let dir = base.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-        self.by_path.get(&join_relative(dir, rel)?).copied()
+        self.at(&join_relative(dir, rel)?, path_of)
     }
 }
 
@@ -253,15 +287,12 @@ pub fn plan(files: &[(FileId, &str, &Facts)], explicit: &[(String, String)]) -> 
     let templates = refs(|k| matches!(k, Kind::Template(_)));
     let params = refs(|k| *k == Kind::Parameters);
     let pairs = pairing::pair(&templates, &params, explicit);
-    let links = LinkIndex {
-        by_path: templates
-            .iter()
-            .map(|t| (t.rel.to_string(), t.id))
-            .collect(),
-        rel_of: templates
-            .iter()
-            .map(|t| (t.id, t.rel.to_string()))
-            .collect(),
+    let links = LinkIndex::new(&templates);
+    // Files are given in id order.
+    let path_of = |id: FileId| -> &str {
+        files
+            .binary_search_by_key(&id, |(i, _, _)| *i)
+            .map_or("", |i| files[i].1)
     };
     // A template that another scanned template links to is evaluated through its parent,
     // with the parameters the parent passes, not on its own with its defaults.
@@ -272,7 +303,7 @@ pub fn plan(files: &[(FileId, &str, &Facts)], explicit: &[(String, String)]) -> 
     let mut linked = HashSet::new();
     for (id, _, facts) in files {
         for rel in &facts.links {
-            if let Some(target) = links.find(*id, rel) {
+            if let Some(target) = links.find(*id, rel, &path_of) {
                 if target != *id {
                     edges.entry(*id).or_default().push(target);
                     linked.insert(target);
@@ -394,7 +425,13 @@ mod tests {
             vec![(0, vec![1, 2]), (3, vec![4]), (4, vec![3])],
             "child and grandchild go through main; the cycle's members stand alone"
         );
-        assert_eq!(p.links.find(1, "../leaf/grand.json"), Some(2));
-        assert_eq!(p.links.find(1, "../../outside.json"), None);
+        // File 5 is a parameter file: links are followed from templates only.
+        let path_of = |id: FileId| files.get(id).map_or("mods/child.parameters.json", |f| f.1);
+        assert_eq!(p.links.find(1, "../leaf/grand.json", &path_of), Some(2));
+        assert_eq!(p.links.find(1, "../../outside.json", &path_of), None);
+        assert_eq!(p.links.find(0, "cycle/b.json", &path_of), Some(4));
+        assert_eq!(p.links.find(4, "./a.json", &path_of), Some(3));
+        assert_eq!(p.links.find(1, "child.json", &path_of), Some(1));
+        assert_eq!(p.links.find(5, "child.json", &path_of), None);
     }
 }

@@ -198,7 +198,13 @@ pub fn prepare_with(opts: &ScanOptions, progress: &dyn Progress) -> Result<Prepa
         .par_iter()
         .filter_map(|j| {
             let docs = job_docs(j, Some(&kept), &index.sources).ok()?;
-            Some(resolve_job(j, &docs, &index.sources, &plan.links))
+            Some(resolve_job(
+                j,
+                &docs,
+                &index.sources,
+                &plan.links,
+                &path_in(&index.sources),
+            ))
         })
         .collect();
     drop(kept);
@@ -714,14 +720,16 @@ fn job_docs<'a>(
 }
 
 /// Linked templates, looked up among the trees a job has loaded.
-struct JobLinks<'a> {
+struct JobLinks<'a, 'p> {
     index: &'a LinkIndex,
     docs: &'a HashMap<FileId, DocRef<'a>>,
+    /// A file's path as the plan was made with it.
+    path_of: &'a dyn Fn(FileId) -> &'p str,
 }
 
-impl<'a> resolve::Linker<'a> for JobLinks<'a> {
+impl<'a> resolve::Linker<'a> for JobLinks<'a, '_> {
     fn linked(&self, from: FileId, rel: &str) -> Option<(FileId, &'a json::Node)> {
-        let id = self.index.find(from, rel)?;
+        let id = self.index.find(from, rel, self.path_of)?;
         self.docs.get(&id).map(|d| (id, &d.root))
     }
 }
@@ -755,18 +763,29 @@ pub(crate) fn resolve_all(
         .par_iter()
         .filter_map(|j| {
             let docs = job_docs(j, Some(&kept), sources).ok()?;
-            Some(resolve_job(j, &docs, sources, &plan.links))
+            Some(resolve_job(j, &docs, sources, &plan.links, &rel_of))
         })
         .collect()
 }
 
-fn resolve_job(
+/// A file's path relative to the scan root, as the plan of a scan of the working tree
+/// was made with it (for [`resolve_job`]).
+fn path_in<'s>(sources: &'s Sources) -> impl Fn(FileId) -> &'s str + 's {
+    |id| sources.get(id).rel.as_str()
+}
+
+fn resolve_job<'p>(
     job: &Job,
     docs: &HashMap<FileId, DocRef<'_>>,
     sources: &Sources,
     index: &LinkIndex,
+    path_of: &dyn Fn(FileId) -> &'p str,
 ) -> Unit {
-    let links = JobLinks { index, docs };
+    let links = JobLinks {
+        index,
+        docs,
+        path_of,
+    };
     let root = &docs[&job.file].root;
     match job.kind {
         Kind::Template(_) => {
@@ -931,7 +950,8 @@ pub fn scan(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanE
 struct JobOutcome {
     findings: Vec<Finding>,
     inline: Vec<Inline>,
-    clusters: HashSet<Site>,
+    /// Where its clusters are written (counted once over the scan).
+    clusters: Vec<Site>,
 }
 
 /// Attaches what the unit references of the scan's network, evaluates it, and keeps
@@ -951,10 +971,13 @@ fn complete(
     }
     let units = std::slice::from_mut(&mut unit);
     crate::network::assume_subnets(units);
-    let findings: Vec<Finding> = evaluate_unit(policies, engine, &units[0], sources, options)?
+    let mut findings: Vec<Finding> = evaluate_unit(policies, engine, &units[0], sources, options)?
         .into_iter()
         .map(|(_, f)| f)
         .collect();
+    // Kept until the report: without the room the vector grew with (and the wider
+    // items it was collected from), per-job vectors took half again the findings' size.
+    findings.shrink_to_fit();
     let sites: Vec<Site> = findings
         .iter()
         .flat_map(|f| std::iter::once(f.primary).chain(f.related.iter().map(|l| l.site)))
@@ -965,7 +988,7 @@ fn complete(
     Ok(JobOutcome {
         findings,
         inline: metadata_suppressions(units),
-        clusters: cluster_sites(units),
+        clusters: cluster_sites(units).into_iter().collect(),
     })
 }
 
@@ -1005,7 +1028,8 @@ impl Network<'_> {
                 // out here and reported when its own job runs.
                 let job = &self.jobs[e.origin];
                 let docs = job_docs(job, None, self.sources).ok()?;
-                let unit = resolve_job(job, &docs, self.sources, self.links);
+                let unit =
+                    resolve_job(job, &docs, self.sources, self.links, &path_in(self.sources));
                 let r: Arc<Vec<resolve::Resource>> = Arc::new(
                     crate::network::shared_resources(&unit)
                         .map(crate::network::detached)
@@ -1051,21 +1075,19 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     // complete, as if no other file's network were referenced; the index checks that
     // afterwards (`Demand`), and only a job it proves wrong is evaluated again. That
     // spares resolving these jobs, often a repository's largest templates, twice.
-    let first: Vec<(Vec<_>, Option<Early>)> = plan
+    // Only the jobs this pass finishes have an entry (in plan order), so what the scan
+    // holds per job in between is a flag.
+    let first: Vec<(usize, Vec<_>, Early)> = plan
         .jobs
         .par_iter()
         .enumerate()
+        .filter(|(_, j)| j.files().any(|f| network.contains(&f)))
         .map_init(
             || policies.worker(),
             |engine, (origin, j)| {
-                if !j.files().any(|f| network.contains(&f)) {
-                    return (Vec::new(), None);
-                }
                 // A file that cannot be read again is reported by the main pass.
-                let Ok(docs) = job_docs(j, None, sources) else {
-                    return (Vec::new(), None);
-                };
-                let unit = resolve_job(j, &docs, sources, &plan.links);
+                let docs = job_docs(j, None, sources).ok()?;
+                let unit = resolve_job(j, &docs, sources, &plan.links, &path_in(sources));
                 let texts = texts_of(docs);
                 let entries = crate::network::Shared::entries_of(origin, &unit);
                 let demand = if j.files().any(|f| clusters.contains(&f)) {
@@ -1074,25 +1096,30 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
                     None
                 };
                 let done = complete(policies, engine, unit, None, &texts, sources, &opts.options);
-                (entries, Some(Early { done, demand }))
+                Some((origin, entries, Early { done, demand }))
             },
         )
+        .flatten()
         .collect();
     let mut shared = crate::network::Shared::default();
     let mut early = Vec::with_capacity(first.len());
-    for (entries, done) in first {
+    for (origin, entries, e) in first {
         shared.add_entries(entries);
-        early.push(done);
+        early.push((origin, e));
     }
     let shared = shared.finish();
-    let outcomes: Vec<Option<Result<JobOutcome, PolicyError>>> = early
+    let mut finished = vec![false; plan.jobs.len()];
+    let outcomes: Vec<(usize, Result<JobOutcome, PolicyError>)> = early
         .into_iter()
-        .map(|e| {
-            let e = e?;
-            let referenced = e
-                .demand
-                .is_some_and(|d| !shared.wanted(&d, sources).is_empty());
-            (!referenced).then_some(e.done)
+        .filter(|(_, e)| {
+            // It stands unless the complete index gives it something.
+            e.demand
+                .as_ref()
+                .is_none_or(|d| shared.wanted(d, sources).is_empty())
+        })
+        .map(|(origin, e)| {
+            finished[origin] = true;
+            (origin, e.done)
         })
         .collect();
     let network = Network {
@@ -1104,32 +1131,33 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     };
     timing.mark("network");
 
-    let rest: Vec<Option<Result<JobOutcome, PolicyError>>> = plan
+    let rest: Vec<(usize, Result<JobOutcome, PolicyError>)> = plan
         .jobs
         .par_iter()
-        .zip(outcomes.par_iter())
+        .enumerate()
+        .filter(|(i, _)| !finished[*i])
         .map_init(
             || policies.worker(),
-            |engine, (job, done)| {
-                if done.is_some() {
-                    return None;
-                }
+            |engine, (i, job)| {
                 let docs = match job_docs(job, None, sources) {
                     Ok(d) => d,
                     Err((file, message)) => {
                         let site = Site::new(file, json::Span::default());
-                        return Some(Ok(JobOutcome {
-                            findings: vec![builtin_finding(
-                                policies, "AKS901", site, message, "here",
-                            )],
-                            inline: Vec::new(),
-                            clusters: HashSet::new(),
-                        }));
+                        return (
+                            i,
+                            Ok(JobOutcome {
+                                findings: vec![builtin_finding(
+                                    policies, "AKS901", site, message, "here",
+                                )],
+                                inline: Vec::new(),
+                                clusters: Vec::new(),
+                            }),
+                        );
                     }
                 };
-                let unit = resolve_job(job, &docs, sources, &plan.links);
+                let unit = resolve_job(job, &docs, sources, &plan.links, &path_in(sources));
                 let texts = texts_of(docs);
-                Some(complete(
+                let done = complete(
                     policies,
                     engine,
                     unit,
@@ -1137,7 +1165,8 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
                     &texts,
                     sources,
                     &opts.options,
-                ))
+                );
+                (i, done)
             },
         )
         .collect();
@@ -1150,13 +1179,29 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
         mut inline,
         ..
     } = index;
-    let mut findings = load_failures
-        .into_iter()
-        .map(|(site, message)| builtin_finding(policies, "AKS901", site, message, "here"))
-        .collect::<Vec<_>>();
+    // Sized once: the findings are what a scan holds longest.
+    let total = load_failures.len()
+        + outcomes
+            .iter()
+            .chain(&rest)
+            .map(|(_, o)| o.as_ref().map_or(0, |o| o.findings.len()))
+            .sum::<usize>();
+    let mut findings = Vec::with_capacity(total);
+    findings.extend(
+        load_failures
+            .into_iter()
+            .map(|(site, message)| builtin_finding(policies, "AKS901", site, message, "here")),
+    );
     let mut seen_metadata = HashSet::new();
     let mut clusters = HashSet::new();
-    for o in outcomes.into_iter().zip(rest).filter_map(|(a, b)| a.or(b)) {
+    // Both lists are in plan order: merged, so are the jobs.
+    let (mut outcomes, mut rest) = (outcomes.into_iter().peekable(), rest.into_iter().peekable());
+    let in_order = std::iter::from_fn(|| match (outcomes.peek(), rest.peek()) {
+        (Some((a, _)), Some((b, _))) if b < a => rest.next(),
+        (Some(_), _) => outcomes.next(),
+        (None, _) => rest.next(),
+    });
+    for (_, o) in in_order {
         let o = o.map_err(ScanError::Policy)?;
         findings.extend(o.findings);
         // A resource evaluated with several parameter files lists its entries once.

@@ -97,7 +97,7 @@ pub struct Sources {
     files: Vec<SourceFile>,
     cache: Mutex<Option<Cached>>,
     /// Line and column of (file, offset), computed ahead by [`Sources::prefetch`].
-    positions: RwLock<HashMap<(FileId, usize), (usize, usize)>>,
+    positions: RwLock<Positions>,
 }
 
 impl Clone for Sources {
@@ -107,6 +107,39 @@ impl Clone for Sources {
             cache: Mutex::new(None),
             positions: RwLock::new(self.positions.read().map(|p| p.clone()).unwrap_or_default()),
         }
+    }
+}
+
+/// Line and column by (file, byte offset), packed in 16 bytes an entry: a scan keeps
+/// one for each end of every reported site until the report (a tuple map took 32).
+#[derive(Debug, Default, Clone)]
+struct Positions(HashMap<u64, u64>);
+
+impl Positions {
+    /// Two numbers in one word; `None` when either does not fit 32 bits (the position is
+    /// then computed when asked, not kept).
+    fn pack(high: usize, low: usize) -> Option<u64> {
+        Some(u64::from(u32::try_from(high).ok()?) << 32 | u64::from(u32::try_from(low).ok()?))
+    }
+
+    fn insert(&mut self, file: FileId, offset: usize, (line, col): (usize, usize)) {
+        if let (Some(k), Some(v)) = (Self::pack(file, offset), Self::pack(line, col)) {
+            self.0.insert(k, v);
+        }
+    }
+
+    fn get(&self, file: FileId, offset: usize) -> Option<(usize, usize)> {
+        let v = *self.0.get(&Self::pack(file, offset)?)?;
+        Some(((v >> 32) as usize, (v & 0xFFFF_FFFF) as usize))
+    }
+
+    fn contains(&self, file: FileId, offset: usize) -> bool {
+        self.get(file, offset).is_some()
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.0.len()
     }
 }
 
@@ -227,13 +260,13 @@ impl Sources {
         if let Ok(known) = self.positions.read() {
             for s in sites {
                 for o in [s.start, s.end] {
-                    if !known.contains_key(&(s.file, o)) {
+                    if !known.contains(s.file, o) {
                         by_file.entry(s.file).or_default().push(o);
                     }
                 }
             }
         }
-        let found: Vec<((FileId, usize), (usize, usize))> = by_file
+        let found: Vec<(FileId, usize, (usize, usize))> = by_file
             .into_par_iter()
             .flat_map_iter(|(file, mut offsets)| {
                 let text = self.fetch(file);
@@ -241,11 +274,13 @@ impl Sources {
                 offsets.dedup();
                 positions_in(&text, &offsets)
                     .into_iter()
-                    .map(move |(o, p)| ((file, o), p))
+                    .map(move |(o, p)| (file, o, p))
             })
             .collect();
         if let Ok(mut p) = self.positions.write() {
-            p.extend(found);
+            for (file, o, at) in found {
+                p.insert(file, o, at);
+            }
         }
     }
 
@@ -262,12 +297,11 @@ impl Sources {
         }
         offsets.sort_unstable();
         offsets.dedup();
-        let found: Vec<_> = positions_in(text, &offsets)
-            .into_iter()
-            .map(|(o, p)| ((file, o), p))
-            .collect();
+        let found = positions_in(text, &offsets);
         if let Ok(mut p) = self.positions.write() {
-            p.extend(found);
+            for (o, at) in found {
+                p.insert(file, o, at);
+            }
         }
     }
 
@@ -294,7 +328,7 @@ impl Sources {
             .positions
             .read()
             .ok()
-            .and_then(|p| p.get(&(site.file, site.start)).copied())
+            .and_then(|p| p.get(site.file, site.start))
         {
             return p;
         }
@@ -306,6 +340,21 @@ impl Sources {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn packed_positions_round_trip_and_skip_what_does_not_fit() {
+        let mut p = Positions::default();
+        p.insert(7, 123_456, (4_000_000_000, 17));
+        assert_eq!(p.get(7, 123_456), Some((4_000_000_000, 17)));
+        assert_eq!(p.get(7, 123_457), None);
+        assert_eq!(p.get(8, 123_456), None);
+        // Past 32 bits nothing is kept, and nothing else is answered by mistake.
+        p.insert(1 << 32, 5, (1, 1));
+        p.insert(0, 5, (1 << 32, 1));
+        assert_eq!(p.len(), 1);
+        assert_eq!(p.get(1 << 32, 5), None);
+        assert_eq!(p.get(0, 5), None);
+    }
 
     #[test]
     fn line_col_matches_the_scanning_version() {
