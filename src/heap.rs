@@ -49,3 +49,20 @@ unsafe impl std::alloc::GlobalAlloc for Counting {
         tikv_jemallocator::Jemalloc.realloc(p, l, size)
     }
 }
+
+/// What returns the allocator's freed pages to the system, when the binary has one
+/// ([`set_release`]); a library user's allocator is left alone.
+static RELEASE: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Registers how to return freed pages to the system (the binary's allocator knows).
+pub fn set_release(f: fn()) {
+    let _ = RELEASE.set(f);
+}
+
+/// Returns the pages freed so far to the system, between phases of a scan: a phase's
+/// short-lived trees would otherwise stay resident under the next phase's allocations.
+pub fn release() {
+    if let Some(f) = RELEASE.get() {
+        f();
+    }
+}

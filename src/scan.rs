@@ -1129,6 +1129,7 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
         links: &plan.links,
         recent: Default::default(),
     };
+    crate::heap::release();
     timing.mark("network");
 
     let rest: Vec<(usize, Result<JobOutcome, PolicyError>)> = plan
@@ -1170,6 +1171,7 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
             },
         )
         .collect();
+    crate::heap::release();
     timing.mark("resolve+evaluate");
 
     let Index {
