@@ -418,6 +418,7 @@ fn index(opts: &ScanOptions, progress: &dyn Progress, keep: bool) -> Result<Inde
     };
 
     let mut sources = Sources::default();
+    sources.reserve(seen.len());
     let mut load_failures = Vec::new();
     let mut inline = Vec::new();
     let mut facts = Vec::new();
@@ -710,7 +711,7 @@ fn job_docs<'a>(
                 let Some((path, print)) = sources.disk_path(id) else {
                     continue;
                 };
-                let (text, doc) = load::reparse(path, print).map_err(|e| (id, e))?;
+                let (text, doc) = load::reparse(&path, print).map_err(|e| (id, e))?;
                 DocRef::Read(text, doc)
             }
         };

@@ -7,7 +7,7 @@
 
 use crate::json::Span;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 pub type FileId = usize;
@@ -69,11 +69,20 @@ impl Fingerprint {
 #[derive(Debug, Clone)]
 enum Text {
     Resident(Arc<str>),
-    /// Read again (and decoded the same way) when needed.
+    /// Read again (and decoded the same way) when needed, from its path.
     OnDisk {
-        path: PathBuf,
+        at: Place,
         print: Fingerprint,
     },
+}
+
+/// Where a file not kept in memory is: a scan's files share a few roots, so a path is
+/// kept as its root's number when it is that root followed by the file's `rel`, byte
+/// for byte (a copy of every path was a third of what the file table held).
+#[derive(Debug, Clone)]
+enum Place {
+    Under(u32),
+    At(Box<Path>),
 }
 
 #[derive(Debug, Clone)]
@@ -95,6 +104,8 @@ struct Cached {
 #[derive(Debug, Default)]
 pub struct Sources {
     files: Vec<SourceFile>,
+    /// The paths that files' `rel` follow ([`Place::Under`]).
+    roots: Vec<std::ffi::OsString>,
     cache: Mutex<Option<Cached>>,
     /// Line and column of (file, offset), computed ahead by [`Sources::prefetch`].
     positions: RwLock<Positions>,
@@ -104,6 +115,7 @@ impl Clone for Sources {
     fn clone(&self) -> Sources {
         Sources {
             files: self.files.clone(),
+            roots: self.roots.clone(),
             cache: Mutex::new(None),
             positions: RwLock::new(self.positions.read().map(|p| p.clone()).unwrap_or_default()),
         }
@@ -202,11 +214,51 @@ impl Sources {
 
     /// Registers a file whose text is read again from `path` when needed.
     pub fn add_on_disk(&mut self, rel: String, path: PathBuf, print: Fingerprint) -> FileId {
+        let at = self.place(&rel, path);
         self.files.push(SourceFile {
             rel,
-            text: Text::OnDisk { path, print },
+            text: Text::OnDisk { at, print },
         });
         self.files.len() - 1
+    }
+
+    /// Room for `n` more files: a scan knows how many it registers.
+    pub fn reserve(&mut self, n: usize) {
+        self.files.reserve_exact(n);
+    }
+
+    fn place(&mut self, rel: &str, path: PathBuf) -> Place {
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let bytes = path.as_os_str().as_bytes();
+            if let Some(root) = bytes.strip_suffix(rel.as_bytes()) {
+                let root = std::ffi::OsStr::from_bytes(root);
+                // Most files share the last root; a scan has few.
+                let n = match self.roots.iter().rposition(|r| r == root) {
+                    Some(n) => n,
+                    None => {
+                        self.roots.push(root.to_os_string());
+                        self.roots.len() - 1
+                    }
+                };
+                if let Ok(n) = u32::try_from(n) {
+                    return Place::Under(n);
+                }
+            }
+        }
+        Place::At(path.into_boxed_path())
+    }
+
+    fn path_of(&self, id: FileId, at: &Place) -> PathBuf {
+        match at {
+            Place::Under(n) => {
+                let mut p = self.roots[*n as usize].clone();
+                p.push(&self.files[id].rel);
+                PathBuf::from(p)
+            }
+            Place::At(p) => p.to_path_buf(),
+        }
     }
 
     pub fn get(&self, id: FileId) -> &SourceFile {
@@ -222,9 +274,9 @@ impl Sources {
     }
 
     /// Where a file not kept in memory is read from.
-    pub fn disk_path(&self, id: FileId) -> Option<(&PathBuf, Fingerprint)> {
+    pub fn disk_path(&self, id: FileId) -> Option<(PathBuf, Fingerprint)> {
         match &self.files[id].text {
-            Text::OnDisk { path, print } => Some((path, *print)),
+            Text::OnDisk { at, print } => Some((self.path_of(id, at), *print)),
             Text::Resident(_) => None,
         }
     }
@@ -309,16 +361,18 @@ impl Sources {
     fn fetch(&self, id: FileId) -> Arc<str> {
         match &self.files[id].text {
             Text::Resident(t) => t.clone(),
-            Text::OnDisk { path, print } => match crate::load::reread(path, *print) {
-                Ok(t) => t,
-                Err(why) => {
-                    eprintln!(
-                        "aksgate: {}: {why}; its lines are not shown",
-                        self.files[id].rel
-                    );
-                    Arc::from("")
+            Text::OnDisk { at, print } => {
+                match crate::load::reread(&self.path_of(id, at), *print) {
+                    Ok(t) => t,
+                    Err(why) => {
+                        eprintln!(
+                            "aksgate: {}: {why}; its lines are not shown",
+                            self.files[id].rel
+                        );
+                        Arc::from("")
+                    }
                 }
-            },
+            }
         }
     }
 
@@ -340,6 +394,29 @@ impl Sources {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_on_disk_are_given_back_exactly_and_share_their_roots() {
+        let print = Fingerprint::of(b"{}");
+        let mut s = Sources::default();
+        let cases = [
+            ("a/x.json", "/repo/a/x.json"),
+            ("a/b/y.json", "/repo/a/b/y.json"),
+            ("z.json", "./z.json"),
+            ("x.json", "x.json"),
+            ("other/x.json", "/elsewhere/x.json"),
+            // A name shown lossily (not valid UTF-8) is not a suffix of its path.
+            ("d/\u{FFFD}.json", "/repo/d/?.json"),
+        ];
+        let ids: Vec<FileId> = cases
+            .iter()
+            .map(|(rel, path)| s.add_on_disk(rel.to_string(), PathBuf::from(path), print))
+            .collect();
+        for (id, (_, path)) in ids.iter().zip(cases) {
+            assert_eq!(s.disk_path(*id), Some((PathBuf::from(path), print)));
+        }
+        assert_eq!(s.roots, ["/repo/", "./", ""]);
+    }
 
     #[test]
     fn packed_positions_round_trip_and_skip_what_does_not_fit() {
