@@ -1067,6 +1067,7 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     };
     let (network, clusters) = (files_with(|f| f.network), files_with(|f| f.cluster));
     drop(facts);
+    crate::heap::release();
     let sources = &index.sources;
 
     // The network pass: the jobs that can deploy network resources every cluster may
