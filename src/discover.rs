@@ -296,25 +296,33 @@ mod tests {
         d.files.iter().map(|c| c.rel.as_str()).collect()
     }
 
+    /// Writes `{}` to each of `rels` below `root`.
+    fn files(root: &Path, rels: &[&str]) {
+        for f in rels {
+            let p = root.join(f);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, "{}").unwrap();
+        }
+    }
+
     #[test]
     fn walks_skips_and_honours_gitignore() {
         let t = tempfile::tempdir().unwrap();
         let r = t.path();
-        for f in [
-            "a.json",
-            "b.txt",
-            "sub/c.JSON",
-            "sub/d.jsonc",
-            "node_modules/x.json",
-            ".git/y.json",
-            "out/z.json",
-            "sub/keep/k.json",
-            ".github/w.json",
-        ] {
-            let p = r.join(f);
-            fs::create_dir_all(p.parent().unwrap()).unwrap();
-            fs::write(p, "{}").unwrap();
-        }
+        files(
+            r,
+            &[
+                "a.json",
+                "b.txt",
+                "sub/c.JSON",
+                "sub/d.jsonc",
+                "node_modules/x.json",
+                ".git/y.json",
+                "out/z.json",
+                "sub/keep/k.json",
+                ".github/w.json",
+            ],
+        );
         fs::write(r.join(".gitignore"), "out/\nsub/keep/\n").unwrap();
         fs::write(r.join("sub/.gitignore"), "!keep/\n").unwrap();
         let d = discover(r, &Excludes::default()).unwrap();
@@ -338,19 +346,18 @@ mod tests {
         // with a `.gitignore`, or a parent's file after a nested one, is not under it.
         let t = tempfile::tempdir().unwrap();
         let r = t.path();
-        for f in [
-            "a/x.json",
-            "a/deep/x.json",
-            "a/deep/y.json",
-            "a/z.json",
-            "b/x.json",
-            "b/deep/y.json",
-            "x.json",
-        ] {
-            let p = r.join(f);
-            fs::create_dir_all(p.parent().unwrap()).unwrap();
-            fs::write(p, "{}").unwrap();
-        }
+        files(
+            r,
+            &[
+                "a/x.json",
+                "a/deep/x.json",
+                "a/deep/y.json",
+                "a/z.json",
+                "b/x.json",
+                "b/deep/y.json",
+                "x.json",
+            ],
+        );
         fs::write(r.join("a/.gitignore"), "x.json\n").unwrap();
         fs::write(r.join("a/deep/.gitignore"), "y.json\n").unwrap();
         let d = discover(r, &Excludes::default()).unwrap();

@@ -996,6 +996,8 @@ fn complete(
 /// A job finished by the network pass, and what it asks of the scan's network when it
 /// deploys a cluster: its outcome holds unless the complete index gives it something.
 struct Early {
+    /// Its network resources, for the index.
+    entries: Vec<crate::network::Entry>,
     done: Result<JobOutcome, PolicyError>,
     demand: Option<crate::network::Demand>,
 }
@@ -1077,16 +1079,19 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     // complete, as if no other file's network were referenced; the index checks that
     // afterwards (`Demand`), and only a job it proves wrong is evaluated again. That
     // spares resolving these jobs, often a repository's largest templates, twice.
-    // Only the jobs this pass finishes have an entry (in plan order), so what the scan
-    // holds per job in between is a flag.
-    let first: Vec<(usize, Vec<_>, Early)> = plan
+    // One slot a job, boxed: the jobs this pass finishes are a minority (a slot in
+    // place cost 216 bytes a job), and an indexed collect writes each slot in place
+    // (collecting only the finished would gather them in chunks, then copy them).
+    let mut first: Vec<Option<Box<Early>>> = plan
         .jobs
         .par_iter()
         .enumerate()
-        .filter(|(_, j)| j.files().any(|f| network.contains(&f)))
         .map_init(
             || policies.worker(),
             |engine, (origin, j)| {
+                if !j.files().any(|f| network.contains(&f)) {
+                    return None;
+                }
                 // A file that cannot be read again is reported by the main pass.
                 let docs = job_docs(j, None, sources).ok()?;
                 let unit = resolve_job(j, &docs, sources, &plan.links, &path_in(sources));
@@ -1098,30 +1103,30 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
                     None
                 };
                 let done = complete(policies, engine, unit, None, &texts, sources, &opts.options);
-                Some((origin, entries, Early { done, demand }))
+                Some(Box::new(Early {
+                    entries,
+                    done,
+                    demand,
+                }))
             },
         )
-        .flatten()
         .collect();
     let mut shared = crate::network::Shared::default();
-    let mut early = Vec::with_capacity(first.len());
-    for (origin, entries, e) in first {
-        shared.add_entries(entries);
-        early.push((origin, e));
+    for slot in first.iter_mut().flatten() {
+        shared.add_entries(std::mem::take(&mut slot.entries));
     }
     let shared = shared.finish();
-    let mut finished = vec![false; plan.jobs.len()];
-    let outcomes: Vec<(usize, Result<JobOutcome, PolicyError>)> = early
+    // The early outcomes that stand: a job's stands unless the complete index gives it
+    // something. The others are evaluated again below.
+    let early: Vec<Option<Box<Result<JobOutcome, PolicyError>>>> = first
         .into_iter()
-        .filter(|(_, e)| {
-            // It stands unless the complete index gives it something.
-            e.demand
+        .map(|slot| {
+            let e = *slot?;
+            let stands = e
+                .demand
                 .as_ref()
-                .is_none_or(|d| shared.wanted(d, sources).is_empty())
-        })
-        .map(|(origin, e)| {
-            finished[origin] = true;
-            (origin, e.done)
+                .is_none_or(|d| shared.wanted(d, sources).is_empty());
+            stands.then(|| Box::new(e.done))
         })
         .collect();
     let network = Network {
@@ -1134,28 +1139,28 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     crate::heap::release();
     timing.mark("network");
 
-    let rest: Vec<(usize, Result<JobOutcome, PolicyError>)> = plan
+    // Boxed slots again, for the same reasons.
+    let rest: Vec<Option<Box<Result<JobOutcome, PolicyError>>>> = plan
         .jobs
         .par_iter()
-        .enumerate()
-        .filter(|(i, _)| !finished[*i])
+        .zip(&early)
         .map_init(
             || policies.worker(),
-            |engine, (i, job)| {
+            |engine, (job, early)| {
+                if early.is_some() {
+                    return None;
+                }
                 let docs = match job_docs(job, None, sources) {
                     Ok(d) => d,
                     Err((file, message)) => {
                         let site = Site::new(file, json::Span::default());
-                        return (
-                            i,
-                            Ok(JobOutcome {
-                                findings: vec![builtin_finding(
-                                    policies, "AKS901", site, message, "here",
-                                )],
-                                inline: Vec::new(),
-                                clusters: Vec::new(),
-                            }),
-                        );
+                        return Some(Box::new(Ok(JobOutcome {
+                            findings: vec![builtin_finding(
+                                policies, "AKS901", site, message, "here",
+                            )],
+                            inline: Vec::new(),
+                            clusters: Vec::new(),
+                        })));
                     }
                 };
                 let unit = resolve_job(job, &docs, sources, &plan.links, &path_in(sources));
@@ -1169,7 +1174,7 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
                     sources,
                     &opts.options,
                 );
-                (i, done)
+                Some(Box::new(done))
             },
         )
         .collect();
@@ -1185,10 +1190,11 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     } = index;
     // Sized once: the findings are what a scan holds longest.
     let total = load_failures.len()
-        + outcomes
+        + early
             .iter()
-            .chain(&rest)
-            .map(|(_, o)| o.as_ref().map_or(0, |o| o.findings.len()))
+            .flatten()
+            .chain(rest.iter().flatten())
+            .map(|o| o.as_ref().as_ref().map_or(0, |o| o.findings.len()))
             .sum::<usize>();
     let mut findings = Vec::with_capacity(total);
     findings.extend(
@@ -1198,14 +1204,10 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     );
     let mut seen_metadata = HashSet::new();
     let mut clusters = HashSet::new();
-    // Both lists are in plan order: merged, so are the jobs.
-    let (mut outcomes, mut rest) = (outcomes.into_iter().peekable(), rest.into_iter().peekable());
-    let in_order = std::iter::from_fn(|| match (outcomes.peek(), rest.peek()) {
-        (Some((a, _)), Some((b, _))) if b < a => rest.next(),
-        (Some(_), _) => outcomes.next(),
-        (None, _) => rest.next(),
-    });
-    for (_, o) in in_order {
+    // Each job has its outcome in one of the two, in plan order.
+    let in_order = early.into_iter().zip(rest).filter_map(|(e, r)| e.or(r));
+    for o in in_order {
+        let o = *o;
         let o = o.map_err(ScanError::Policy)?;
         findings.extend(o.findings);
         // A resource evaluated with several parameter files lists its entries once.
