@@ -142,3 +142,26 @@ fn every_rule_fixture_produces_exactly_its_expected_findings() {
         );
     }
 }
+
+/// A property inside an object that is unknown as a whole is not said to have that
+/// object's expression as its own value: the message names the object it is inside.
+#[test]
+fn a_value_inside_an_unknown_object_is_reported_as_inside_it() {
+    let fixture = root().join("fixtures/rules/AKS900/fail-properties-unknown.json");
+    let (_, doc) = check_json(&[fixture.to_str().unwrap()]);
+    let messages: Vec<String> = findings(&doc)
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(messages.len(), 3, "{messages:?}");
+    for m in &messages {
+        assert!(
+            m.ends_with(
+                "cannot decide: outboundType is unknown: it is inside properties, which depends on \
+                 [parameters('clusterProperties')] (parameter 'clusterProperties' has no default \
+                 value and no parameter file sets it)"
+            ),
+            "{m}"
+        );
+    }
+}

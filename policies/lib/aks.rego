@@ -5,7 +5,10 @@
 #   unknown_expr(v)            the marker's expression ("?" when absent)
 #   unknown_reason(v)          the marker's reason ("?" when absent)
 #   get(obj, path)             value at path; null when missing or a parent is not
-#                              an object; the marker itself when a parent is unknown
+#                              an object; when a parent is unknown, its marker with
+#                              "within": the path to that parent (see within)
+#   within(v)                  where a marker from get was found, as text
+#                              ("properties.networkProfile"); null for the value's own
 #   enum_value(raw)            lower-cased string; other values (marker) unchanged
 #   show(v)                    v for a message: a string as is, a marker's expression,
 #                              anything else as JSON
@@ -112,7 +115,7 @@ get(obj, path) := v if {
 } else := m if {
 	# A comprehension, not `some` in the body: regorus's compiled form (RVM) does not
 	# fall through to `else` after a body whose iteration finds nothing.
-	markers := [x |
+	markers := [[i, x] |
 		some i in numbers.range(0, count(path) - 1)
 		x := object.get(obj, array.slice(path, 0, i), null)
 		# unknown(x), written out: this runs for every missing value.
@@ -120,7 +123,21 @@ get(obj, path) := v if {
 		_ = x["$unknown"]
 	]
 	count(markers) > 0
-	m := markers[0]
+	[i, x] := markers[0]
+	m := _found_within(x, array.slice(path, 0, i))
+} else := null
+
+# A parent's marker, saying which parent: a message must not present the parent's
+# expression as the value's own.
+_found_within(x, at) := {"$unknown": {
+	"expr": unknown_expr(x),
+	"reason": unknown_reason(x),
+	"within": concat(".", [sprintf("%v", [k]) | some k in at]),
+}}
+
+within(v) := w if {
+	w := v["$unknown"].within
+	is_string(w)
 } else := null
 
 enum_value(raw) := lower(raw) if is_string(raw)
@@ -301,7 +318,7 @@ _pool_resources := resources_of_type(agent_pool_type)
 
 agent_pool_profiles_unknown(c) if unknown(get(c, ["properties", "agentPoolProfiles"]))
 
-pool_value(p, key) := p.pool if {
+pool_value(p, key) := _found_within(p.pool, p.path) if {
 	unknown(p.pool)
 } else := object.get(p.pool, key, null) if {
 	is_object(p.pool)
@@ -477,12 +494,26 @@ unverifiable(about, ref, path, value, what) := {
 	"about": about,
 	"resource": ref,
 	"path": path,
-	"msg": sprintf("%s cannot decide: %s is %s (%s)", [about, what, unknown_expr(value), unknown_reason(value)]),
+	"msg": _unknown_message(about, what, value),
 	"help": sprintf(
 		"give %s a value aksgate can resolve (a literal, a parameter defaultValue or a parameter file), or check %s by hand",
 		[what, about],
 	),
 }
+
+_unknown_message(about, what, value) := sprintf(
+	"%s cannot decide: %s is %s (%s)",
+	[about, what, unknown_expr(value), unknown_reason(value)],
+) if {
+	within(value) == null
+} else := sprintf(
+	"%s cannot decide: %s is unknown: it is inside %s, which depends on %s (%s)",
+	[about, what, _place(within(value)), unknown_expr(value), unknown_reason(value)],
+)
+
+_place(w) := "the resource" if w == ""
+
+_place(w) := w if w != ""
 
 cannot_verify(about, ref, path, msg, help) := {
 	"rule": "AKS900",

@@ -37,9 +37,21 @@ test_get_missing_is_null if {
 	lib.get({"a": "str"}, ["a", "b"]) == null
 }
 
-test_get_unknown_parent if lib.get({"a": marker}, ["a", "b", "c"]) == marker
+# A parent's marker says which parent it was found at.
+marker_within(w) := {"$unknown": {"expr": "[parameters('x')]", "reason": "parameter 'x' has no default", "within": w}}
 
-test_get_unknown_leaf if lib.get({"a": {"b": marker}}, ["a", "b"]) == marker
+test_get_unknown_parent if {
+	lib.get({"a": marker}, ["a", "b", "c"]) == marker_within("a")
+	lib.get({"a": {"b": marker}}, ["a", "b", "c"]) == marker_within("a.b")
+	lib.get({"a": [{"b": marker}]}, ["a", 0, "b", "c"]) == marker_within("a.0.b")
+	lib.get(marker, ["a"]) == marker_within("")
+	lib.within(lib.get({"a": marker}, ["a", "b"])) == "a"
+}
+
+test_get_unknown_leaf if {
+	lib.get({"a": {"b": marker}}, ["a", "b"]) == marker
+	lib.within(marker) == null
+}
 
 test_show if {
 	lib.show("x") == "x"
@@ -141,7 +153,7 @@ test_outbound_type_unknown_passes_through if {
 }
 
 test_outbound_type_unknown_network_profile if {
-	lib.outbound_type(cluster("2021-05-01", marker)) == marker
+	lib.outbound_type(cluster("2021-05-01", marker)) == marker_within("properties.networkProfile")
 }
 
 test_outbound_type_dropped_by_old_api_version if {
@@ -278,7 +290,7 @@ test_agent_pools_embedded_and_children if {
 test_pool_value if {
 	lib.pool_value({"pool": {"a": 1}}, "a") == 1
 	lib.pool_value({"pool": {"a": 1}}, "b") == null
-	lib.pool_value({"pool": marker}, "b") == marker
+	lib.pool_value({"pool": marker, "path": ["properties", "agentPoolProfiles", 0]}, "b") == marker_within("properties.agentPoolProfiles.0")
 	lib.pool_path({"path": ["properties"]}, "type") == ["properties", "type"]
 }
 
@@ -334,6 +346,14 @@ test_unverifiable if {
 	f.about == "AKS003"
 	f.resource == 0
 	f.msg == "AKS003 cannot decide: networkPlugin is [parameters('x')] (parameter 'x' has no default)"
+}
+
+# A value inside an unknown object is not said to be that object's expression.
+test_unverifiable_inside_an_unknown_object if {
+	f := lib.unverifiable("AKS001", 0, ["properties", "networkProfile", "outboundType"], marker_within("properties"), "outboundType")
+	f.msg == "AKS001 cannot decide: outboundType is unknown: it is inside properties, which depends on [parameters('x')] (parameter 'x' has no default)"
+	g := lib.unverifiable("AKS002", 0, ["apiVersion"], marker_within(""), "apiVersion")
+	g.msg == "AKS002 cannot decide: apiVersion is unknown: it is inside the resource, which depends on [parameters('x')] (parameter 'x' has no default)"
 }
 
 test_cannot_verify if {
