@@ -79,8 +79,9 @@ pub struct Suppression {
 
 impl Finding {
     /// Deterministic order: file, position, rule, message.
-    pub fn sort(findings: &mut [Finding], sources: &Sources) {
+    pub fn sort<F: std::borrow::Borrow<Finding>>(findings: &mut [F], sources: &Sources) {
         findings.sort_by(|a, b| {
+            let (a, b) = (a.borrow(), b.borrow());
             let fa = &sources.get(a.primary.file).rel;
             let fb = &sources.get(b.primary.file).rel;
             fa.cmp(fb)

@@ -82,7 +82,7 @@ pub struct Stats {
 
 pub struct ScanResult {
     pub sources: Sources,
-    pub findings: Vec<Finding>,
+    pub findings: Vec<Box<Finding>>,
     pub stats: Stats,
     /// Inline suppressions found in the files (`// aksgate-ignore`, resource metadata).
     pub inline: Vec<Inline>,
@@ -949,7 +949,11 @@ pub fn scan(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanE
 
 /// The findings of one job of a streaming scan.
 struct JobOutcome {
-    findings: Vec<Finding>,
+    /// Boxed: merging the jobs' findings then moves pointers, not 256-byte findings
+    /// into a second vector as large as all of them (at 30,030 files that copy was the
+    /// scan's peak).
+    #[allow(clippy::vec_box)]
+    findings: Vec<Box<Finding>>,
     inline: Vec<Inline>,
     /// Where its clusters are written (counted once over the scan).
     clusters: Vec<Site>,
@@ -972,12 +976,13 @@ fn complete(
     }
     let units = std::slice::from_mut(&mut unit);
     crate::network::assume_subnets(units);
-    let mut findings: Vec<Finding> = evaluate_unit(policies, engine, &units[0], sources, options)?
-        .into_iter()
-        .map(|(_, f)| f)
-        .collect();
-    // Kept until the report: without the room the vector grew with (and the wider
-    // items it was collected from), per-job vectors took half again the findings' size.
+    let mut findings: Vec<Box<Finding>> =
+        evaluate_unit(policies, engine, &units[0], sources, options)?
+            .into_iter()
+            .map(|(_, f)| Box::new(f))
+            .collect();
+    // The collect reuses the evaluation's vector in place, 272 bytes an item for these
+    // 8-byte ones: kept until the report, that room cost more than the findings.
     findings.shrink_to_fit();
     let sites: Vec<Site> = findings
         .iter()
@@ -1155,9 +1160,9 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
                     Err((file, message)) => {
                         let site = Site::new(file, json::Span::default());
                         return Some(Box::new(Ok(JobOutcome {
-                            findings: vec![builtin_finding(
+                            findings: vec![Box::new(builtin_finding(
                                 policies, "AKS901", site, message, "here",
-                            )],
+                            ))],
                             inline: Vec::new(),
                             clusters: Vec::new(),
                         })));
@@ -1200,7 +1205,8 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     findings.extend(
         load_failures
             .into_iter()
-            .map(|(site, message)| builtin_finding(policies, "AKS901", site, message, "here")),
+            .map(|(site, message)| builtin_finding(policies, "AKS901", site, message, "here"))
+            .map(Box::new),
     );
     let mut seen_metadata = HashSet::new();
     let mut clusters = HashSet::new();
@@ -1223,8 +1229,9 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     Ok(finish(findings, sources, stats, inline))
 }
 
+#[allow(clippy::vec_box)] // see JobOutcome::findings
 fn finish(
-    mut findings: Vec<Finding>,
+    mut findings: Vec<Box<Finding>>,
     sources: Sources,
     stats: Stats,
     inline: Vec<Inline>,
@@ -1258,14 +1265,15 @@ pub fn scan_prepared(opts: &ScanOptions, policies: &Policies) -> Result<ScanResu
         baseline_notes,
     } = prepare_with_baseline(opts)?;
     inline.extend(metadata_suppressions(&units));
-    let mut findings: Vec<Finding> = load_failures
+    let mut findings: Vec<Box<Finding>> = load_failures
         .into_iter()
         .map(|(site, message)| builtin_finding(policies, "AKS901", site, message, "here"))
+        .map(Box::new)
         .collect();
     findings.extend(baseline_notes.into_iter().map(|(site, message)| {
         let mut f = builtin_finding(policies, "AKS900", site, message, "name");
         f.about = Some("AKS006".into());
-        f
+        Box::new(f)
     }));
     let timing = Timing::new();
     let results: Vec<Result<UnitFindings, PolicyError>> = units
@@ -1276,7 +1284,11 @@ pub fn scan_prepared(opts: &ScanOptions, policies: &Policies) -> Result<ScanResu
         )
         .collect();
     for r in results {
-        findings.extend(r.map_err(ScanError::Policy)?.into_iter().map(|(_, f)| f));
+        findings.extend(
+            r.map_err(ScanError::Policy)?
+                .into_iter()
+                .map(|(_, f)| Box::new(f)),
+        );
     }
     timing.mark("evaluate");
     Ok(finish(findings, sources, stats, inline))

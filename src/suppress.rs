@@ -106,7 +106,7 @@ fn stale(rule: Severity, site: Site, message: String, help: &str) -> Finding {
 /// severities) and suppressions. Registers the configuration file in `sources` when a
 /// diagnostic must point into it.
 pub fn apply(
-    findings: &mut Vec<Finding>,
+    findings: &mut Vec<Box<Finding>>,
     settings: &Settings,
     config: &Config,
     inline: &[Inline],
@@ -249,7 +249,7 @@ pub fn apply(
             ));
         }
     }
-    findings.extend(extra);
+    findings.extend(extra.into_iter().map(Box::new));
     Finding::sort(findings, sources);
 }
 

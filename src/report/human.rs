@@ -224,16 +224,16 @@ pub fn render(report: &Report, style: &Style) -> String {
 }
 
 pub fn summary(report: &Report) -> String {
-    let active = |f: &&Finding| f.suppression.is_none();
+    let active = |f: &Finding| f.suppression.is_none();
     let count = |s: Severity| {
         report
             .findings
             .iter()
-            .filter(active)
+            .filter(|f| active(f))
             .filter(|f| f.severity == s)
             .count()
     };
-    let suppressed = report.findings.len() - report.findings.iter().filter(active).count();
+    let suppressed = report.findings.len() - report.findings.iter().filter(|f| active(f)).count();
     let kinds: Vec<String> = report
         .stats
         .by_kind

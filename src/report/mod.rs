@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 /// Everything a renderer needs.
 pub struct Report<'a> {
     pub sources: &'a Sources,
-    pub findings: &'a [Finding],
+    pub findings: &'a [Box<Finding>],
     pub stats: &'a Stats,
     /// Every rule that could fire (built-in and user), for formats that list them (SARIF).
     pub rules: &'a [crate::engine::RuleMeta],
@@ -193,7 +193,8 @@ pub(crate) mod sample {
 
     pub struct Sample {
         pub sources: Sources,
-        pub findings: Vec<Finding>,
+        #[allow(clippy::vec_box)] // as ScanResult holds them
+        pub findings: Vec<Box<Finding>>,
         pub stats: Stats,
         pub rules: Vec<RuleMeta>,
         pub base: Base,
@@ -291,7 +292,7 @@ pub(crate) mod sample {
         };
         Sample {
             sources,
-            findings,
+            findings: findings.into_iter().map(Box::new).collect(),
             stats,
             rules: vec![
                 rule("ORG001", "org001", Severity::Error),
