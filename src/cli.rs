@@ -182,6 +182,17 @@ pub(crate) fn error(msg: impl std::fmt::Display) -> Exit {
     Exit::ToolError
 }
 
+/// Writes `text` to standard output and returns `then`; a reader that went away
+/// (`aksgate rules | head`) or a full disk is a tool error, not a panic.
+pub(crate) fn emit(text: &str, then: Exit) -> Exit {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => then,
+        Err(e) => error(format!("cannot write the output: {e}")),
+    }
+}
+
 pub(crate) fn load_policies(builtin: bool, dirs: &[PathBuf]) -> Result<Policies, Exit> {
     load_policies_with(builtin, dirs, None)
 }
@@ -208,21 +219,22 @@ pub fn run(cli: Cli) -> Exit {
         Command::Audit(args) => crate::audit::command::run(args),
         Command::Rules { policy } => match load_policies(true, &policy) {
             Ok(p) => {
+                let mut out = String::new();
                 for r in &p.rules {
                     let note = NOT_ENFORCED
                         .iter()
                         .find(|(id, _)| *id == r.id)
                         .map(|(_, why)| format!("  [NOT ENFORCED: {why}]"))
                         .unwrap_or_default();
-                    println!(
-                        "{:<8} {:<32} {:<8} {}{note}",
+                    out.push_str(&format!(
+                        "{:<8} {:<32} {:<8} {}{note}\n",
                         r.id,
                         r.slug,
                         r.severity.as_str(),
                         r.title
-                    );
+                    ));
                 }
-                Exit::Clean
+                emit(&out, Exit::Clean)
             }
             Err(e) => e,
         },
@@ -237,11 +249,8 @@ pub fn run(cli: Cli) -> Exit {
             };
             match scan::inputs(&opts) {
                 Ok(docs) => {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&docs).expect("inputs serialize")
-                    );
-                    Exit::Clean
+                    let text = serde_json::to_string_pretty(&docs).expect("inputs serialize");
+                    emit(&format!("{text}\n"), Exit::Clean)
                 }
                 Err(e) => error(e),
             }
@@ -380,46 +389,54 @@ fn check(args: ScanArgs) -> Exit {
         base: &base,
         fail_on,
     };
-    let render = |format: Format, style: &human::Style| match format {
-        Format::Human => human::render(&report, style),
-        Format::Json => report::json::render(&report),
-        Format::Sarif => report::sarif::render(&report),
-        Format::Github => report::github::render(&report),
-        Format::Junit => report::junit::render(&report),
-        Format::Azure => report::azure::render(&report),
-    };
-    let timed = |format: Format, style: &human::Style| {
-        let out = render(format, style);
-        timing.mark("report");
-        out
+    // Reports are written as they are serialised rather than built in memory first
+    // (JUnit's counts come first, so it is built, then written). A write error, such as a closed
+    // pipe, is a tool error, not a panic.
+    let write = |format: Format, style: &human::Style, w: &mut dyn std::io::Write| {
+        use std::io::Write;
+        let mut w = std::io::BufWriter::new(w);
+        match format {
+            Format::Json => report::json::write(&report, &mut w),
+            Format::Sarif => report::sarif::write(&report, &mut w),
+            Format::Human => human::write(&report, style, &mut w),
+            Format::Github => report::github::write(&report, &mut w),
+            Format::Azure => report::azure::write(&report, &mut w),
+            // JUnit's counts open the document: it is built first.
+            Format::Junit => w.write_all(report::junit::render(&report).as_bytes()),
+        }?;
+        w.flush()
     };
     match &args.output {
-        // JSON, the format of tools that read findings by the thousand, is written as
-        // it is serialised rather than built in memory first.
-        None if args.format == Format::Json => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            let written = report::json::write(&report, &mut out).and_then(|()| {
-                use std::io::Write;
-                out.flush()
-            });
-            if let Err(e) = written {
+        None => {
+            if let Err(e) = write(
+                args.format,
+                &human::Style::detect(),
+                &mut std::io::stdout().lock(),
+            ) {
                 return error(format!("cannot write the report: {e}"));
             }
             timing.mark("report");
         }
-        None => print!("{}", timed(args.format, &human::Style::detect())),
         Some(file) => {
             // A file gets no colour codes.
             let plain = human::Style {
                 color: false,
                 ..human::Style::detect()
             };
-            let out = timed(args.format, &plain);
-            if let Err(e) = std::fs::write(file, out) {
+            let written =
+                std::fs::File::create(file).and_then(|mut f| write(args.format, &plain, &mut f));
+            if let Err(e) = written {
                 return error(format!("cannot write {}: {e}", file.display()));
             }
+            timing.mark("report");
             if args.format != Format::Human {
-                print!("{}", render(Format::Human, &human::Style::detect()));
+                if let Err(e) = write(
+                    Format::Human,
+                    &human::Style::detect(),
+                    &mut std::io::stdout().lock(),
+                ) {
+                    return error(format!("cannot write the report: {e}"));
+                }
             }
         }
     }
@@ -445,18 +462,20 @@ fn explain(id: &str, dirs: &[PathBuf]) -> Exit {
     let page = crate::engine::RULE_DOCS
         .iter()
         .find(|(p, _)| p.ends_with(&format!("/{}.md", rule.id)));
-    match page {
-        Some((_, text)) if rule.builtin => print!("{text}"),
+    let text = match page {
+        Some((_, text)) if rule.builtin => text.to_string(),
         _ => {
-            println!("# {} {}: {}\n", rule.id, rule.slug, rule.title);
-            println!("Default severity: {}\n", rule.severity);
-            println!("{}", rule.description);
+            let mut t = format!(
+                "# {} {}: {}\n\nDefault severity: {}\n\n{}\n",
+                rule.id, rule.slug, rule.title, rule.severity, rule.description
+            );
             if let Some(d) = &rule.docs {
-                println!("\nDocumentation: {d}");
+                t.push_str(&format!("\nDocumentation: {d}\n"));
             }
+            t
         }
-    }
-    Exit::Clean
+    };
+    emit(&text, Exit::Clean)
 }
 
 fn test(dir: Option<PathBuf>, coverage: bool) -> Exit {
@@ -475,13 +494,14 @@ fn test(dir: Option<PathBuf>, coverage: bool) -> Exit {
         return error("no test_ rules found");
     }
     let mut failed = 0;
+    let mut out = String::new();
     for o in &outcomes {
         let status = if o.passed { "PASS" } else { "FAIL" };
         if !o.passed {
             failed += 1;
         }
-        println!(
-            "{status} {}.{} ({}, {:.1} ms){}",
+        out.push_str(&format!(
+            "{status} {}.{} ({}, {:.1} ms){}\n",
             o.package,
             o.name,
             o.file,
@@ -490,7 +510,7 @@ fn test(dir: Option<PathBuf>, coverage: bool) -> Exit {
                 .as_ref()
                 .map(|e| format!(": {e}"))
                 .unwrap_or_default()
-        );
+        ));
     }
     for f in &files {
         let total = f.covered + f.not_covered.len();
@@ -500,8 +520,8 @@ fn test(dir: Option<PathBuf>, coverage: bool) -> Exit {
             100.0 * f.covered as f64 / total as f64
         };
         let lines: Vec<String> = f.not_covered.iter().map(u32::to_string).collect();
-        println!(
-            "coverage {}: {}/{} lines ({pct:.0}%){}",
+        out.push_str(&format!(
+            "coverage {}: {}/{} lines ({pct:.0}%){}\n",
             f.file,
             f.covered,
             total,
@@ -510,12 +530,19 @@ fn test(dir: Option<PathBuf>, coverage: bool) -> Exit {
             } else {
                 format!(", not covered: {}", lines.join(","))
             }
-        );
+        ));
     }
-    println!("{} passed, {} failed", outcomes.len() - failed, failed);
-    if failed > 0 {
-        Exit::Findings
-    } else {
-        Exit::Clean
-    }
+    out.push_str(&format!(
+        "{} passed, {} failed\n",
+        outcomes.len() - failed,
+        failed
+    ));
+    emit(
+        &out,
+        if failed > 0 {
+            Exit::Findings
+        } else {
+            Exit::Clean
+        },
+    )
 }

@@ -108,7 +108,8 @@ impl From<Text> for serde_json::Value {
 
 impl fmt::Display for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        // `pad`, not `write_str`: `{:<8}` must align a Text as it does a `str`.
+        f.pad(&self.0)
     }
 }
 
@@ -170,6 +171,7 @@ mod tests {
         assert!(Arc::ptr_eq(&a.0, &b.0));
         assert_eq!(a, "pass the subnet id");
         assert_eq!(a.to_string(), "pass the subnet id");
+        assert_eq!(format!("[{:<6}]", Text::from("AKS1")), "[AKS1  ]");
         assert_eq!(serde_json::to_string(&a).unwrap(), "\"pass the subnet id\"");
         assert!(!Arc::ptr_eq(&i.get("other").0, &a.0));
     }

@@ -239,3 +239,41 @@ fn explain_prints_the_rule_page_and_rejects_unknown_ids() {
     }
     assert_eq!(run(&["explain", "AKS999"], None).code, 2);
 }
+
+/// A reader that goes away (`aksgate check | head`) is a clear tool error in every
+/// format, never a panic. The corpus's reports are all larger than a pipe's buffer, so
+/// the write fails whether the reader leaves before or after the first bytes.
+#[test]
+fn a_closed_output_pipe_is_a_tool_error_in_every_format() {
+    for format in ["human", "json", "sarif", "github", "junit", "azure"] {
+        let mut child = bin()
+            .args(["check", "--format", format])
+            .arg(corpus())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run aksgate");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait for aksgate");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{format}: {stderr}");
+        assert!(
+            stderr.contains("cannot write the report"),
+            "{format}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{format}: {stderr}");
+    }
+}
+
+/// `aksgate rules` is a table: the id, slug and severity columns line up.
+#[test]
+fn the_rules_table_lines_up() {
+    let r = run(&["rules"], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for line in r.stdout.lines() {
+        let b = line.as_bytes();
+        assert!(b.len() > 51, "{line}");
+        assert!(b[8] == b' ' && b[9] != b' ', "slug column: {line}");
+        assert!(b[41] == b' ' && b[42] != b' ', "severity column: {line}");
+    }
+}

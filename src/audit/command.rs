@@ -78,9 +78,6 @@ pub fn run(args: AuditArgs) -> Exit {
             Ok(()) => Exit::Clean,
             Err(e) => error(format!("cannot write {}: {e}", file.display())),
         },
-        None => {
-            print!("{out}");
-            Exit::Clean
-        }
+        None => crate::cli::emit(&out, Exit::Clean),
     }
 }

@@ -63,7 +63,13 @@ pub fn finding_line(report: &Report, f: &Finding) -> Option<String> {
 }
 
 pub fn render(report: &Report) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
+    write(report, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("the report is text")
+}
+
+/// Writes the log commands to `w` a finding at a time.
+pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let (mut notes, mut suppressed) = (0, 0);
     for f in report.findings {
         if f.suppression.is_some() {
@@ -71,20 +77,17 @@ pub fn render(report: &Report) -> String {
             continue;
         }
         match finding_line(report, f) {
-            Some(line) => {
-                out.push_str(&line);
-                out.push('\n');
-            }
+            Some(line) => writeln!(w, "{line}")?,
             None => notes += 1,
         }
     }
     if notes + suppressed > 0 {
-        out.push_str(&format!(
-            "aksgate: not logged as issues: {notes} note(s), {suppressed} suppressed finding(s)\n"
-        ));
+        writeln!(
+            w,
+            "aksgate: not logged as issues: {notes} note(s), {suppressed} suppressed finding(s)"
+        )?;
     }
-    out.push_str(&super::human::summary(report));
-    out
+    w.write_all(super::human::summary(report).as_bytes())
 }
 
 #[cfg(test)]

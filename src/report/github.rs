@@ -78,24 +78,29 @@ pub fn finding_line(report: &Report, f: &Finding) -> String {
 }
 
 pub fn render(report: &Report) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
+    write(report, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("the report is text")
+}
+
+/// Writes the workflow commands to `w` a finding at a time.
+pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut suppressed = 0;
     for f in report.findings {
         if f.suppression.is_some() {
             suppressed += 1;
             continue;
         }
-        out.push_str(&finding_line(report, f));
-        out.push('\n');
+        writeln!(w, "{}", finding_line(report, f))?;
     }
     if suppressed > 0 {
-        out.push_str(&format!(
-            "::notice title=aksgate::{suppressed} suppressed finding(s) not annotated (see the SARIF or human output for them)\n"
-        ));
+        writeln!(
+            w,
+            "::notice title=aksgate::{suppressed} suppressed finding(s) not annotated (see the SARIF or human output for them)"
+        )?;
     }
     // A plain line (not a command) so the log says what was examined.
-    out.push_str(&super::human::summary(report));
-    out
+    w.write_all(super::human::summary(report).as_bytes())
 }
 
 #[cfg(test)]

