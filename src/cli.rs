@@ -389,8 +389,7 @@ fn check(args: ScanArgs) -> Exit {
         base: &base,
         fail_on,
     };
-    // Reports are written as they are serialised rather than built in memory first
-    // (JUnit's counts come first, so it is built, then written). A write error, such as a closed
+    // Reports are written as they are serialised rather than built in memory first. A write error, such as a closed
     // pipe, is a tool error, not a panic.
     let write = |format: Format, style: &human::Style, w: &mut dyn std::io::Write| {
         use std::io::Write;
@@ -401,8 +400,7 @@ fn check(args: ScanArgs) -> Exit {
             Format::Human => human::write(&report, style, &mut w),
             Format::Github => report::github::write(&report, &mut w),
             Format::Azure => report::azure::write(&report, &mut w),
-            // JUnit's counts open the document: it is built first.
-            Format::Junit => w.write_all(report::junit::render(&report).as_bytes()),
+            Format::Junit => report::junit::write(&report, &mut w),
         }?;
         w.flush()
     };

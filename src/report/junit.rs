@@ -79,14 +79,16 @@ enum Outcome {
     Skip { message: String },
 }
 
-struct Case {
+struct Case<'a> {
     classname: String,
     name: String,
     outcome: Outcome,
-    text: String,
+    /// Described in the case's output when it is written, not before: the
+    /// descriptions of every finding at once were most of the report's memory.
+    findings: Vec<&'a Finding>,
 }
 
-fn cases(report: &Report) -> Vec<Case> {
+fn cases<'a>(report: &Report<'a>) -> Vec<Case<'a>> {
     // file path -> rule -> findings; BTreeMaps give a stable order.
     let mut files: BTreeMap<String, BTreeMap<&str, Vec<&Finding>>> = BTreeMap::new();
     for &id in &report.stats.examined {
@@ -109,7 +111,7 @@ fn cases(report: &Report) -> Vec<Case> {
                 classname: file.clone(),
                 name: "aksgate".into(),
                 outcome: Outcome::Pass,
-                text: String::new(),
+                findings: Vec::new(),
             });
         }
         for (rule, findings) in rules {
@@ -117,7 +119,6 @@ fn cases(report: &Report) -> Vec<Case> {
                 .iter()
                 .filter(|f| f.suppression.is_none() && f.severity >= report.fail_on)
                 .collect();
-            let text: String = findings.iter().map(|f| describe(report, f)).collect();
             let outcome = if let Some(first) = failing.first() {
                 let message = if failing.len() == 1 {
                     super::full_message(first)
@@ -143,7 +144,7 @@ fn cases(report: &Report) -> Vec<Case> {
                 classname: file.clone(),
                 name: format!("{} {}", rule, findings[0].slug),
                 outcome,
-                text,
+                findings,
             });
         }
     }
@@ -151,6 +152,13 @@ fn cases(report: &Report) -> Vec<Case> {
 }
 
 pub fn render(report: &Report) -> String {
+    let mut out = Vec::new();
+    write(report, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("the report is text")
+}
+
+/// Writes the report to `w`, each case's output described as it is written.
+pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let cases = cases(report);
     let failures = cases
         .iter()
@@ -169,20 +177,21 @@ pub fn render(report: &Report) -> String {
         "  <testsuite name=\"aksgate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"0\">\n"
     ));
     for c in &cases {
+        let text: String = c.findings.iter().map(|f| describe(report, f)).collect();
         let open = format!(
             "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"",
             escape(&c.classname, true),
             escape(&c.name, true)
         );
         match &c.outcome {
-            Outcome::Pass if c.text.is_empty() => {
+            Outcome::Pass if text.is_empty() => {
                 out.push_str(&open);
                 out.push_str("/>\n");
             }
             Outcome::Pass => {
                 out.push_str(&open);
                 out.push_str(">\n      <system-out>");
-                out.push_str(&escape(&c.text, false));
+                out.push_str(&escape(&text, false));
                 out.push_str("</system-out>\n    </testcase>\n");
             }
             Outcome::Fail { message, rule } => {
@@ -192,7 +201,7 @@ pub fn render(report: &Report) -> String {
                     escape(message, true),
                     escape(rule, true)
                 ));
-                out.push_str(&escape(&c.text, false));
+                out.push_str(&escape(&text, false));
                 out.push_str("</failure>\n    </testcase>\n");
             }
             Outcome::Skip { message } => {
@@ -201,13 +210,16 @@ pub fn render(report: &Report) -> String {
                     ">\n      <skipped message=\"{}\"/>\n      <system-out>",
                     escape(message, true)
                 ));
-                out.push_str(&escape(&c.text, false));
+                out.push_str(&escape(&text, false));
                 out.push_str("</system-out>\n    </testcase>\n");
             }
         }
+        // A case at a time: the document is not held whole.
+        w.write_all(out.as_bytes())?;
+        out.clear();
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
-    out
+    w.write_all(out.as_bytes())
 }
 
 #[cfg(test)]
