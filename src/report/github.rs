@@ -78,9 +78,7 @@ pub fn finding_line(report: &Report, f: &Finding) -> String {
 }
 
 pub fn render(report: &Report) -> String {
-    let mut out = Vec::new();
-    write(report, &mut out).expect("writing to memory cannot fail");
-    String::from_utf8(out).expect("the report is text")
+    super::in_memory(|w| write(report, w))
 }
 
 /// Writes the workflow commands to `w` a finding at a time.

@@ -200,9 +200,7 @@ pub fn render_finding(f: &Finding, sources: &Sources, style: &Style) -> String {
 }
 
 pub fn render(report: &Report, style: &Style) -> String {
-    let mut out = Vec::new();
-    write(report, style, &mut out).expect("writing to memory cannot fail");
-    String::from_utf8(out).expect("the report is text")
+    super::in_memory(|w| write(report, style, w))
 }
 
 /// Writes the report to `w` a finding at a time: built as one string first, the report

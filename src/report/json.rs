@@ -93,9 +93,7 @@ fn location<'a>(report: &'a Report, site: crate::source::Site) -> Location<'a> {
 
 /// The JSON report as a string.
 pub fn render(report: &Report) -> String {
-    let mut out = Vec::new();
-    write(report, &mut out).expect("writing to memory cannot fail");
-    String::from_utf8(out).expect("serde_json writes UTF-8")
+    super::in_memory(|w| write(report, w))
 }
 
 /// Writes the JSON report to `w` as it is serialised: a report of 10,000 findings is

@@ -152,9 +152,7 @@ fn cases<'a>(report: &Report<'a>) -> Vec<Case<'a>> {
 }
 
 pub fn render(report: &Report) -> String {
-    let mut out = Vec::new();
-    write(report, &mut out).expect("writing to memory cannot fail");
-    String::from_utf8(out).expect("the report is text")
+    super::in_memory(|w| write(report, w))
 }
 
 /// Writes the report to `w`, each case's output described as it is written.

@@ -13,6 +13,13 @@ use crate::scan::Stats;
 use crate::source::{Site, Sources};
 use std::path::{Path, PathBuf};
 
+/// What a renderer writes, as a string (for tests and library users).
+pub fn in_memory(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> String {
+    let mut out = Vec::new();
+    write(&mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("reports are UTF-8 text")
+}
+
 /// Everything a renderer needs.
 pub struct Report<'a> {
     pub sources: &'a Sources,

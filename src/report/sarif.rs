@@ -213,9 +213,7 @@ fn result(report: &Report, f: &Finding, rule_index: usize) -> Value {
 }
 
 pub fn render(report: &Report) -> String {
-    let mut out = Vec::new();
-    write(report, &mut out).expect("writing to memory cannot fail");
-    String::from_utf8(out).expect("serde_json writes UTF-8")
+    super::in_memory(|w| write(report, w))
 }
 
 /// Writes the SARIF log to `w` as it is serialised, one result at a time: built as one
