@@ -98,6 +98,8 @@ struct Cached {
     id: FileId,
     text: Arc<str>,
     lines: Arc<[usize]>,
+    /// A `\r` that does not end a line with `\n` (see [`Sources::text_and_lines`]).
+    lone_cr: bool,
 }
 
 /// All files a scan read, indexed by [`FileId`].
@@ -153,6 +155,16 @@ impl Positions {
     fn len(&self) -> usize {
         self.0.len()
     }
+}
+
+/// `text` has a `\r` not followed by `\n`.
+fn lone_cr(text: &str) -> bool {
+    // Most files have no `\r` at all: `contains` answers those at memchr speed.
+    text.contains('\r')
+        && text
+            .split('\r')
+            .skip(1)
+            .any(|after| !after.starts_with('\n'))
 }
 
 /// Byte offsets of the line starts of `text`.
@@ -288,6 +300,19 @@ impl Sources {
         self.cached(id).0
     }
 
+    /// A file's text with the byte offsets of its line starts (`\n`-terminated lines),
+    /// and whether it has a `\r` that does not end a line with `\n` (a line break to
+    /// some readers, not to the index); kept for the last file asked for.
+    pub fn text_and_lines(&self, id: FileId) -> (Arc<str>, Arc<[usize]>, bool) {
+        let (text, lines) = self.cached(id);
+        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let lone_cr = match cache.as_ref() {
+            Some(c) if c.id == id => c.lone_cr,
+            _ => lone_cr(&text),
+        };
+        (text, lines, lone_cr)
+    }
+
     fn cached(&self, id: FileId) -> (Arc<str>, Arc<[usize]>) {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(c) = cache.as_ref().filter(|c| c.id == id) {
@@ -299,6 +324,7 @@ impl Sources {
             id,
             text: text.clone(),
             lines: lines.clone(),
+            lone_cr: lone_cr(&text),
         });
         (text, lines)
     }
@@ -416,6 +442,15 @@ mod tests {
             assert_eq!(s.disk_path(*id), Some((PathBuf::from(path), print)));
         }
         assert_eq!(s.roots, ["/repo/", "./", ""]);
+    }
+
+    #[test]
+    fn lone_carriage_returns_are_found() {
+        assert!(!lone_cr(""));
+        assert!(!lone_cr("{\r\n  \"a\": 1\r\n}\r\n"));
+        assert!(lone_cr("{\r  \"a\": 1\r\n}"));
+        assert!(lone_cr("{}\r"));
+        assert!(lone_cr("\r\r\n"));
     }
 
     #[test]

@@ -1,11 +1,10 @@
 //! The terminal format: one miette diagnostic per finding, then a summary line.
 
+use super::snippet::Snippet;
 use super::Report;
 use crate::finding::{Finding, Severity};
 use crate::source::Sources;
-use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
-};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 use std::fmt;
 
 pub struct Style {
@@ -36,7 +35,7 @@ impl Style {
 
 struct FindingDiag<'a> {
     f: &'a Finding,
-    source: NamedSource<String>,
+    source: Snippet,
     related: Vec<RelatedDiag>,
     code: String,
     url: Option<String>,
@@ -45,7 +44,7 @@ struct FindingDiag<'a> {
 /// Related locations in another file than the primary one, one diagnostic per file.
 struct RelatedDiag {
     message: String,
-    source: NamedSource<String>,
+    source: Snippet,
     spans: Vec<(miette::SourceSpan, String)>,
 }
 
@@ -139,9 +138,9 @@ fn span(site: crate::source::Site) -> miette::SourceSpan {
     (site.start, site.end.saturating_sub(site.start)).into()
 }
 
-fn named(sources: &Sources, file: usize) -> NamedSource<String> {
-    let f = sources.get(file);
-    NamedSource::new(f.rel.clone(), sources.text(file).to_string()).with_language("json")
+fn named(sources: &Sources, file: usize) -> Snippet {
+    let (text, lines, lone_cr) = sources.text_and_lines(file);
+    Snippet::new(sources.get(file).rel.clone(), text, lines, lone_cr)
 }
 
 /// Renders one finding as miette would print it.

@@ -7,6 +7,7 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod sarif;
+mod snippet;
 
 use crate::finding::{Finding, Severity};
 use crate::scan::Stats;
