@@ -11,8 +11,22 @@ struct Doc<'a> {
     tool: &'static str,
     #[serde(rename = "toolVersion")]
     tool_version: &'static str,
-    findings: Vec<JsonFinding<'a>>,
+    findings: Findings<'a>,
     summary: Summary,
+}
+
+/// The findings, each converted as it is written.
+struct Findings<'a>(&'a Report<'a>);
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.findings.len()))?;
+        for f in self.0.findings {
+            seq.serialize_element(&json_finding(self.0, f))?;
+        }
+        seq.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -99,44 +113,6 @@ pub fn render(report: &Report) -> String {
 /// Writes the JSON report to `w` as it is serialised: a report of 10,000 findings is
 /// 10 MB, and building it as one string first raised a scan's peak memory by a third.
 pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let findings = report
-        .findings
-        .iter()
-        .map(|f| {
-            let l = location(report, f.primary);
-            JsonFinding {
-                rule: &f.rule,
-                slug: &f.slug,
-                severity: f.severity.as_str(),
-                message: &f.message,
-                file: l.file,
-                line: l.line,
-                column: l.column,
-                end_line: l.end_line,
-                end_column: l.end_column,
-                help: f.help.as_deref(),
-                about: f.about.as_deref(),
-                parameter_file: f.context.as_deref(),
-                related: f
-                    .related
-                    .iter()
-                    .map(|r| {
-                        let rl = location(report, r.site);
-                        Related {
-                            file: rl.file,
-                            line: rl.line,
-                            column: rl.column,
-                            message: &r.message,
-                        }
-                    })
-                    .collect(),
-                suppressed: f.suppression.as_ref().map(|s| Suppressed {
-                    kind: s.kind,
-                    reason: &s.reason,
-                }),
-            }
-        })
-        .collect();
     let count = |s| {
         report
             .findings
@@ -148,7 +124,7 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
         version: SCHEMA_VERSION,
         tool: "aksgate",
         tool_version: env!("CARGO_PKG_VERSION"),
-        findings,
+        findings: Findings(report),
         summary: Summary {
             files_examined: report.stats.files_examined,
             clusters: report.stats.clusters,
@@ -164,4 +140,39 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
     };
     serde_json::to_writer_pretty(&mut *w, &doc)?;
     w.write_all(b"\n")
+}
+
+fn json_finding<'a>(report: &'a Report, f: &'a crate::finding::Finding) -> JsonFinding<'a> {
+    let l = location(report, f.primary);
+    JsonFinding {
+        rule: &f.rule,
+        slug: &f.slug,
+        severity: f.severity.as_str(),
+        message: &f.message,
+        file: l.file,
+        line: l.line,
+        column: l.column,
+        end_line: l.end_line,
+        end_column: l.end_column,
+        help: f.help.as_deref(),
+        about: f.about.as_deref(),
+        parameter_file: f.context.as_deref(),
+        related: f
+            .related
+            .iter()
+            .map(|r| {
+                let rl = location(report, r.site);
+                Related {
+                    file: rl.file,
+                    line: rl.line,
+                    column: rl.column,
+                    message: &r.message,
+                }
+            })
+            .collect(),
+        suppressed: f.suppression.as_ref().map(|s| Suppressed {
+            kind: s.kind,
+            reason: &s.reason,
+        }),
+    }
 }
