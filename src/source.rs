@@ -158,7 +158,7 @@ impl Positions {
 }
 
 /// `text` has a `\r` not followed by `\n`.
-fn lone_cr(text: &str) -> bool {
+pub(crate) fn lone_cr(text: &str) -> bool {
     // Most files have no `\r` at all: `contains` answers those at memchr speed.
     text.contains('\r')
         && text
@@ -304,29 +304,24 @@ impl Sources {
     /// and whether it has a `\r` that does not end a line with `\n` (a line break to
     /// some readers, not to the index); kept for the last file asked for.
     pub fn text_and_lines(&self, id: FileId) -> (Arc<str>, Arc<[usize]>, bool) {
-        let (text, lines) = self.cached(id);
-        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        let lone_cr = match cache.as_ref() {
-            Some(c) if c.id == id => c.lone_cr,
-            _ => lone_cr(&text),
-        };
-        (text, lines, lone_cr)
+        self.cached(id)
     }
 
-    fn cached(&self, id: FileId) -> (Arc<str>, Arc<[usize]>) {
+    fn cached(&self, id: FileId) -> (Arc<str>, Arc<[usize]>, bool) {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(c) = cache.as_ref().filter(|c| c.id == id) {
-            return (c.text.clone(), c.lines.clone());
+            return (c.text.clone(), c.lines.clone(), c.lone_cr);
         }
         let text = self.fetch(id);
         let lines = line_starts(&text);
+        let cr = lone_cr(&text);
         *cache = Some(Cached {
             id,
             text: text.clone(),
             lines: lines.clone(),
-            lone_cr: lone_cr(&text),
+            lone_cr: cr,
         });
-        (text, lines)
+        (text, lines, cr)
     }
 
     /// Computes, file by file on all cores, the line and column of every site a report
@@ -412,7 +407,7 @@ impl Sources {
         {
             return p;
         }
-        let (text, lines) = self.cached(site.file);
+        let (text, lines, _) = self.cached(site.file);
         position(&text, &lines, site.start)
     }
 }

@@ -73,9 +73,8 @@ mod tests {
         let lines: Arc<[usize]> = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        let b = text.as_bytes();
-        let lone_cr = (0..b.len()).any(|i| b[i] == b'\r' && b.get(i + 1) != Some(&b'\n'));
-        let s = Snippet::new("f.json".into(), Arc::from(text), lines, lone_cr);
+        let cr = crate::source::lone_cr(text);
+        let s = Snippet::new("f.json".into(), Arc::from(text), lines, cr);
         for start in 0..=text.len() {
             for len in [0, 1, 2, 7] {
                 if start + len > text.len() {
