@@ -363,27 +363,40 @@ fn check(args: ScanArgs) -> Exit {
             result.stats.skipped.len()
         ));
     }
-    if strict {
-        for f in &mut result.findings {
-            if f.rule == "AKS900" {
-                f.severity = Severity::Error;
-            }
-        }
-    }
     let always = |_: &str| true;
-    crate::suppress::apply(
-        &mut result.findings,
+    let mut settle = crate::suppress::Settle::new(
         &settings,
+        strict,
         &config,
         &result.inline,
         &mut result.sources,
         &always,
     );
+    let sources = &result.sources;
+    // Sorted, settled and written back in one pass; then the renderers read them.
+    let findings = result
+        .findings
+        .into_sorted(sources)
+        .and_then(|sorted| {
+            crate::spill::Findings::collect(sorted.filter_map(|f| match f {
+                Ok(mut f) => settle.admit(&mut f, sources).then_some(Ok(f)),
+                Err(e) => Some(Err(e)),
+            }))
+        })
+        .map(|mut findings| {
+            findings.add(settle.finish(), sources);
+            findings
+        });
+    let findings = match findings {
+        Ok(f) => f,
+        Err(e) => return error(format!("cannot sort the findings: {e}")),
+    };
+    timing.mark("sort+settle");
     let cwd = std::env::current_dir().ok();
     let base = report::Base::for_scan(&opts.paths, cwd.as_deref());
     let report = Report {
         sources: &result.sources,
-        findings: &result.findings,
+        findings: &findings,
         stats: &result.stats,
         rules: &policies.rules,
         base: &base,
@@ -438,11 +451,7 @@ fn check(args: ScanArgs) -> Exit {
             }
         }
     }
-    if result
-        .findings
-        .iter()
-        .any(|f| f.suppression.is_none() && f.severity >= fail_on)
-    {
+    if findings.tally().fails(fail_on) {
         Exit::Findings
     } else {
         Exit::Clean

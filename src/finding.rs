@@ -1,6 +1,6 @@
 //! Typed findings: what a policy (or the loader) found, where, and why.
 
-use crate::source::{Site, Sources};
+use crate::source::{FileId, Site, Sources};
 use crate::text::Text;
 use serde::Serialize;
 use std::fmt;
@@ -78,17 +78,43 @@ pub struct Suppression {
 }
 
 impl Finding {
-    /// Deterministic order: file, position, rule, message.
+    /// Deterministic order: file, position, rule, message, parameter file.
     pub fn sort<F: std::borrow::Borrow<Finding>>(findings: &mut [F], sources: &Sources) {
-        findings.sort_by(|a, b| {
-            let (a, b) = (a.borrow(), b.borrow());
-            let fa = &sources.get(a.primary.file).rel;
-            let fb = &sources.get(b.primary.file).rel;
-            fa.cmp(fb)
-                .then(a.primary.start.cmp(&b.primary.start))
-                .then(a.rule.cmp(&b.rule))
-                .then(a.message.cmp(&b.message))
-                .then(a.context.cmp(&b.context))
-        });
+        findings.sort_by(|a, b| Finding::order(a.borrow(), b.borrow(), sources));
+    }
+
+    /// The report order of two findings: by file path, then as [`Finding::order_by`].
+    pub fn order(a: &Finding, b: &Finding, sources: &Sources) -> std::cmp::Ordering {
+        Finding::order_by(a, b, |x, y| sources.get(x).rel.cmp(&sources.get(y).rel))
+    }
+
+    /// The report order, files compared by `files`: file, position, rule, message,
+    /// parameter file.
+    pub fn order_by(
+        a: &Finding,
+        b: &Finding,
+        files: impl FnOnce(FileId, FileId) -> std::cmp::Ordering,
+    ) -> std::cmp::Ordering {
+        files(a.primary.file, b.primary.file)
+            .then(a.primary.start.cmp(&b.primary.start))
+            .then(a.rule.cmp(&b.rule))
+            .then(a.message.cmp(&b.message))
+            .then(a.context.cmp(&b.context))
+    }
+
+    /// About what the finding holds on the heap, for the spill's budget: its own text
+    /// (text shared between findings counted once per finding, a fair price for not
+    /// tracking who shares what).
+    pub fn approx_bytes(&self) -> usize {
+        std::mem::size_of::<Finding>()
+            + std::mem::size_of::<Box<Finding>>()
+            + self.message.len()
+            + self.primary_label.len()
+            + self
+                .related
+                .iter()
+                .map(|l| std::mem::size_of::<Label>() + l.message.len())
+                .sum::<usize>()
+            + self.suppression.as_ref().map_or(0, |s| s.reason.len())
     }
 }

@@ -24,5 +24,6 @@ pub mod report;
 pub mod resolve;
 pub mod scan;
 pub mod source;
+pub mod spill;
 pub mod suppress;
 pub mod text;

@@ -16,6 +16,7 @@ use crate::plan::{self, Facts, Job, LinkIndex};
 use crate::resolve::arm_eval::{ArmEvaluator, Supplied};
 use crate::resolve::{self, Unit};
 use crate::source::{FileId, Site, Sources};
+use crate::spill::Sorter;
 use crate::suppress::{Inline, Scope as SupScope};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -82,7 +83,9 @@ pub struct Stats {
 
 pub struct ScanResult {
     pub sources: Sources,
-    pub findings: Vec<Box<Finding>>,
+    /// Unsorted and unsettled: [`crate::spill::Sorter::into_sorted`] gives them in report
+    /// order.
+    pub findings: Sorter,
     pub stats: Stats,
     /// Inline suppressions found in the files (`// aksgate-ignore`, resource metadata).
     pub inline: Vec<Inline>,
@@ -98,6 +101,34 @@ pub enum ScanError {
     /// `--base` / `--baseline` could not be read (not a git repository, unknown
     /// revision, not an export).
     Baseline(String),
+}
+
+/// A finding's sequence number in the sorter: the order the findings would have in
+/// one list, the load failures (`slot` 0) then each job's (`slot` its index + 1).
+/// [`EARLY`] marks the findings of the network pass, which a job evaluated again
+/// takes back; a job's findings are all early or all not, so the mark does not change
+/// their order.
+fn seq(slot: usize, i: usize) -> u64 {
+    ((slot as u64) << 32) | i as u64
+}
+
+const EARLY: u64 = 1 << 31;
+
+/// Pushes `findings` under one slot of [`seq`], marked with `mark`.
+#[allow(clippy::vec_box)] // as the jobs hold them
+fn push_all(
+    sorter: &std::sync::Mutex<Sorter>,
+    slot: usize,
+    mark: u64,
+    findings: Vec<Box<Finding>>,
+    sources: &Sources,
+) {
+    let mut s = sorter
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for (i, f) in findings.into_iter().enumerate() {
+        s.push(seq(slot, i) | mark, f, sources);
+    }
 }
 
 impl std::fmt::Display for ScanError {
@@ -1120,6 +1151,7 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     // One slot a job, boxed: the jobs this pass finishes are a minority (a slot in
     // place cost 216 bytes a job), and an indexed collect writes each slot in place
     // (collecting only the finished would gather them in chunks, then copy them).
+    let sorter = std::sync::Mutex::new(Sorter::default());
     let mut first: Vec<Option<Box<Early>>> = plan
         .jobs
         .par_iter()
@@ -1140,7 +1172,19 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
                 } else {
                     None
                 };
-                let done = complete(policies, engine, unit, None, &texts, sources, &opts.options);
+                let mut done =
+                    complete(policies, engine, unit, None, &texts, sources, &opts.options);
+                // Its findings go to the sorter now, to be taken back if it is evaluated
+                // again; the outcome keeps the rest.
+                if let Ok(o) = &mut done {
+                    push_all(
+                        &sorter,
+                        origin + 1,
+                        EARLY,
+                        std::mem::take(&mut o.findings),
+                        sources,
+                    );
+                }
                 Some(Box::new(Early {
                     entries,
                     done,
@@ -1156,17 +1200,28 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     let shared = shared.finish();
     // The early outcomes that stand: a job's stands unless the complete index gives it
     // something. The others are evaluated again below.
+    let mut taken_back = HashSet::new();
     let early: Vec<Option<Box<Result<JobOutcome, PolicyError>>>> = first
         .into_iter()
-        .map(|slot| {
+        .enumerate()
+        .map(|(job, slot)| {
             let e = *slot?;
             let stands = e
                 .demand
                 .as_ref()
                 .is_none_or(|d| shared.wanted(d, sources).is_empty());
+            if !stands {
+                taken_back.insert(job as u64 + 1);
+            }
             stands.then(|| Box::new(e.done))
         })
         .collect();
+    if !taken_back.is_empty() {
+        sorter
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .discard(move |seq| seq & EARLY != 0 && taken_back.contains(&(seq >> 32)));
+    }
     let network = Network {
         shared,
         jobs: &plan.jobs,
@@ -1182,9 +1237,10 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
         .jobs
         .par_iter()
         .zip(&early)
+        .enumerate()
         .map_init(
             || policies.worker(),
-            |engine, (job, early)| {
+            |engine, (index, (job, early))| {
                 if early.is_some() {
                     return None;
                 }
@@ -1192,10 +1248,11 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
                     Ok(d) => d,
                     Err((file, message)) => {
                         let site = Site::new(file, json::Span::default());
+                        sources.prefetch([site]);
+                        let f = builtin_finding(policies, "AKS901", site, message, "here");
+                        push_all(&sorter, index + 1, 0, vec![Box::new(f)], sources);
                         return Some(Box::new(Ok(JobOutcome {
-                            findings: vec![Box::new(builtin_finding(
-                                policies, "AKS901", site, message, "here",
-                            ))],
+                            findings: Vec::new(),
                             inline: Vec::new(),
                             clusters: Vec::new(),
                         })));
@@ -1203,7 +1260,7 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
                 };
                 let unit = resolve_job(job, &docs, sources, &plan.links, &path_in(sources));
                 let texts = texts_of(docs);
-                let done = complete(
+                let mut done = complete(
                     policies,
                     engine,
                     unit,
@@ -1212,6 +1269,15 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
                     sources,
                     &opts.options,
                 );
+                if let Ok(o) = &mut done {
+                    push_all(
+                        &sorter,
+                        index + 1,
+                        0,
+                        std::mem::take(&mut o.findings),
+                        sources,
+                    );
+                }
                 Some(Box::new(done))
             },
         )
@@ -1226,21 +1292,16 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
         mut inline,
         ..
     } = index;
-    // Sized once: the findings are what a scan holds longest.
-    let total = load_failures.len()
-        + early
-            .iter()
-            .flatten()
-            .chain(rest.iter().flatten())
-            .map(|o| o.as_ref().as_ref().map_or(0, |o| o.findings.len()))
-            .sum::<usize>();
-    let mut findings = Vec::with_capacity(total);
-    findings.extend(
-        load_failures
-            .into_iter()
-            .map(|(site, message)| builtin_finding(policies, "AKS901", site, message, "here"))
-            .map(Box::new),
-    );
+    let failures: Vec<Box<Finding>> = load_failures
+        .into_iter()
+        .map(|(site, message)| builtin_finding(policies, "AKS901", site, message, "here"))
+        .map(Box::new)
+        .collect();
+    sources.prefetch(failures.iter().map(|f| f.primary));
+    push_all(&sorter, 0, 0, failures, &sources);
+    let sorter = sorter
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut seen_metadata = HashSet::new();
     let mut clusters = HashSet::new();
     // Each job has its outcome in one of the two, in plan order.
@@ -1248,7 +1309,6 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     for o in in_order {
         let o = *o;
         let o = o.map_err(ScanError::Policy)?;
-        findings.extend(o.findings);
         // A resource evaluated with several parameter files lists its entries once.
         inline.extend(
             o.inline
@@ -1259,31 +1319,12 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     }
     stats.units = plan.jobs.len();
     stats.clusters = clusters.len();
-    Ok(finish(findings, sources, stats, inline))
-}
-
-#[allow(clippy::vec_box)] // see JobOutcome::findings
-fn finish(
-    mut findings: Vec<Box<Finding>>,
-    sources: Sources,
-    stats: Stats,
-    inline: Vec<Inline>,
-) -> ScanResult {
-    Finding::sort(&mut findings, &sources);
-    findings.dedup_by(|a, b| a.rule == b.rule && a.primary == b.primary && a.message == b.message);
-    let timing = Timing::new();
-    sources.prefetch(
-        findings
-            .iter()
-            .flat_map(|f| std::iter::once(f.primary).chain(f.related.iter().map(|l| l.site))),
-    );
-    timing.mark("positions");
-    ScanResult {
+    Ok(ScanResult {
         sources,
-        findings,
+        findings: sorter,
         stats,
         inline,
-    }
+    })
 }
 
 /// [`scan`] over a [`prepare`]d scan, every unit in memory: the baseline comparisons
@@ -1324,7 +1365,22 @@ pub fn scan_prepared(opts: &ScanOptions, policies: &Policies) -> Result<ScanResu
         );
     }
     timing.mark("evaluate");
-    Ok(finish(findings, sources, stats, inline))
+    // Every position the report will ask for, found in one read of each file.
+    sources.prefetch(
+        findings
+            .iter()
+            .flat_map(|f| std::iter::once(f.primary).chain(f.related.iter().map(|l| l.site))),
+    );
+    let mut sorter = Sorter::default();
+    for (i, f) in findings.into_iter().enumerate() {
+        sorter.push(i as u64, f, &sources);
+    }
+    Ok(ScanResult {
+        sources,
+        findings: sorter,
+        stats,
+        inline,
+    })
 }
 
 fn prefix(root: &std::path::Path, rel: &str) -> String {

@@ -102,125 +102,135 @@ fn stale(rule: Severity, site: Site, message: String, help: &str) -> Finding {
     }
 }
 
-/// Applies rule settings (dropping disabled rules and the AKS900s about them, changing
-/// severities) and suppressions. Registers the configuration file in `sources` when a
-/// diagnostic must point into it.
-pub fn apply(
-    findings: &mut Vec<Box<Finding>>,
-    settings: &Settings,
-    config: &Config,
-    inline: &[Inline],
-    sources: &mut Sources,
-    scanned: &dyn Fn(&str) -> bool,
-) {
-    findings.retain(|f| {
-        let own = settings.setting(&f.rule);
-        let about = f.about.as_deref().and_then(|a| settings.setting(a));
-        own != Some(RuleSetting::Off) && about != Some(RuleSetting::Off)
-    });
-    for f in findings.iter_mut() {
-        if let Some(RuleSetting::Severity(s)) = settings.setting(&f.rule) {
+/// Settles findings one at a time, in report order: rule settings (dropping disabled
+/// rules and the AKS900s about them, changing severities), then suppressions. What the
+/// suppressions themselves deserve (expired, matched nothing, no reason) is known
+/// after the last finding: [`Settle::finish`].
+///
+/// A finding takes the first suppression that covers it: configuration entries in
+/// file order, then inline ones. A suppression counts as used only when it is the one
+/// a finding took.
+pub struct Settle<'a> {
+    settings: &'a Settings,
+    /// `--strict`: AKS900 becomes an error (before the rule settings apply).
+    strict: bool,
+    config: Vec<ConfigEntry<'a>>,
+    inline: Vec<InlineEntry<'a>>,
+}
+
+struct ConfigEntry<'a> {
+    entry: &'a crate::config::ConfigSuppression,
+    /// Where its diagnostics point: the configuration file.
+    file: FileId,
+    expired: bool,
+    glob: Option<globset::GlobMatcher>,
+    used: bool,
+}
+
+struct InlineEntry<'a> {
+    entry: &'a Inline,
+    /// In a file of this scan (a comment in a file not scanned is not applied).
+    scanned: bool,
+    used: bool,
+}
+
+impl<'a> Settle<'a> {
+    /// Registers the configuration file in `sources` when it has suppressions, for the
+    /// diagnostics about them; `scanned` says whether a file's inline suppressions apply.
+    pub fn new(
+        settings: &'a Settings,
+        strict: bool,
+        config: &'a Config,
+        inline: &'a [Inline],
+        sources: &mut Sources,
+        scanned: &dyn Fn(&str) -> bool,
+    ) -> Settle<'a> {
+        let mut out = Settle {
+            settings,
+            strict,
+            config: Vec::new(),
+            inline: Vec::new(),
+        };
+        if settings.no_suppress {
+            return out;
+        }
+        let config_file = config.origin.as_ref().map(|(path, text)| {
+            let rel = path.display().to_string();
+            sources.add(rel, text.as_str().into())
+        });
+        let today = crate::config::today();
+        out.config = config
+            .suppress
+            .iter()
+            .map(|entry| ConfigEntry {
+                entry,
+                file: config_file.unwrap_or(0),
+                expired: entry.expires.as_ref().is_some_and(|exp| {
+                    crate::config::parse_date(exp.get_ref()).is_some_and(|d| d <= today)
+                }),
+                glob: entry
+                    .path
+                    .as_ref()
+                    .and_then(|p| {
+                        globset::GlobBuilder::new(p.get_ref())
+                            .literal_separator(true)
+                            .build()
+                            .ok()
+                    })
+                    .map(|g| g.compile_matcher()),
+                used: false,
+            })
+            .collect();
+        out.inline = inline
+            .iter()
+            .map(|entry| InlineEntry {
+                entry,
+                scanned: scanned(&sources.get(entry.site.file).rel),
+                used: false,
+            })
+            .collect();
+        out
+    }
+
+    /// Settles `f`; false when its rule is disabled and it is not reported.
+    pub fn admit(&mut self, f: &mut Finding, sources: &Sources) -> bool {
+        if self.strict && f.rule == "AKS900" {
+            f.severity = Severity::Error;
+        }
+        let own = self.settings.setting(&f.rule);
+        let about = f.about.as_deref().and_then(|a| self.settings.setting(a));
+        if own == Some(RuleSetting::Off) || about == Some(RuleSetting::Off) {
+            return false;
+        }
+        if let Some(RuleSetting::Severity(s)) = own {
             f.severity = s;
         }
-    }
-    if settings.no_suppress {
-        return;
-    }
-    let mut extra = Vec::new();
-
-    // Configuration suppressions.
-    let config_file = config.origin.as_ref().map(|(path, text)| {
-        let rel = path.display().to_string();
-        sources.add(rel, text.as_str().into())
-    });
-    let today = crate::config::today();
-    for s in &config.suppress {
-        let site = |span: std::ops::Range<usize>| Site {
-            file: config_file.unwrap_or(0),
-            start: span.start,
-            end: span.end,
+        let is = |rule: &str| {
+            f.rule.eq_ignore_ascii_case(rule)
+                || f.about
+                    .as_deref()
+                    .is_some_and(|a| a.eq_ignore_ascii_case(rule))
         };
-        if let Some(exp) = &s.expires {
-            if crate::config::parse_date(exp.get_ref()).is_some_and(|d| d <= today) {
-                extra.push(stale(
-                    Severity::Warning,
-                    site(exp.span()),
-                    format!("suppression of {} expired on {}: it no longer suppresses anything", s.rule.get_ref(), exp.get_ref()),
-                    "fix the findings it covered, or renew the suppression with a new reason and date",
-                ));
-                continue;
-            }
-        }
-        let glob = s
-            .path
-            .as_ref()
-            .and_then(|p| {
-                globset::GlobBuilder::new(p.get_ref())
-                    .literal_separator(true)
-                    .build()
-                    .ok()
-            })
-            .map(|g| g.compile_matcher());
-        let mut used = false;
-        for f in findings.iter_mut() {
-            if f.suppression.is_some()
-                || !f.rule.eq_ignore_ascii_case(s.rule.get_ref())
-                    && !f
-                        .about
-                        .as_deref()
-                        .is_some_and(|a| a.eq_ignore_ascii_case(s.rule.get_ref()))
+        for c in self.config.iter_mut().filter(|c| !c.expired) {
+            if is(c.entry.rule.get_ref())
+                && c.glob
+                    .as_ref()
+                    .is_none_or(|g| g.is_match(&sources.get(f.primary.file).rel))
             {
-                continue;
-            }
-            let file = &sources.get(f.primary.file).rel;
-            if glob.as_ref().is_none_or(|g| g.is_match(file)) {
                 f.suppression = Some(Suppression {
                     kind: "config",
-                    reason: s.reason.get_ref().clone(),
+                    reason: c.entry.reason.get_ref().clone(),
                 });
-                used = true;
+                c.used = true;
+                return true;
             }
         }
-        if !used {
-            extra.push(stale(
-                Severity::Warning,
-                site(s.rule.span()),
-                format!(
-                    "suppression of {}{} matched no finding",
-                    s.rule.get_ref(),
-                    s.path
-                        .as_ref()
-                        .map(|p| format!(" in {}", p.get_ref()))
-                        .unwrap_or_default()
-                ),
-                "remove it: stale waivers hide the next real finding",
-            ));
-        }
-    }
-
-    // Inline suppressions.
-    for s in inline {
-        if !scanned(&sources.get(s.site.file).rel) {
-            continue;
-        }
-        let Some(reason) = &s.reason else {
-            extra.push(stale(
-                Severity::Error,
-                s.site,
-                format!("suppression of {} has no reason: it is not applied", s.rules.join(", ")),
-                "write the reason after the rule id: `aksgate-ignore AKS007: <why this is acceptable>`",
-            ));
-            continue;
-        };
-        let mut used = false;
-        for f in findings.iter_mut() {
-            let rule_ok = s.rules.iter().any(|r| {
-                r.eq_ignore_ascii_case(&f.rule)
-                    || f.about
-                        .as_deref()
-                        .is_some_and(|a| a.eq_ignore_ascii_case(r))
-            });
-            if f.suppression.is_some() || !rule_ok {
+        for i in self.inline.iter_mut() {
+            let s = i.entry;
+            let Some(reason) = s.reason.as_ref().filter(|_| i.scanned) else {
+                continue;
+            };
+            if !s.rules.iter().any(|r| is(r)) {
                 continue;
             }
             let covered = match &s.scope {
@@ -237,20 +247,67 @@ pub fn apply(
                     kind: s.kind,
                     reason: reason.clone(),
                 });
-                used = true;
+                i.used = true;
+                return true;
             }
         }
-        if !used {
-            extra.push(stale(
-                Severity::Warning,
-                s.site,
-                format!("suppression of {} matched no finding", s.rules.join(", ")),
-                "remove it: stale waivers hide the next real finding",
-            ));
-        }
+        true
     }
-    findings.extend(extra.into_iter().map(Box::new));
-    Finding::sort(findings, sources);
+
+    /// The AKS902 findings: suppressions expired, without a reason, or that matched
+    /// nothing.
+    pub fn finish(self) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for c in &self.config {
+            let (s, file) = (c.entry, c.file);
+            let site = |span: std::ops::Range<usize>| Site {
+                file,
+                start: span.start,
+                end: span.end,
+            };
+            if let Some(exp) = s.expires.as_ref().filter(|_| c.expired) {
+                out.push(stale(
+                    Severity::Warning,
+                    site(exp.span()),
+                    format!("suppression of {} expired on {}: it no longer suppresses anything", s.rule.get_ref(), exp.get_ref()),
+                    "fix the findings it covered, or renew the suppression with a new reason and date",
+                ));
+            } else if !c.used {
+                out.push(stale(
+                    Severity::Warning,
+                    site(s.rule.span()),
+                    format!(
+                        "suppression of {}{} matched no finding",
+                        s.rule.get_ref(),
+                        s.path
+                            .as_ref()
+                            .map(|p| format!(" in {}", p.get_ref()))
+                            .unwrap_or_default()
+                    ),
+                    "remove it: stale waivers hide the next real finding",
+                ));
+            }
+        }
+        for i in self.inline.iter().filter(|i| i.scanned) {
+            let s = i.entry;
+            if s.reason.is_none() {
+                out.push(stale(
+                    Severity::Error,
+                    s.site,
+                    format!("suppression of {} has no reason: it is not applied", s.rules.join(", ")),
+                    "write the reason after the rule id: `aksgate-ignore AKS007: <why this is acceptable>`",
+                ));
+            } else if !i.used {
+                out.push(stale(
+                    Severity::Warning,
+                    s.site,
+                    format!("suppression of {} matched no finding", s.rules.join(", ")),
+                    "remove it: stale waivers hide the next real finding",
+                ));
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]

@@ -4,11 +4,13 @@ mod common;
 use aksgate::engine::{Policies, PolicyOptions};
 use aksgate::scan::{self, ScanOptions, ScanResult};
 
-fn summary(r: &ScanResult) -> (Vec<String>, Vec<String>, [usize; 3]) {
+fn summary(r: ScanResult) -> (Vec<String>, Vec<String>, [usize; 3]) {
     let findings = r
         .findings
-        .iter()
+        .into_sorted(&r.sources)
+        .unwrap()
         .map(|f| {
+            let f = f.unwrap();
             let (line, col) = r.sources.line_col(f.primary);
             format!("{} {line}:{col} {f:?}", r.sources.get(f.primary.file).rel)
         })
@@ -30,7 +32,7 @@ fn same_either_way(path: std::path::PathBuf) {
     };
     let streamed = scan::scan_streaming(&opts, &policies).unwrap();
     let kept = scan::scan_prepared(&opts, &policies).unwrap();
-    let (a, b) = (summary(&streamed), summary(&kept));
+    let (a, b) = (summary(streamed), summary(kept));
     assert!(!a.0.is_empty(), "{} has findings", path.display());
     assert_eq!(a.2, b.2, "stats of {}", path.display());
     assert_eq!(a.1, b.1, "inline suppressions of {}", path.display());

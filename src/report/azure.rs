@@ -69,12 +69,13 @@ pub fn render(report: &Report) -> String {
 /// Writes the log commands to `w` a finding at a time.
 pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let (mut notes, mut suppressed) = (0, 0);
-    for f in report.findings {
+    for f in report.iter() {
+        let f = f?;
         if f.suppression.is_some() {
             suppressed += 1;
             continue;
         }
-        match finding_line(report, f) {
+        match finding_line(report, &f) {
             Some(line) => writeln!(w, "{line}")?,
             None => notes += 1,
         }

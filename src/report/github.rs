@@ -84,12 +84,13 @@ pub fn render(report: &Report) -> String {
 /// Writes the workflow commands to `w` a finding at a time.
 pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut suppressed = 0;
-    for f in report.findings {
+    for f in report.iter() {
+        let f = f?;
         if f.suppression.is_some() {
             suppressed += 1;
             continue;
         }
-        writeln!(w, "{}", finding_line(report, f))?;
+        writeln!(w, "{}", finding_line(report, &f))?;
     }
     if suppressed > 0 {
         writeln!(

@@ -22,8 +22,9 @@ impl Serialize for Findings<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
         let mut seq = s.serialize_seq(Some(self.0.findings.len()))?;
-        for f in self.0.findings {
-            seq.serialize_element(&json_finding(self.0, f))?;
+        for f in self.0.iter() {
+            let f = f.map_err(serde::ser::Error::custom)?;
+            seq.serialize_element(&json_finding(self.0, &f))?;
         }
         seq.end()
     }
@@ -113,13 +114,8 @@ pub fn render(report: &Report) -> String {
 /// Writes the JSON report to `w` as it is serialised: a report of 10,000 findings is
 /// 10 MB, and building it as one string first raised a scan's peak memory by a third.
 pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let count = |s| {
-        report
-            .findings
-            .iter()
-            .filter(|f| f.suppression.is_none() && f.severity == s)
-            .count()
-    };
+    let tally = report.findings.tally();
+    let count = |s| tally.active(s);
     let doc = Doc {
         version: SCHEMA_VERSION,
         tool: "aksgate",
@@ -131,11 +127,7 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
             errors: count(crate::finding::Severity::Error),
             warnings: count(crate::finding::Severity::Warning),
             notes: count(crate::finding::Severity::Note),
-            suppressed: report
-                .findings
-                .iter()
-                .filter(|f| f.suppression.is_some())
-                .count(),
+            suppressed: tally.suppressed,
         },
     };
     serde_json::to_writer_pretty(&mut *w, &doc)?;

@@ -10,6 +10,7 @@
 
 use super::{Region, Report};
 use crate::finding::Finding;
+use crate::text::Text;
 use std::collections::BTreeMap;
 
 /// Escapes text for XML 1.0 content and attribute values, dropping characters XML 1.0
@@ -79,76 +80,109 @@ enum Outcome {
     Skip { message: String },
 }
 
-struct Case<'a> {
+struct Case {
     classname: String,
     name: String,
     outcome: Outcome,
     /// Described in the case's output when it is written, not before: the
     /// descriptions of every finding at once were most of the report's memory.
-    findings: Vec<&'a Finding>,
+    findings: Vec<Finding>,
 }
 
-fn cases<'a>(report: &Report<'a>) -> Vec<Case<'a>> {
-    // file path -> rule -> findings; BTreeMaps give a stable order.
-    let mut files: BTreeMap<String, BTreeMap<&str, Vec<&Finding>>> = BTreeMap::new();
-    for &id in &report.stats.examined {
-        files
-            .entry(report.base.path(report.sources, id))
-            .or_default();
-    }
-    for f in report.findings {
-        files
-            .entry(report.base.path(report.sources, f.primary.file))
-            .or_default()
-            .entry(f.rule.as_str())
-            .or_default()
-            .push(f);
-    }
-    let mut out = Vec::new();
-    for (file, rules) in files {
-        if rules.is_empty() {
-            out.push(Case {
-                classname: file.clone(),
-                name: "aksgate".into(),
-                outcome: Outcome::Pass,
-                findings: Vec::new(),
-            });
+/// One file's findings by rule.
+type ByRule = BTreeMap<Text, Vec<Finding>>;
+
+/// Gives `each` every case in order: files by path, then rules by id. A file's findings
+/// are together in report order, so only one file's are held at a time.
+fn for_each_case(
+    report: &Report,
+    each: &mut dyn FnMut(Case) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut examined: Vec<String> = report
+        .stats
+        .examined
+        .iter()
+        .map(|&id| report.base.path(report.sources, id))
+        .collect();
+    examined.sort_unstable();
+    examined.dedup();
+    let mut examined = examined.into_iter().peekable();
+    let mut file: Option<(String, ByRule)> = None;
+    for f in report.iter() {
+        let f = f?;
+        let path = report.base.path(report.sources, f.primary.file);
+        if file.as_ref().is_none_or(|(p, _)| *p != path) {
+            if let Some((p, rules)) = file.take() {
+                cases_of(report, p, rules, each)?;
+            }
+            while let Some(clean) = examined.next_if(|e| *e < path) {
+                cases_of(report, clean, BTreeMap::new(), each)?;
+            }
+            examined.next_if(|e| *e == path);
+            file = Some((path, BTreeMap::new()));
         }
-        for (rule, findings) in rules {
-            let failing: Vec<&&Finding> = findings
-                .iter()
-                .filter(|f| f.suppression.is_none() && f.severity >= report.fail_on)
-                .collect();
-            let outcome = if let Some(first) = failing.first() {
-                let message = if failing.len() == 1 {
-                    super::full_message(first)
-                } else {
-                    format!(
-                        "{} findings; first: {}",
-                        failing.len(),
-                        super::full_message(first)
-                    )
-                };
-                Outcome::Fail {
-                    message,
-                    rule: rule.to_string(),
-                }
-            } else if findings.iter().all(|f| f.suppression.is_some()) {
-                Outcome::Skip {
-                    message: format!("{} suppressed finding(s)", findings.len()),
-                }
+        if let Some((_, rules)) = &mut file {
+            rules.entry(f.rule.clone()).or_default().push(f);
+        }
+    }
+    if let Some((p, rules)) = file {
+        cases_of(report, p, rules, each)?;
+    }
+    for clean in examined {
+        cases_of(report, clean, BTreeMap::new(), each)?;
+    }
+    Ok(())
+}
+
+/// The cases of one file: one a rule with findings, or one passing case.
+fn cases_of(
+    report: &Report,
+    file: String,
+    rules: ByRule,
+    each: &mut dyn FnMut(Case) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    if rules.is_empty() {
+        return each(Case {
+            classname: file,
+            name: "aksgate".into(),
+            outcome: Outcome::Pass,
+            findings: Vec::new(),
+        });
+    }
+    for (rule, findings) in rules {
+        let failing: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.suppression.is_none() && f.severity >= report.fail_on)
+            .collect();
+        let outcome = if let Some(first) = failing.first() {
+            let message = if failing.len() == 1 {
+                super::full_message(first)
             } else {
-                Outcome::Pass
+                format!(
+                    "{} findings; first: {}",
+                    failing.len(),
+                    super::full_message(first)
+                )
             };
-            out.push(Case {
-                classname: file.clone(),
-                name: format!("{} {}", rule, findings[0].slug),
-                outcome,
-                findings,
-            });
-        }
+            Outcome::Fail {
+                message,
+                rule: rule.to_string(),
+            }
+        } else if findings.iter().all(|f| f.suppression.is_some()) {
+            Outcome::Skip {
+                message: format!("{} suppressed finding(s)", findings.len()),
+            }
+        } else {
+            Outcome::Pass
+        };
+        each(Case {
+            classname: file.clone(),
+            name: format!("{} {}", rule, findings[0].slug),
+            outcome,
+            findings,
+        })?;
     }
-    out
+    Ok(())
 }
 
 pub fn render(report: &Report) -> String {
@@ -157,16 +191,17 @@ pub fn render(report: &Report) -> String {
 
 /// Writes the report to `w`, each case's output described as it is written.
 pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let cases = cases(report);
-    let failures = cases
-        .iter()
-        .filter(|c| matches!(c.outcome, Outcome::Fail { .. }))
-        .count();
-    let skipped = cases
-        .iter()
-        .filter(|c| matches!(c.outcome, Outcome::Skip { .. }))
-        .count();
-    let tests = cases.len();
+    // The counts open the document: a first pass over the cases counts them.
+    let (mut tests, mut failures, mut skipped) = (0, 0, 0);
+    for_each_case(report, &mut |c| {
+        tests += 1;
+        match c.outcome {
+            Outcome::Fail { .. } => failures += 1,
+            Outcome::Skip { .. } => skipped += 1,
+            Outcome::Pass => {}
+        }
+        Ok(())
+    })?;
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
         "<testsuites name=\"aksgate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n"
@@ -174,8 +209,11 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
     out.push_str(&format!(
         "  <testsuite name=\"aksgate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"0\">\n"
     ));
-    for c in &cases {
+    w.write_all(out.as_bytes())?;
+    out.clear();
+    for_each_case(report, &mut |c| {
         let text: String = c.findings.iter().map(|f| describe(report, f)).collect();
+        let mut out = String::new();
         let open = format!(
             "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"",
             escape(&c.classname, true),
@@ -213,9 +251,8 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
             }
         }
         // A case at a time: the document is not held whole.
-        w.write_all(out.as_bytes())?;
-        out.clear();
-    }
+        w.write_all(out.as_bytes())
+    })?;
     out.push_str("  </testsuite>\n</testsuites>\n");
     w.write_all(out.as_bytes())
 }

@@ -24,7 +24,8 @@ pub fn in_memory(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<
 /// Everything a renderer needs.
 pub struct Report<'a> {
     pub sources: &'a Sources,
-    pub findings: &'a [Box<Finding>],
+    /// Sorted and settled; [`Report::iter`] reads them.
+    pub findings: &'a crate::spill::Findings,
     pub stats: &'a Stats,
     /// Every rule that could fire (built-in and user), for formats that list them (SARIF).
     pub rules: &'a [crate::engine::RuleMeta],
@@ -32,6 +33,13 @@ pub struct Report<'a> {
     pub base: &'a Base,
     /// The lowest severity that fails the gate (JUnit marks those findings as failures).
     pub fail_on: Severity,
+}
+
+impl Report<'_> {
+    /// The findings in report order, read anew at each call.
+    pub fn iter(&self) -> crate::spill::Iter<'_> {
+        self.findings.iter(self.sources)
+    }
 }
 
 /// How the CI formats name files: relative to the directory aksgate runs in (the
@@ -201,8 +209,7 @@ pub(crate) mod sample {
 
     pub struct Sample {
         pub sources: Sources,
-        #[allow(clippy::vec_box)] // as ScanResult holds them
-        pub findings: Vec<Box<Finding>>,
+        pub findings: crate::spill::Findings,
         pub stats: Stats,
         pub rules: Vec<RuleMeta>,
         pub base: Base,
@@ -300,7 +307,8 @@ pub(crate) mod sample {
         };
         Sample {
             sources,
-            findings: findings.into_iter().map(Box::new).collect(),
+            findings: crate::spill::Findings::collect(findings.into_iter().map(Box::new).map(Ok))
+                .expect("in memory"),
             stats,
             rules: vec![
                 rule("ORG001", "org001", Severity::Error),

@@ -221,19 +221,19 @@ pub fn render(report: &Report) -> String {
 /// then its text).
 pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     // The rules come before the results, and a finding of a rule no policy declares
-    // adds one: a first pass finds each finding's rule index.
+    // adds one: a first pass over the findings finds those.
     let mut rules: Vec<Value> = report.rules.iter().map(descriptor).collect();
     let mut ids: Vec<String> = report.rules.iter().map(|r| r.id.to_string()).collect();
-    let mut index = Vec::with_capacity(report.findings.len());
-    for f in report.findings {
-        index.push(match ids.iter().position(|id| *id == f.rule) {
-            Some(i) => i,
-            None => {
-                ids.push(f.rule.to_string());
-                rules.push(descriptor_from_finding(f));
-                ids.len() - 1
-            }
-        });
+    for f in report.iter() {
+        let f = f?;
+        if !ids.iter().any(|id| *id == f.rule) {
+            ids.push(f.rule.to_string());
+            rules.push(descriptor_from_finding(&f));
+        }
+    }
+    let mut index = std::collections::HashMap::new();
+    for (i, id) in ids.into_iter().enumerate() {
+        index.entry(id).or_insert(i);
     }
     let mut base_ids = Map::new();
     let mut srcroot = Map::new();
@@ -297,15 +297,17 @@ impl Serialize for Run<'_> {
 /// The results, each built and written in turn.
 struct Results<'a> {
     report: &'a Report<'a>,
-    /// Each finding's rule index.
-    index: Vec<usize>,
+    /// Each rule's index (its first, when two declare one id).
+    index: std::collections::HashMap<String, usize>,
 }
 
 impl Serialize for Results<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.index.len()))?;
-        for (f, i) in self.report.findings.iter().zip(&self.index) {
-            seq.serialize_element(&result(self.report, f, *i))?;
+        let mut seq = s.serialize_seq(Some(self.report.findings.len()))?;
+        for f in self.report.iter() {
+            let f = f.map_err(serde::ser::Error::custom)?;
+            let i = self.index.get(f.rule.as_str()).copied().unwrap_or_default();
+            seq.serialize_element(&result(self.report, &f, i))?;
         }
         seq.end()
     }
