@@ -43,7 +43,7 @@ pub const RULE_TYPES: &[&str] = &[
 pub struct Facts {
     pub kind: Kind,
     /// A template's declared parameters, or the parameters a parameter file sets.
-    pub names: Vec<String>,
+    pub names: pairing::Names,
     /// Literal `templateLink.relativePath` values.
     pub links: Vec<String>,
     /// May deploy a network resource other files' clusters can reference: a `type` in
@@ -90,9 +90,9 @@ impl Facts {
 
     fn new(root: &Node, kind: &Kind, links: Vec<String>, types: Types) -> Facts {
         let names = match kind {
-            Kind::Template(_) => pairing::declared_params(root),
-            Kind::Parameters => pairing::set_params(root),
-            _ => Vec::new(),
+            Kind::Template(_) => pairing::Names::new(pairing::declared_params(root)),
+            Kind::Parameters => pairing::Names::new(pairing::set_params(root)),
+            _ => pairing::Names::default(),
         };
         Facts {
             kind: kind.clone(),
@@ -376,7 +376,7 @@ mod tests {
                   {"type": "Microsoft.Network/routeTables", "name": "rt"}]}"#,
         );
         assert_eq!(t.kind, Kind::Template(Scope::ResourceGroup));
-        assert_eq!(t.names, vec!["sub"]);
+        assert_eq!(t.names, crate::pairing::Names::new(["sub"]));
         assert_eq!(t.links, vec!["net/vnet.json"]);
         assert!(t.network);
         let aks = facts(
@@ -398,7 +398,7 @@ mod tests {
     fn linked_templates_are_evaluated_through_their_parent_and_cycles_alone() {
         let t = |links: &[&str]| Facts {
             kind: Kind::Template(Scope::ResourceGroup),
-            names: Vec::new(),
+            names: Default::default(),
             links: links.iter().map(|s| s.to_string()).collect(),
             network: false,
             cluster: true,
