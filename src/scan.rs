@@ -1023,6 +1023,41 @@ struct JobOutcome {
     clusters: Vec<Site>,
 }
 
+/// What the jobs' outcomes add up to, besides their findings (which go to the sorter
+/// as each job finishes).
+#[derive(Default)]
+struct Gather {
+    /// The inline suppressions of the jobs that have some, by job.
+    inline: Vec<(usize, Vec<Inline>)>,
+    /// Where the scan's clusters are written (a template evaluated with several
+    /// parameter files counts its clusters once).
+    clusters: HashSet<Site>,
+    /// The policy error of the first job, in plan order, that had one: the scan's.
+    error: Option<(usize, PolicyError)>,
+}
+
+impl Gather {
+    fn add(&mut self, job: usize, outcome: Result<JobOutcome, PolicyError>) {
+        match outcome {
+            Ok(o) => {
+                if !o.inline.is_empty() {
+                    self.inline.push((job, o.inline));
+                }
+                self.clusters.extend(o.clusters);
+            }
+            Err(e) => {
+                if self.error.as_ref().is_none_or(|(first, _)| job < *first) {
+                    self.error = Some((job, e));
+                }
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Attaches what the unit references of the scan's network, evaluates it, and keeps
 /// what the report needs.
 fn complete(
@@ -1201,19 +1236,24 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     // The early outcomes that stand: a job's stands unless the complete index gives it
     // something. The others are evaluated again below.
     let mut taken_back = HashSet::new();
-    let early: Vec<Option<Box<Result<JobOutcome, PolicyError>>>> = first
+    let gather = std::sync::Mutex::new(Gather::default());
+    let done_early: Vec<bool> = first
         .into_iter()
         .enumerate()
         .map(|(job, slot)| {
-            let e = *slot?;
+            let Some(e) = slot else {
+                return false;
+            };
             let stands = e
                 .demand
                 .as_ref()
                 .is_none_or(|d| shared.wanted(d, sources).is_empty());
-            if !stands {
+            if stands {
+                lock(&gather).add(job, e.done);
+            } else {
                 taken_back.insert(job as u64 + 1);
             }
-            stands.then(|| Box::new(e.done))
+            stands
         })
         .collect();
     if !taken_back.is_empty() {
@@ -1232,17 +1272,16 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     crate::heap::release();
     timing.mark("network");
 
-    // Boxed slots again, for the same reasons.
-    let rest: Vec<Option<Box<Result<JobOutcome, PolicyError>>>> = plan
-        .jobs
+    // Each job's outcome is gathered as it finishes: nothing is kept per job.
+    plan.jobs
         .par_iter()
-        .zip(&early)
+        .zip(&done_early)
         .enumerate()
-        .map_init(
+        .for_each_init(
             || policies.worker(),
-            |engine, (index, (job, early))| {
-                if early.is_some() {
-                    return None;
+            |engine, (index, (job, done_early))| {
+                if *done_early {
+                    return;
                 }
                 let docs = match job_docs(job, None, sources) {
                     Ok(d) => d,
@@ -1251,11 +1290,7 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
                         sources.prefetch([site]);
                         let f = builtin_finding(policies, "AKS901", site, message, "here");
                         push_all(&sorter, index + 1, 0, vec![Box::new(f)], sources);
-                        return Some(Box::new(Ok(JobOutcome {
-                            findings: Vec::new(),
-                            inline: Vec::new(),
-                            clusters: Vec::new(),
-                        })));
+                        return;
                     }
                 };
                 let unit = resolve_job(job, &docs, sources, &plan.links, &path_in(sources));
@@ -1278,10 +1313,9 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
                         sources,
                     );
                 }
-                Some(Box::new(done))
+                lock(&gather).add(index, done);
             },
-        )
-        .collect();
+        );
     crate::heap::release();
     timing.mark("resolve+evaluate");
 
@@ -1302,23 +1336,21 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     let sorter = sorter
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut gather = gather
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, e)) = gather.error {
+        return Err(ScanError::Policy(e));
+    }
+    // In plan order, as a single pass would list them. A resource evaluated with
+    // several parameter files lists its entries once.
+    gather.inline.sort_unstable_by_key(|(job, _)| *job);
     let mut seen_metadata = HashSet::new();
-    let mut clusters = HashSet::new();
-    // Each job has its outcome in one of the two, in plan order.
-    let in_order = early.into_iter().zip(rest).filter_map(|(e, r)| e.or(r));
-    for o in in_order {
-        let o = *o;
-        let o = o.map_err(ScanError::Policy)?;
-        // A resource evaluated with several parameter files lists its entries once.
-        inline.extend(
-            o.inline
-                .into_iter()
-                .filter(|i| seen_metadata.insert(i.site)),
-        );
-        clusters.extend(o.clusters);
+    for (_, entries) in gather.inline {
+        inline.extend(entries.into_iter().filter(|i| seen_metadata.insert(i.site)));
     }
     stats.units = plan.jobs.len();
-    stats.clusters = clusters.len();
+    stats.clusters = gather.clusters.len();
     Ok(ScanResult {
         sources,
         findings: sorter,
