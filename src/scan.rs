@@ -3,8 +3,9 @@
 //!
 //! `check` streams: a first pass reads every file and keeps only what planning needs
 //! ([`Facts`]); a second pass reads each evaluation's files again, resolves, evaluates
-//! and keeps only the findings. Memory stays flat in the number of files. `audit`,
-//! `input` and the baseline comparisons keep every resolved unit ([`prepare`]).
+//! and hands the findings to a [`Sorter`], which keeps them on disk past its budget.
+//! What stays in memory is a small table per file. `audit`, `input` and the baseline
+//! comparisons keep every resolved unit ([`prepare`]).
 
 use crate::classify::Kind;
 use crate::discover::{self, Candidate, Excludes, Skipped};

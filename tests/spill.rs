@@ -51,19 +51,7 @@ fn the_corpus_reports_the_same_from_disk() {
 /// and which matched nothing, must not depend on where the findings were.
 #[test]
 fn suppressions_settle_the_same_from_disk() {
-    let pip = |comment: &str, metadata: &str| {
-        format!(
-            r#"{{
-  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-  "contentVersion": "1.0.0.0",
-  "resources": [
-    {comment}
-    {{"type": "Microsoft.Network/publicIPAddresses", "apiVersion": "2023-04-01", "name": "pip", "location": "westeurope"{metadata}}}
-  ]
-}}
-"#
-        )
-    };
+    let pip = public_ip_template;
     let meta = r#", "metadata": {"aksgate": {"suppress": [{"rule": "AKS007", "reason": "shared ingress IP"}]}}"#;
     let files = [
         ("a/pip.json", pip("", "")),

@@ -5,20 +5,8 @@ use common::*;
 use serde_json::Value;
 use std::fs;
 
-/// A template with a public IP resource (AKS007) at line 7, with an optional comment
-/// line before it and optional metadata on the resource.
 fn template(comment: &str, metadata: &str) -> String {
-    format!(
-        r#"{{
-  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-  "contentVersion": "1.0.0.0",
-  "resources": [
-    {comment}
-    {{"type": "Microsoft.Network/publicIPAddresses", "apiVersion": "2023-04-01", "name": "pip", "location": "westeurope"{metadata}}}
-  ]
-}}
-"#
-    )
+    public_ip_template(comment, metadata)
 }
 
 fn repo(files: &[(&str, String)]) -> tempfile::TempDir {

@@ -56,3 +56,19 @@ pub fn check_json(args: &[&str]) -> (i32, serde_json::Value) {
 pub fn findings(doc: &serde_json::Value) -> Vec<serde_json::Value> {
     doc["findings"].as_array().cloned().unwrap_or_default()
 }
+
+/// A template with a public IP resource (AKS007) at line 7, with an optional comment
+/// line before it and optional metadata on the resource.
+pub fn public_ip_template(comment: &str, metadata: &str) -> String {
+    format!(
+        r#"{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    {comment}
+    {{"type": "Microsoft.Network/publicIPAddresses", "apiVersion": "2023-04-01", "name": "pip", "location": "westeurope"{metadata}}}
+  ]
+}}
+"#
+    )
+}
