@@ -252,6 +252,7 @@ pub fn findings_with_refs(
                 context: context.cloned(),
                 suppression: None,
                 resource: res.map(|r| r.site),
+                places: Vec::new(),
             },
         ));
     }

@@ -185,6 +185,7 @@ pub fn builtin_finding(
         context: None,
         suppression: None,
         resource: None,
+        places: Vec::new(),
     }
 }
 
@@ -1084,12 +1085,26 @@ fn complete(
     // The collect reuses the evaluation's vector in place, 272 bytes an item for these
     // 8-byte ones: kept until the report, that room cost more than the findings.
     findings.shrink_to_fit();
-    let sites: Vec<Site> = findings
-        .iter()
-        .flat_map(|f| std::iter::once(f.primary).chain(f.related.iter().map(|l| l.site)))
-        .collect();
+    // Each finding carries the line and column of its sites in the job's files, found
+    // while their text is at hand: no renderer reads those files again for them.
     for (file, text) in texts {
-        sources.record_positions(*file, text, &sites);
+        let offsets: Vec<usize> = findings
+            .iter()
+            .flat_map(|f| f.sites())
+            .filter(|s| s.file == *file)
+            .flat_map(|s| [s.start, s.end])
+            .collect();
+        if offsets.is_empty() {
+            continue;
+        }
+        let found = crate::source::positions_of(text, offsets);
+        let known = |f: FileId, offset: usize| {
+            let i = found.binary_search_by_key(&offset, |(o, _)| *o).ok();
+            i.filter(|_| f == *file).map(|i| found[i].1)
+        };
+        for f in findings.iter_mut() {
+            f.place(known);
+        }
     }
     Ok(JobOutcome {
         findings,

@@ -179,6 +179,14 @@ fn line_starts(text: &str) -> Arc<[usize]> {
         .collect()
 }
 
+/// [`position`] of each of `offsets` (any order, repeats allowed), sorted by offset:
+/// for a job to place its findings while it has the file's text.
+pub fn positions_of(text: &str, mut offsets: Vec<usize>) -> Vec<(usize, (usize, usize))> {
+    offsets.sort_unstable();
+    offsets.dedup();
+    positions_in(text, &offsets)
+}
+
 /// [`position`] of each of `offsets` (ascending), in one forward pass that stops at the
 /// last of them: no line index is built for a file asked about a few places.
 fn positions_in(text: &str, offsets: &[usize]) -> Vec<(usize, (usize, usize))> {
@@ -357,27 +365,6 @@ impl Sources {
         }
     }
 
-    /// Records the line and column of the sites in `file` while its text is at hand
-    /// (a streaming scan's job has just read it), so no renderer reads it again for them.
-    pub fn record_positions(&self, file: FileId, text: &str, sites: &[Site]) {
-        let mut offsets: Vec<usize> = sites
-            .iter()
-            .filter(|s| s.file == file)
-            .flat_map(|s| [s.start, s.end])
-            .collect();
-        if offsets.is_empty() {
-            return;
-        }
-        offsets.sort_unstable();
-        offsets.dedup();
-        let found = positions_in(text, &offsets);
-        if let Ok(mut p) = self.positions.write() {
-            for (o, at) in found {
-                p.insert(file, o, at);
-            }
-        }
-    }
-
     /// The text of a file, from memory or read again.
     fn fetch(&self, id: FileId) -> Arc<str> {
         match &self.files[id].text {
@@ -521,28 +508,6 @@ mod tests {
             positions_in(text, &sparse),
             sparse.map(|o| (o, position(text, &lines, o))).to_vec()
         );
-    }
-
-    #[test]
-    fn recorded_positions_match_computed_ones_and_are_not_fetched_again() {
-        let text = "{\n  \"a\": \"€x\",\r\n\n  \"b\": 1\n}";
-        let mut s = Sources::default();
-        let other = s.add("g.json".into(), Arc::from("{}"));
-        let id = s.add("f.json".into(), Arc::from(text));
-        let mut sites = every_offset(id, text);
-        let computed: Vec<_> = sites.iter().map(|x| s.line_col(*x)).collect();
-        sites.push(Site {
-            file: other,
-            start: 1,
-            end: 2,
-        });
-        s.record_positions(id, text, &sites);
-        // Only the sites in the file whose text was given are recorded.
-        assert_eq!(s.positions.read().unwrap().len(), text.len() + 1);
-        let recorded: Vec<_> = sites[..text.len()].iter().map(|x| s.line_col(*x)).collect();
-        assert_eq!(computed, recorded);
-        s.prefetch(sites.iter().copied());
-        assert_eq!(s.positions.read().unwrap().len(), text.len() + 3);
     }
 
     #[test]

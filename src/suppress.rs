@@ -99,6 +99,7 @@ fn stale(rule: Severity, site: Site, message: String, help: &str) -> Finding {
         context: None,
         suppression: None,
         resource: None,
+        places: Vec::new(),
     }
 }
 
@@ -237,7 +238,7 @@ impl<'a> Settle<'a> {
                 Scope::Resource(res) => f.resource == Some(*res),
                 Scope::Lines { file, first, last } => {
                     f.primary.file == *file && {
-                        let (line, _) = sources.line_col(f.primary);
+                        let (line, _) = f.line_col(sources, f.primary);
                         (*first..=*last).contains(&line)
                     }
                 }

@@ -3,6 +3,7 @@
 mod common;
 use aksgate::engine::{Policies, PolicyOptions};
 use aksgate::scan::{self, ScanOptions, ScanResult};
+use aksgate::source::Site;
 
 fn summary(r: ScanResult) -> (Vec<String>, Vec<String>, [usize; 3]) {
     let findings = r
@@ -10,9 +11,20 @@ fn summary(r: ScanResult) -> (Vec<String>, Vec<String>, [usize; 3]) {
         .into_sorted(&r.sources)
         .unwrap()
         .map(|f| {
-            let f = f.unwrap();
-            let (line, col) = r.sources.line_col(f.primary);
-            format!("{} {line}:{col} {f:?}", r.sources.get(f.primary.file).rel)
+            let mut f = f.unwrap();
+            // Where each site is, as a report reads it (the streamed findings carry
+            // theirs; the others are computed), then the rest of the finding.
+            let at: Vec<String> = f
+                .sites()
+                .flat_map(|s| [s, Site { start: s.end, ..s }])
+                .map(|s| format!("{:?}", f.line_col(&r.sources, s)))
+                .collect();
+            f.places.clear();
+            format!(
+                "{} {} {f:?}",
+                r.sources.get(f.primary.file).rel,
+                at.join(" ")
+            )
         })
         .collect();
     let inline = r

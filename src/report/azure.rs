@@ -36,11 +36,11 @@ pub fn finding_line(report: &Report, f: &Finding) -> Option<String> {
         Severity::Warning => "warning",
         Severity::Note => return None,
     };
-    let r = Region::of(report.sources, f.primary);
+    let r = Region::of(report.sources, f, f.primary);
     let file = report.base.path(report.sources, f.primary.file);
     let mut msg = format!("{} {}: {}", f.rule, f.slug, super::full_message(f));
     for l in &f.related {
-        let lr = Region::of(report.sources, l.site);
+        let lr = Region::of(report.sources, f, l.site);
         msg.push_str(&format!(
             "\n  related: {}:{}:{}: {}",
             report.base.path(report.sources, l.site.file),

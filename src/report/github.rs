@@ -39,7 +39,7 @@ fn command(s: Severity) -> &'static str {
 
 /// The workflow command of one finding, without the trailing newline.
 pub fn finding_line(report: &Report, f: &Finding) -> String {
-    let r = Region::of(report.sources, f.primary);
+    let r = Region::of(report.sources, f, f.primary);
     let file = report.base.path(report.sources, f.primary.file);
     let mut props = vec![
         format!("file={}", escape_property(&file)),
@@ -57,7 +57,7 @@ pub fn finding_line(report: &Report, f: &Finding) -> String {
     ));
     let mut msg = super::full_message(f);
     for l in &f.related {
-        let lr = Region::of(report.sources, l.site);
+        let lr = Region::of(report.sources, f, l.site);
         msg.push_str(&format!(
             "\n  related: {}:{}:{}: {}",
             report.base.path(report.sources, l.site.file),

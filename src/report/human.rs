@@ -216,7 +216,7 @@ pub fn write(report: &Report, style: &Style, w: &mut dyn std::io::Write) -> std:
     for f in report.iter() {
         let f = f?;
         if let Some(s) = &f.suppression {
-            let (line, col) = report.sources.line_col(f.primary);
+            let (line, col) = f.line_col(report.sources, f.primary);
             w.write_all(
                 crate::report::sanitize_terminal(&format!(
                     "suppressed ({}) {} {}:{line}:{col}: {} (reason: {})\n",

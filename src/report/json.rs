@@ -90,13 +90,17 @@ struct Suppressed<'a> {
     reason: &'a str,
 }
 
-fn location<'a>(report: &'a Report, site: crate::source::Site) -> Location<'a> {
-    let (line, column) = report.sources.line_col(site);
+fn location<'a>(
+    report: &'a Report,
+    f: &crate::finding::Finding,
+    site: crate::source::Site,
+) -> Location<'a> {
+    let (line, column) = f.line_col(report.sources, site);
     let end = crate::source::Site {
         start: site.end,
         ..site
     };
-    let (end_line, end_column) = report.sources.line_col(end);
+    let (end_line, end_column) = f.line_col(report.sources, end);
     Location {
         file: &report.sources.get(site.file).rel,
         line,
@@ -135,7 +139,7 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
 }
 
 fn json_finding<'a>(report: &'a Report, f: &'a crate::finding::Finding) -> JsonFinding<'a> {
-    let l = location(report, f.primary);
+    let l = location(report, f, f.primary);
     JsonFinding {
         rule: &f.rule,
         slug: &f.slug,
@@ -153,7 +157,7 @@ fn json_finding<'a>(report: &'a Report, f: &'a crate::finding::Finding) -> JsonF
             .related
             .iter()
             .map(|r| {
-                let rl = location(report, r.site);
+                let rl = location(report, f, r.site);
                 Related {
                     file: rl.file,
                     line: rl.line,

@@ -43,7 +43,7 @@ fn legal(c: char) -> bool {
 }
 
 fn describe(report: &Report, f: &Finding) -> String {
-    let r = Region::of(report.sources, f.primary);
+    let r = Region::of(report.sources, f, f.primary);
     let mut s = format!(
         "{}:{}:{}: {} {} {}: {}",
         report.base.path(report.sources, f.primary.file),
@@ -59,7 +59,7 @@ fn describe(report: &Report, f: &Finding) -> String {
     }
     s.push('\n');
     for l in &f.related {
-        let lr = Region::of(report.sources, l.site);
+        let lr = Region::of(report.sources, f, l.site);
         s.push_str(&format!(
             "  related: {}:{}:{}: {}\n",
             report.base.path(report.sources, l.site.file),

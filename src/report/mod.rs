@@ -124,12 +124,16 @@ pub struct Region {
 }
 
 impl Region {
-    pub fn of(sources: &Sources, site: Site) -> Region {
-        let (line, column) = sources.line_col(site);
-        let (end_line, end_column) = sources.line_col(Site {
-            start: site.end.max(site.start),
-            ..site
-        });
+    /// The region of `site`, one of `f`'s sites (whose places it reads first).
+    pub fn of(sources: &Sources, f: &Finding, site: Site) -> Region {
+        let (line, column) = f.line_col(sources, site);
+        let (end_line, end_column) = f.line_col(
+            sources,
+            Site {
+                start: site.end.max(site.start),
+                ..site
+            },
+        );
         Region {
             line,
             column,
@@ -264,6 +268,7 @@ pub(crate) mod sample {
                 reason: reason.into(),
             }),
             resource: None,
+            places: Vec::new(),
         }
     }
 

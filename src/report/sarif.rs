@@ -115,8 +115,8 @@ fn srcroot_uri(base: &Base) -> Option<String> {
     Some(format!("file://{}", encode_path(&p, true)))
 }
 
-fn physical(report: &Report, site: Site) -> Value {
-    let r = Region::of(report.sources, site);
+fn physical(report: &Report, f: &Finding, site: Site) -> Value {
+    let r = Region::of(report.sources, f, site);
     json!({
         "artifactLocation": {
             "uri": encode_path(&report.base.path(report.sources, site.file), false),
@@ -169,7 +169,7 @@ fn result(report: &Report, f: &Finding, rule_index: usize) -> Value {
     }
     r.insert("message".into(), json!({ "text": text }));
     let mut primary = Map::new();
-    primary.insert("physicalLocation".into(), physical(report, f.primary));
+    primary.insert("physicalLocation".into(), physical(report, f, f.primary));
     if !f.primary_label.is_empty() {
         primary.insert("message".into(), json!({ "text": f.primary_label }));
     }
@@ -182,7 +182,7 @@ fn result(report: &Report, f: &Finding, rule_index: usize) -> Value {
             .map(|(i, l)| {
                 json!({
                     "id": i + 1,
-                    "physicalLocation": physical(report, l.site),
+                    "physicalLocation": physical(report, f, l.site),
                     "message": {"text": l.message},
                 })
             })

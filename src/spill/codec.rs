@@ -3,7 +3,7 @@
 //! endian), then the insertion sequence number and the fields, lengths and numbers as
 //! LEB128 varints.
 
-use crate::finding::{Finding, Label, Severity, Suppression};
+use crate::finding::{Finding, Label, Position, Severity, Suppression};
 use crate::source::Site;
 use crate::text::Text;
 use std::io;
@@ -54,6 +54,13 @@ pub(super) fn encode(f: &Finding, seq: u64, out: &mut Vec<u8>) -> io::Result<()>
             out.push(1);
             site(out, s);
         }
+    }
+    varint(out, f.places.len() as u64);
+    for p in &f.places {
+        varint(out, p.file as u64);
+        varint(out, p.offset as u64);
+        varint(out, u64::from(p.line));
+        varint(out, u64::from(p.column));
     }
     let len = u32::try_from(out.len() - at - 4).map_err(|_| {
         out.truncate(at);
@@ -117,6 +124,17 @@ pub(super) fn decode(body: &[u8]) -> io::Result<(u64, Finding)> {
         0 => None,
         _ => Some(r.site()?),
     };
+    let n = r.varint()?;
+    // Each position takes at least 4 bytes, as labels do.
+    let mut places = Vec::with_capacity((n as usize).min(body.len() / 4));
+    for _ in 0..n {
+        places.push(Position {
+            file: r.usize()?,
+            offset: r.usize()?,
+            line: r.u32()?,
+            column: r.u32()?,
+        });
+    }
     if !r.0.is_empty() {
         return Err(invalid("a record longer than its finding"));
     }
@@ -136,6 +154,7 @@ pub(super) fn decode(body: &[u8]) -> io::Result<(u64, Finding)> {
             context,
             suppression,
             resource,
+            places,
         },
     ))
 }
@@ -188,6 +207,10 @@ impl<'a> Reader<'a> {
             }
         }
         Err(invalid("a number too long"))
+    }
+
+    fn u32(&mut self) -> io::Result<u32> {
+        u32::try_from(self.varint()?).map_err(|_| invalid("a number too large"))
     }
 
     fn usize(&mut self) -> io::Result<usize> {
@@ -264,6 +287,20 @@ mod tests {
                 start: 100,
                 end: 900,
             }),
+            places: vec![
+                Position {
+                    file: 3,
+                    offset: 130,
+                    line: 7,
+                    column: u32::MAX,
+                },
+                Position {
+                    file: 7,
+                    offset: 19,
+                    line: 2,
+                    column: 1,
+                },
+            ],
         }
     }
 
@@ -286,6 +323,7 @@ mod tests {
             context: None,
             suppression: None,
             resource: None,
+            places: vec![],
             severity: Severity::Note,
             ..f
         };

@@ -44,6 +44,7 @@ fn findings(n: usize) -> Vec<Finding> {
                     reason: "why".into(),
                 }),
                 resource: None,
+                places: Vec::new(),
             }
         })
         .collect()
