@@ -304,8 +304,8 @@ pub struct Entry {
     /// The file of the evaluation that deployed it (a linked template's resources are
     /// written in one file and deployed by another's evaluation).
     file: FileId,
-    /// The keys its id is found under ([`keys_of`]).
-    keys: Vec<String>,
+    /// The keys its id is found under ([`keys_of`]), shared with the index.
+    keys: Vec<std::sync::Arc<str>>,
     /// The route tables it references, by key.
     tables: Vec<String>,
     /// How many subnets with a route table it holds.
@@ -325,7 +325,7 @@ impl Entry {
             origin,
             site: r.site,
             file,
-            keys: keys_of(r),
+            keys: keys_of(r).into_iter().map(std::sync::Arc::from).collect(),
             tables,
             udr_ready: udr_ready_in(std::slice::from_ref(r)).len(),
         }
@@ -352,7 +352,7 @@ fn nearest(candidates: &[usize], entries: &[Entry], from: FileId, sources: &Sour
 pub struct Shared {
     entries: Vec<Entry>,
     seen: std::collections::HashSet<Site>,
-    by_key: std::collections::HashMap<String, Vec<usize>>,
+    by_key: std::collections::HashMap<std::sync::Arc<str>, Vec<usize>>,
     /// Subnets with a route table anywhere in the scan: the fallback's candidates, as
     /// (entry, number of such subnets in it).
     udr_ready: Vec<(usize, usize)>,
@@ -406,7 +406,10 @@ impl Shared {
     pub fn finish(mut self) -> Shared {
         for (i, e) in self.entries.iter().enumerate() {
             for k in &e.keys {
-                self.by_key.entry(k.clone()).or_default().push(i);
+                self.by_key
+                    .entry(std::sync::Arc::clone(k))
+                    .or_default()
+                    .push(i);
             }
         }
         self.udr_ready = self
@@ -534,7 +537,7 @@ impl Shared {
         wanted.sort_unstable();
         wanted.retain(|&i| {
             let e = &entries[i];
-            e.file != d.file && e.site.file != d.file && !d.own_sites.contains(&e.site)
+            e.file != d.file && e.site.file != d.file && d.own_sites.binary_search(&e.site).is_err()
         });
         out.entries = wanted;
         out
@@ -579,7 +582,9 @@ pub struct Demand {
     /// Subnets with a route table among its own resources.
     own_udr_ready: usize,
     /// Where its own network resources are written: never added again.
-    own_sites: std::collections::HashSet<Site>,
+    /// Sorted: every job that deploys a network and a cluster keeps one until the
+    /// index is complete (as a hash set, twice the room).
+    own_sites: Box<[Site]>,
 }
 
 impl Demand {
@@ -605,7 +610,12 @@ impl Demand {
             } else {
                 0
             },
-            own_sites: u.resources.iter().map(|r| r.site).collect(),
+            own_sites: {
+                let mut sites: Vec<Site> = u.resources.iter().map(|r| r.site).collect();
+                sites.sort_unstable();
+                sites.dedup();
+                sites.into_boxed_slice()
+            },
         })
     }
 }
