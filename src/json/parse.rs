@@ -15,6 +15,8 @@ use super::{Document, Member, Node, ParseError, Span, Value};
 pub fn parse(text: &str) -> Result<Document, ParseError> {
     let mut p = Parser {
         lx: Lexer::new(text),
+        items: Vec::new(),
+        members: Vec::new(),
     };
     p.lx.skip_ws()?;
     let root = p.parse_value(0)?;
@@ -27,6 +29,12 @@ pub fn parse(text: &str) -> Result<Document, ParseError> {
 
 struct Parser<'a> {
     lx: Lexer<'a>,
+    /// The elements and members of the arrays and objects being parsed, innermost
+    /// last: each is moved out at its exact length when it closes. (Grown by doubling
+    /// in place, they took up to twice their room: for a 2.7 MB template, 5.7 MB of
+    /// tree, held by each worker at a scan's peak.)
+    items: Vec<Node>,
+    members: Vec<Member>,
 }
 
 impl Parser<'_> {
@@ -55,7 +63,7 @@ impl Parser<'_> {
         self.lx.check_depth(depth)?;
         let start = self.lx.pos;
         self.lx.pos += 1; // '['
-        let mut items = Vec::new();
+        let base = self.items.len();
         loop {
             self.lx.skip_ws()?;
             if self.lx.bytes.get(self.lx.pos) == Some(&b']') {
@@ -64,7 +72,8 @@ impl Parser<'_> {
             if self.lx.pos >= self.lx.bytes.len() {
                 return self.lx.expected("expected a value or ']'");
             }
-            items.push(self.parse_value(depth)?);
+            let item = self.parse_value(depth)?;
+            self.items.push(item);
             self.lx.skip_ws()?;
             match self.lx.bytes.get(self.lx.pos) {
                 Some(b',') => self.lx.pos += 1,
@@ -73,6 +82,7 @@ impl Parser<'_> {
             }
         }
         self.lx.pos += 1; // ']'
+        let items: Vec<Node> = self.items.drain(base..).collect();
         Ok(Node {
             value: Value::Array(items),
             span: Span::new(start, self.lx.pos),
@@ -83,7 +93,7 @@ impl Parser<'_> {
         self.lx.check_depth(depth)?;
         let start = self.lx.pos;
         self.lx.pos += 1; // '{'
-        let mut members = Vec::new();
+        let base = self.members.len();
         loop {
             self.lx.skip_ws()?;
             let key_start = self.lx.pos;
@@ -101,7 +111,7 @@ impl Parser<'_> {
             self.lx.pos += 1;
             self.lx.skip_ws()?;
             let value = self.parse_value(depth)?;
-            members.push(Member {
+            self.members.push(Member {
                 key,
                 key_span,
                 value,
@@ -114,6 +124,7 @@ impl Parser<'_> {
             }
         }
         self.lx.pos += 1; // '}'
+        let members: Vec<Member> = self.members.drain(base..).collect();
         Ok(Node {
             value: Value::Object(members),
             span: Span::new(start, self.lx.pos),
@@ -124,6 +135,43 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::super::*;
+
+    /// Every array and object of the tree, with its length and capacity.
+    fn sizes(n: &Node, out: &mut Vec<(usize, usize)>) {
+        match &n.value {
+            Value::Array(items) => {
+                out.push((items.len(), items.capacity()));
+                items.iter().for_each(|i| sizes(i, out));
+            }
+            Value::Object(members) => {
+                out.push((members.len(), members.capacity()));
+                members.iter().for_each(|m| sizes(&m.value, out));
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn arrays_and_objects_are_kept_at_their_exact_length() {
+        let items = |n: usize| {
+            (0..n)
+                .map(|i| format!("{{\"k{i}\": [{i}, {{}}]}}"))
+                .collect::<Vec<_>>()
+        };
+        let text = format!(
+            r#"{{"a": [{}], "b": {{"c": [], "d": [[1, 2, 3], {{"e": 5, "f": [6]}}]}}, "g": 7}}"#,
+            items(37).join(", ")
+        );
+        let doc = parse(&text).unwrap();
+        let mut found = Vec::new();
+        sizes(&doc.root, &mut found);
+        assert!(found.len() > 80 && found.iter().any(|(len, _)| *len == 37));
+        for (len, cap) in found {
+            assert_eq!(len, cap);
+        }
+        // A failed parse leaves nothing behind to confuse the next one.
+        assert!(parse(r#"{"a": [1, {"b": 2}"#).is_err());
+    }
 
     fn sp(start: usize, end: usize) -> Span {
         Span::new(start, end)
