@@ -487,6 +487,11 @@ fn index(opts: &ScanOptions, progress: &dyn Progress, keep: bool) -> Result<Inde
     // deployment files.
     let later = std::mem::replace(&mut out.stats.skipped, walked);
     out.stats.skipped.extend(later);
+    // Grown one file at a time, these tables had up to twice their room: they are
+    // what the scan keeps longest.
+    out.sources.shrink_to_fit();
+    out.stats.examined.shrink_to_fit();
+    out.stats.skipped.shrink_to_fit();
     Ok(out)
 }
 

@@ -242,6 +242,11 @@ impl Sources {
         self.files.len() - 1
     }
 
+    /// Gives back the room the file table grew into beyond its files.
+    pub fn shrink_to_fit(&mut self) {
+        self.files.shrink_to_fit();
+    }
+
     /// Room for `n` more files: a scan knows how many it registers.
     pub fn reserve(&mut self, n: usize) {
         self.files.reserve_exact(n);
