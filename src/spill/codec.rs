@@ -90,15 +90,12 @@ pub(super) fn decode(body: &[u8]) -> io::Result<(u64, Finding)> {
     let message = r.text()?;
     let primary = r.site()?;
     let primary_label = r.text()?;
-    let n = r.varint()?;
-    // Each label takes at least 4 bytes: a corrupt count cannot reserve much.
-    let mut related = Vec::with_capacity((n as usize).min(body.len() / 4));
-    for _ in 0..n {
-        related.push(Label {
+    let related = r.list(|r| {
+        Ok(Label {
             site: r.site()?,
             message: r.text()?,
-        });
-    }
+        })
+    })?;
     let mut optional = || -> io::Result<Option<Text>> {
         Ok(match r.byte()? {
             0 => None,
@@ -124,17 +121,14 @@ pub(super) fn decode(body: &[u8]) -> io::Result<(u64, Finding)> {
         0 => None,
         _ => Some(r.site()?),
     };
-    let n = r.varint()?;
-    // Each position takes at least 4 bytes, as labels do.
-    let mut places = Vec::with_capacity((n as usize).min(body.len() / 4));
-    for _ in 0..n {
-        places.push(Position {
+    let places = r.list(|r| {
+        Ok(Position {
             file: r.usize()?,
             offset: r.usize()?,
             line: r.u32()?,
             column: r.u32()?,
-        });
-    }
+        })
+    })?;
     if !r.0.is_empty() {
         return Err(invalid("a record longer than its finding"));
     }
@@ -207,6 +201,17 @@ impl<'a> Reader<'a> {
             }
         }
         Err(invalid("a number too long"))
+    }
+
+    /// A count, then that many items.
+    fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> io::Result<T>) -> io::Result<Vec<T>> {
+        let n = self.varint()?;
+        // An item takes at least 3 bytes: a damaged count cannot reserve much.
+        let mut out = Vec::with_capacity((n as usize).min(self.0.len() / 3));
+        for _ in 0..n {
+            out.push(item(self)?);
+        }
+        Ok(out)
     }
 
     fn u32(&mut self) -> io::Result<u32> {
