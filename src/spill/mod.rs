@@ -5,6 +5,8 @@
 //! - [`Sorter`] takes the findings in any order, each with a sequence number that
 //!   breaks ties as insertion order would (the scan numbers them in plan order, so the
 //!   result does not depend on which worker finished first).
+//! - [`Sorter::discard`] takes back findings already pushed (the network pass's, for a
+//!   job evaluated again), from memory or as the runs are read.
 //! - [`Sorter::into_sorted`] merges them in report order without duplicates.
 //! - [`Findings`] holds the settled findings (severities and suppressions applied) and
 //!   the few the settling adds, and hands them to each renderer as often as it asks.
@@ -147,7 +149,7 @@ impl Sorter {
                 return Err(e);
             }
             return Ok(Merge {
-                from: From::Memory(self.held.into_iter()),
+                from: Held::Memory(self.held.into_iter()),
                 last: None,
             });
         }
@@ -182,7 +184,7 @@ impl Sorter {
             readers.push(r);
         }
         Ok(Merge {
-            from: From::Runs {
+            from: Held::Runs {
                 heap,
                 readers,
                 ranks,
@@ -249,7 +251,8 @@ impl PartialEq for Head {
 
 impl Eq for Head {}
 
-enum From {
+/// Where a [`Merge`] reads from: the sorter's memory, or its runs on disk.
+enum Held {
     Memory(std::vec::IntoIter<(u64, Box<Finding>)>),
     Runs {
         heap: BinaryHeap<Head>,
@@ -261,7 +264,7 @@ enum From {
 
 /// The findings of a [`Sorter`] in report order, read as they are asked for.
 pub struct Merge {
-    from: From,
+    from: Held,
     /// The rule, place and message of the last finding given: the next is dropped
     /// when it repeats them.
     last: Option<(Text, Site, Text)>,
@@ -270,8 +273,8 @@ pub struct Merge {
 impl Merge {
     fn next_any(&mut self) -> Option<io::Result<Box<Finding>>> {
         match &mut self.from {
-            From::Memory(it) => it.next().map(|(_, f)| Ok(f)),
-            From::Runs {
+            Held::Memory(it) => it.next().map(|(_, f)| Ok(f)),
+            Held::Runs {
                 heap,
                 readers,
                 ranks,
