@@ -124,9 +124,7 @@ fn push_all(
     findings: Vec<Box<Finding>>,
     sources: &Sources,
 ) {
-    let mut s = sorter
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut s = lock(sorter);
     for (i, f) in findings.into_iter().enumerate() {
         s.push(seq(slot, i) | mark, f, sources);
     }
@@ -1087,9 +1085,6 @@ fn complete(
             .into_iter()
             .map(|(_, f)| Box::new(f))
             .collect();
-    // The collect reuses the evaluation's vector in place, 272 bytes an item for these
-    // 8-byte ones: kept until the report, that room cost more than the findings.
-    findings.shrink_to_fit();
     // Each finding carries the line and column of its sites in the job's files, found
     // while their text is at hand: no renderer reads those files again for them.
     for (file, text) in texts {
@@ -1278,10 +1273,7 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
         })
         .collect();
     if !taken_back.is_empty() {
-        sorter
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .discard(move |seq| seq & EARLY != 0 && taken_back.contains(&(seq >> 32)));
+        lock(&sorter).discard(move |seq| seq & EARLY != 0 && taken_back.contains(&(seq >> 32)));
     }
     let network = Network {
         shared,
