@@ -45,7 +45,6 @@ pub struct Sorter {
     held_bytes: usize,
     disk: Option<Disk>,
     runs: Vec<std::ops::Range<u64>>,
-    pushed: usize,
     /// Findings taken back after they were pushed (by sequence number): dropped as the
     /// runs are read.
     discarded: Vec<Discard>,
@@ -68,7 +67,6 @@ impl Sorter {
             held_bytes: 0,
             disk: None,
             runs: Vec::new(),
-            pushed: 0,
             discarded: Vec::new(),
             error: None,
         }
@@ -80,7 +78,7 @@ impl Sorter {
         self.held.retain(|(seq, _)| !which(*seq));
         self.held_bytes = self.held.iter().map(|(_, f)| f.approx_bytes()).sum();
         if !self.runs.is_empty() {
-            self.discarded.push(std::sync::Arc::new(which));
+            self.discarded.push(Box::new(which));
         }
     }
 
@@ -88,15 +86,9 @@ impl Sorter {
     pub fn push(&mut self, seq: u64, f: Box<Finding>, sources: &Sources) {
         self.held_bytes += f.approx_bytes();
         self.held.push((seq, f));
-        self.pushed += 1;
         if self.held_bytes > self.budget {
             self.spill(sources);
         }
-    }
-
-    /// How many findings were pushed (duplicates included).
-    pub fn pushed(&self) -> usize {
-        self.pushed
     }
 
     /// How many sorted runs went to disk.
@@ -195,8 +187,8 @@ impl Sorter {
     }
 }
 
-/// A run's next finding, ordered for a min-heap.
-type Discard = std::sync::Arc<dyn Fn(u64) -> bool + Send + Sync>;
+/// Selects findings taken back, by sequence number.
+type Discard = Box<dyn Fn(u64) -> bool + Send + Sync>;
 
 /// The next finding of a run, skipping those discarded.
 fn next_kept(
@@ -211,6 +203,7 @@ fn next_kept(
     }
 }
 
+/// A run's next finding, ordered for a min-heap.
 struct Head {
     rank: u32,
     seq: u64,
@@ -356,10 +349,9 @@ impl Tally {
 /// The settled findings, in report order: the sorted stream, written once, and the few
 /// added after it (suppressions that matched nothing), merged in as they are read.
 pub struct Findings {
-    budget: usize,
+    /// The records, when they fit the budget; otherwise on `disk`.
     memory: Vec<u8>,
     disk: Option<std::sync::Arc<Disk>>,
-    writing: Option<Disk>,
     later: Vec<Finding>,
     tally: Tally,
 }
@@ -376,38 +368,31 @@ impl Findings {
         sorted: impl IntoIterator<Item = io::Result<Box<Finding>>>,
         budget: usize,
     ) -> io::Result<Findings> {
-        let mut out = Findings {
-            budget,
-            memory: Vec::new(),
-            disk: None,
-            writing: None,
-            later: Vec::new(),
-            tally: Tally::default(),
-        };
+        let (mut memory, mut disk, mut tally) = (Vec::new(), None::<Disk>, Tally::default());
         for f in sorted {
-            out.write(&*f?)?;
+            let f = f?;
+            tally.add(&f);
+            codec::encode(&f, 0, &mut memory)?;
+            if memory.len() > budget {
+                let d = match &mut disk {
+                    Some(d) => d,
+                    None => disk.insert(Disk::create()?),
+                };
+                d.append(&memory)?;
+                memory.clear();
+            }
         }
-        if let Some(mut d) = out.writing.take() {
-            d.append(&out.memory)?;
-            out.memory = Vec::new();
-            out.disk = Some(std::sync::Arc::new(d));
+        if let Some(d) = &mut disk {
+            d.append(&memory)?;
+            memory = Vec::new();
         }
-        out.memory.shrink_to_fit();
-        Ok(out)
-    }
-
-    fn write(&mut self, f: &Finding) -> io::Result<()> {
-        self.tally.add(f);
-        codec::encode(f, 0, &mut self.memory)?;
-        if self.memory.len() > self.budget {
-            let d = match &mut self.writing {
-                Some(d) => d,
-                None => self.writing.insert(Disk::create()?),
-            };
-            d.append(&self.memory)?;
-            self.memory.clear();
-        }
-        Ok(())
+        memory.shrink_to_fit();
+        Ok(Findings {
+            memory,
+            disk: disk.map(std::sync::Arc::new),
+            later: Vec::new(),
+            tally,
+        })
     }
 
     /// Adds findings in any order (a handful): they are sorted into the others as
