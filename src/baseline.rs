@@ -292,7 +292,7 @@ pub fn attach_git(
         .iter()
         .map(|fs| {
             fs.iter()
-                .any(|f| git.changed.contains_key(&prep.sources.get(*f).rel))
+                .any(|f| git.changed.contains_key(prep.sources.get(*f).rel))
         })
         .collect();
     if !affected.iter().any(|a| *a) {
@@ -302,7 +302,7 @@ pub fn attach_git(
     // The base files: the old versions of every file an affected unit reads, and the
     // files beside them (pairing looks at a file's neighbours).
     let current: HashSet<String> = (0..prep.sources.len())
-        .map(|i| prep.sources.get(i).rel.clone())
+        .map(|i| prep.sources.get(i).rel.to_string())
         .collect();
     let moved_away: HashSet<&String> = git
         .changed
@@ -313,7 +313,7 @@ pub fn attach_git(
     let mut dirs = BTreeSet::new();
     for (fs, _) in involved.iter().zip(&affected).filter(|(_, a)| **a) {
         for f in fs {
-            if let Some(old) = git.old_of(&prep.sources.get(*f).rel) {
+            if let Some(old) = git.old_of(prep.sources.get(*f).rel) {
                 dirs.insert(dir_of(&old).to_string());
                 exact.insert(old);
             }
@@ -373,7 +373,7 @@ pub fn attach_git(
 
     let sources = &prep.sources;
     let base_rel = |id: FileId| -> String {
-        let r = &sources.get(id).rel;
+        let r = sources.get(id).rel;
         r.strip_suffix(&suffix).unwrap_or(r).to_string()
     };
     let mut notes = Vec::new();
@@ -381,10 +381,10 @@ pub fn attach_git(
         if !affected[u] {
             continue;
         }
-        let Some(file) = git.old_of(&sources.get(unit.file).rel) else {
+        let Some(file) = git.old_of(sources.get(unit.file).rel) else {
             continue; // a new template: its clusters are new
         };
-        let param = unit.param_file.map(|p| git.old_of(&sources.get(p).rel));
+        let param = unit.param_file.map(|p| git.old_of(sources.get(p).rel));
         let same_file: Vec<&Unit> = base_units
             .iter()
             .filter(|b| base_rel(b.file) == file)
@@ -403,7 +403,7 @@ pub fn attach_git(
             if r.ty != CLUSTER {
                 continue;
             }
-            let id = identity(r, sources, git.old_of(&sources.get(r.site.file).rel));
+            let id = identity(r, sources, git.old_of(sources.get(r.site.file).rel));
             let mut found = None;
             let mut unsure = matches!(id, Identity::Unmatchable | Identity::Expr(..));
             for b in &candidates {
@@ -421,8 +421,8 @@ pub fn attach_git(
                     resource: i,
                     base: br.clone(),
                     source: "git",
-                    file: sources.get(br.site.file).rel.clone(),
-                    param_file: b.param_file.map(|p| sources.get(p).rel.clone()),
+                    file: sources.get(br.site.file).rel.to_string(),
+                    param_file: b.param_file.map(|p| sources.get(p).rel.to_string()),
                     revision: Some(git.rev.clone()),
                 }),
                 None if unsure && candidates.iter().any(|b| has_cluster(b)) => notes.push((

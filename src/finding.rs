@@ -98,7 +98,7 @@ impl Finding {
 
     /// The report order of two findings: by file path, then as [`Finding::order_by`].
     pub fn order(a: &Finding, b: &Finding, sources: &Sources) -> std::cmp::Ordering {
-        Finding::order_by(a, b, |x, y| sources.get(x).rel.cmp(&sources.get(y).rel))
+        Finding::order_by(a, b, |x, y| sources.get(x).rel.cmp(sources.get(y).rel))
     }
 
     /// The report order, files compared by `files`: file, position, rule, message,

@@ -187,7 +187,7 @@ pub fn build(unit: &Unit, sources: &Sources, network: &Value, options: &Options)
         },
         "file": sources.get(unit.file).rel,
         "kind": unit.kind.label(),
-        "parameterFile": unit.param_file.map(|f| sources.get(f).rel.clone()),
+        "parameterFile": unit.param_file.map(|f| sources.get(f).rel.to_string()),
         "resources": resources,
         "network": network,
     })

@@ -16,7 +16,7 @@ use crate::load::{self, Outcome};
 use crate::plan::{self, Facts, Job, LinkIndex};
 use crate::resolve::arm_eval::{ArmEvaluator, Supplied};
 use crate::resolve::{self, Unit};
-use crate::source::{FileId, Site, Sources};
+use crate::source::{FileId, FileSet, Site, Sources};
 use crate::spill::Sorter;
 use crate::suppress::{Inline, Scope as SupScope};
 use rayon::prelude::*;
@@ -286,7 +286,7 @@ struct Index {
     stats: Stats,
     inline: Vec<Inline>,
     /// Deployment files in discovery order.
-    facts: Vec<(FileId, Facts)>,
+    facts: crate::chunks::Chunks<(FileId, Facts)>,
     /// Parse trees by file, when kept.
     docs: HashMap<FileId, json::Document>,
 }
@@ -422,7 +422,6 @@ fn index(opts: &ScanOptions, progress: &dyn Progress, keep: bool) -> Result<Inde
             .enumerate()
             .map(|(id, c)| read(id, c))
             .collect();
-        out.sources.reserve(seen.len());
         for s in seen {
             out.register(s);
         }
@@ -516,13 +515,13 @@ impl Index {
                     self.load_failures.push((Site::new(id, span), message));
                 } else {
                     stats.skipped.push(Skipped {
-                        rel: sources.get(id).rel.clone(),
+                        rel: sources.get(id).rel.to_string(),
                         reason: format!("not a deployment file ({message})"),
                     });
                 }
             }
             State::Other => stats.skipped.push(Skipped {
-                rel: sources.get(id).rel.clone(),
+                rel: sources.get(id).rel.to_string(),
                 reason: "not a deployment file".into(),
             }),
             State::Deployment {
@@ -553,7 +552,7 @@ fn plan_of(index: &Index, explicit: &[(String, String)]) -> plan::Plan {
     let files: Vec<(FileId, &str, &Facts)> = index
         .facts
         .iter()
-        .map(|(id, f)| (*id, index.sources.get(*id).rel.as_str(), f))
+        .map(|(id, f)| (*id, index.sources.get(*id).rel, f))
         .collect();
     plan::plan(&files, explicit)
 }
@@ -651,7 +650,7 @@ pub fn prepare_with_baseline(opts: &ScanOptions) -> Result<Prepared, ScanError> 
             p.units.retain(|_| keep.next().unwrap_or(false));
             let sources = &p.sources;
             p.load_failures
-                .retain(|(site, _)| git.changed.contains_key(&sources.get(site.file).rel));
+                .retain(|(site, _)| git.changed.contains_key(sources.get(site.file).rel));
             p.stats.units = p.units.len();
         }
     }
@@ -815,7 +814,7 @@ pub(crate) fn resolve_all(
     suffix: Option<&str>,
 ) -> Vec<Unit> {
     let rel_of = |id: FileId| -> &str {
-        let r = sources.get(id).rel.as_str();
+        let r = sources.get(id).rel;
         suffix.and_then(|s| r.strip_suffix(s)).unwrap_or(r)
     };
     let facts: Vec<Facts> = parsed
@@ -841,7 +840,7 @@ pub(crate) fn resolve_all(
 /// A file's path relative to the scan root, as the plan of a scan of the working tree
 /// was made with it (for [`resolve_job`]).
 fn path_in<'s>(sources: &'s Sources) -> impl Fn(FileId) -> &'s str + 's {
-    |id| sources.get(id).rel.as_str()
+    |id| sources.get(id).rel
 }
 
 fn resolve_job<'p>(
@@ -863,7 +862,7 @@ fn resolve_job<'p>(
             let mut problems = Vec::new();
             let params = job.params.and_then(|p| docs.get(&p).map(|d| (p, &d.root)));
             if let Some((pid, proot)) = params {
-                let rel = sources.get(pid).rel.clone();
+                let rel = sources.get(pid).rel.to_string();
                 let declared = root.get("parameters");
                 for m in proot
                     .get("parameters")
@@ -997,7 +996,7 @@ pub fn evaluate_unit(
     // One copy of the parameter file's name, shared by the unit's findings.
     let context = unit
         .param_file
-        .map(|f| crate::text::Text::from(sources.get(f).rel.as_str()));
+        .map(|f| crate::text::Text::from(sources.get(f).rel));
     out.extend(crate::evaluate::findings_with_refs(
         unit,
         raw,
@@ -1113,13 +1112,25 @@ fn complete(
     })
 }
 
-/// A job finished by the network pass, and what it asks of the scan's network when it
-/// deploys a cluster: its outcome holds unless the complete index gives it something.
-struct Early {
-    /// Its network resources, for the index.
-    entries: Vec<crate::network::Entry>,
+/// A job finished by the network pass that asks something of the scan's network: its
+/// outcome holds unless the complete index gives it something. (The outcome of a job
+/// that asks nothing is gathered at once: keeping every finished job's outcome until
+/// the index was complete was the network pass's peak, 12 MB at 100,000 files.)
+struct Waiting {
+    job: usize,
     done: Result<JobOutcome, PolicyError>,
-    demand: Option<crate::network::Demand>,
+    demand: crate::network::Demand,
+}
+
+/// What the network pass made of a job.
+#[derive(Clone, Copy, PartialEq)]
+enum Early {
+    /// Left to the main pass.
+    Not,
+    /// Finished: its outcome stands.
+    Done,
+    /// Finished, unless the complete index gives it something ([`Waiting`]).
+    Waits,
 }
 
 /// The scan's network during a streaming scan's main pass: the index, and the jobs its
@@ -1180,7 +1191,7 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     // Planning was what the facts were for, but for two flags: drop the rest (their
     // parameter names are most of what the first pass keeps per file).
     let facts = std::mem::take(&mut index.facts);
-    let files_with = |want: fn(&Facts) -> bool| -> HashSet<FileId> {
+    let files_with = |want: fn(&Facts) -> bool| -> FileSet {
         facts
             .iter()
             .filter(|(_, f)| want(f))
@@ -1199,26 +1210,35 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     // complete, as if no other file's network were referenced; the index checks that
     // afterwards (`Demand`), and only a job it proves wrong is evaluated again. That
     // spares resolving these jobs, often a repository's largest templates, twice.
-    // One slot a job, boxed: the jobs this pass finishes are a minority (a slot in
-    // place cost 216 bytes a job), and an indexed collect writes each slot in place
-    // (collecting only the finished would gather them in chunks, then copy them).
+    // Each job's network resources are kept by job, and added to the index in plan
+    // order once all are known.
     let sorter = std::sync::Mutex::new(Sorter::default());
-    let mut first: Vec<Option<Box<Early>>> = plan
+    let gather = std::sync::Mutex::new(Gather::default());
+    let entries = std::sync::Mutex::new((Vec::new(), crate::network::Keys::default()));
+    let waiting = std::sync::Mutex::new(Vec::new());
+    let mut early: Vec<Early> = plan
         .jobs
         .par_iter()
         .enumerate()
         .map_init(
             || policies.worker(),
             |engine, (origin, j)| {
-                if !j.files().any(|f| network.contains(&f)) {
-                    return None;
+                if !j.files().any(|f| network.contains(f)) {
+                    return Early::Not;
                 }
                 // A file that cannot be read again is reported by the main pass.
-                let docs = job_docs(j, None, sources).ok()?;
+                let Ok(docs) = job_docs(j, None, sources) else {
+                    return Early::Not;
+                };
                 let unit = resolve_job(j, &docs, sources, &plan.links, &path_in(sources));
                 let texts = texts_of(docs);
-                let entries = crate::network::Shared::entries_of(origin, &unit);
-                let demand = if j.files().any(|f| clusters.contains(&f)) {
+                let mut own = crate::network::Shared::entries_of(origin, &unit);
+                if !own.is_empty() {
+                    let (all, keys) = &mut *lock(&entries);
+                    own.iter_mut().for_each(|e| e.share_keys(keys));
+                    all.push((origin, own));
+                }
+                let demand = if j.files().any(|f| clusters.contains(f)) {
                     crate::network::Demand::of(&unit)
                 } else {
                     None
@@ -1236,42 +1256,48 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
                         sources,
                     );
                 }
-                Some(Box::new(Early {
-                    entries,
-                    done,
-                    demand,
-                }))
+                match demand {
+                    None => {
+                        lock(&gather).add(origin, done);
+                        Early::Done
+                    }
+                    Some(mut demand) => {
+                        demand.share_keys(&mut lock(&entries).1);
+                        lock(&waiting).push(Waiting {
+                            job: origin,
+                            done,
+                            demand,
+                        });
+                        Early::Waits
+                    }
+                }
             },
         )
         .collect();
+    let (mut entries, _) = entries
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    entries.sort_unstable_by_key(|(origin, _)| *origin);
     let mut shared = crate::network::Shared::default();
-    for slot in first.iter_mut().flatten() {
-        shared.add_entries(std::mem::take(&mut slot.entries));
+    for (_, own) in entries {
+        shared.add_entries(own);
     }
     let shared = shared.finish();
-    // The early outcomes that stand: a job's stands unless the complete index gives it
-    // something. The others are evaluated again below.
+    // The waiting outcomes that stand: a job's stands unless the complete index gives
+    // it something. The others are evaluated again below.
     let mut taken_back = HashSet::new();
-    let gather = std::sync::Mutex::new(Gather::default());
-    let done_early: Vec<bool> = first
-        .into_iter()
-        .enumerate()
-        .map(|(job, slot)| {
-            let Some(e) = slot else {
-                return false;
-            };
-            let stands = e
-                .demand
-                .as_ref()
-                .is_none_or(|d| shared.wanted(d, sources).is_empty());
-            if stands {
-                lock(&gather).add(job, e.done);
-            } else {
-                taken_back.insert(job as u64 + 1);
-            }
-            stands
-        })
-        .collect();
+    let waiting = waiting
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for w in waiting {
+        if shared.wanted(&w.demand, sources).is_empty() {
+            lock(&gather).add(w.job, w.done);
+            early[w.job] = Early::Done;
+        } else {
+            taken_back.insert(w.job as u64 + 1);
+            early[w.job] = Early::Not;
+        }
+    }
     if !taken_back.is_empty() {
         lock(&sorter).discard(move |seq| seq & EARLY != 0 && taken_back.contains(&(seq >> 32)));
     }
@@ -1286,49 +1312,45 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     timing.mark("network");
 
     // Each job's outcome is gathered as it finishes: nothing is kept per job.
-    plan.jobs
-        .par_iter()
-        .zip(&done_early)
-        .enumerate()
-        .for_each_init(
-            || policies.worker(),
-            |engine, (index, (job, done_early))| {
-                if *done_early {
+    plan.jobs.par_iter().zip(&early).enumerate().for_each_init(
+        || policies.worker(),
+        |engine, (index, (job, early))| {
+            if *early == Early::Done {
+                return;
+            }
+            let docs = match job_docs(job, None, sources) {
+                Ok(d) => d,
+                Err((file, message)) => {
+                    let site = Site::new(file, json::Span::default());
+                    sources.prefetch([site]);
+                    let f = builtin_finding(policies, "AKS901", site, message, "here");
+                    push_all(&sorter, index + 1, 0, vec![Box::new(f)], sources);
                     return;
                 }
-                let docs = match job_docs(job, None, sources) {
-                    Ok(d) => d,
-                    Err((file, message)) => {
-                        let site = Site::new(file, json::Span::default());
-                        sources.prefetch([site]);
-                        let f = builtin_finding(policies, "AKS901", site, message, "here");
-                        push_all(&sorter, index + 1, 0, vec![Box::new(f)], sources);
-                        return;
-                    }
-                };
-                let unit = resolve_job(job, &docs, sources, &plan.links, &path_in(sources));
-                let texts = texts_of(docs);
-                let mut done = complete(
-                    policies,
-                    engine,
-                    unit,
-                    Some(&network),
-                    &texts,
+            };
+            let unit = resolve_job(job, &docs, sources, &plan.links, &path_in(sources));
+            let texts = texts_of(docs);
+            let mut done = complete(
+                policies,
+                engine,
+                unit,
+                Some(&network),
+                &texts,
+                sources,
+                &opts.options,
+            );
+            if let Ok(o) = &mut done {
+                push_all(
+                    &sorter,
+                    index + 1,
+                    0,
+                    std::mem::take(&mut o.findings),
                     sources,
-                    &opts.options,
                 );
-                if let Ok(o) = &mut done {
-                    push_all(
-                        &sorter,
-                        index + 1,
-                        0,
-                        std::mem::take(&mut o.findings),
-                        sources,
-                    );
-                }
-                lock(&gather).add(index, done);
-            },
-        );
+            }
+            lock(&gather).add(index, done);
+        },
+    );
     crate::heap::release();
     timing.mark("resolve+evaluate");
 

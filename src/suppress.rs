@@ -186,7 +186,7 @@ impl<'a> Settle<'a> {
             .iter()
             .map(|entry| InlineEntry {
                 entry,
-                scanned: scanned(&sources.get(entry.site.file).rel),
+                scanned: scanned(sources.get(entry.site.file).rel),
                 used: false,
             })
             .collect();
@@ -216,7 +216,7 @@ impl<'a> Settle<'a> {
             if is(c.entry.rule.get_ref())
                 && c.glob
                     .as_ref()
-                    .is_none_or(|g| g.is_match(&sources.get(f.primary.file).rel))
+                    .is_none_or(|g| g.is_match(sources.get(f.primary.file).rel))
             {
                 f.suppression = Some(Suppression {
                     kind: "config",

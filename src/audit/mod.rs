@@ -450,7 +450,7 @@ impl Audit {
     }
 
     pub fn rel(&self, site: Site) -> &str {
-        &self.sources.get(site.file).rel
+        self.sources.get(site.file).rel
     }
 }
 
@@ -844,11 +844,11 @@ fn cluster_row(unit: &Unit, idx: usize, r: &Resource, sources: &Sources, network
 
     let (line, _) = sources.line_col(r.site);
     Row {
-        file: sources.get(unit.file).rel.clone(),
-        parameter_file: unit.param_file.map(|f| sources.get(f).rel.clone()),
+        file: sources.get(unit.file).rel.to_string(),
+        parameter_file: unit.param_file.map(|f| sources.get(f).rel.to_string()),
         kind: unit.kind.label(),
         role: Role::Cluster,
-        location: (sources.get(r.site.file).rel.clone(), line),
+        location: (sources.get(r.site.file).rel.to_string(), line),
         name,
         copy: copy_note(r),
         condition: r.condition.clone(),
@@ -951,11 +951,11 @@ fn agent_pool_rows(unit: &Unit, sources: &Sources, network: &Value) -> Vec<(Vec<
             }
             let (line, _) = sources.line_col(first.site);
             let row = Row {
-                file: sources.get(unit.file).rel.clone(),
-                parameter_file: unit.param_file.map(|f| sources.get(f).rel.clone()),
+                file: sources.get(unit.file).rel.to_string(),
+                parameter_file: unit.param_file.map(|f| sources.get(f).rel.to_string()),
                 kind: unit.kind.label(),
                 role: Role::AgentPools,
-                location: (sources.get(first.site.file).rel.clone(), line),
+                location: (sources.get(first.site.file).rel.to_string(), line),
                 name,
                 copy: copy_note(first),
                 condition: first.condition.clone(),
@@ -1132,7 +1132,7 @@ pub fn audit(
         sources
             .get(fa.primary.file)
             .rel
-            .cmp(&sources.get(fb.primary.file).rel)
+            .cmp(sources.get(fb.primary.file).rel)
             .then(fa.primary.start.cmp(&fb.primary.start))
             .then(fa.rule.cmp(&fb.rule))
             .then(fa.message.cmp(&fb.message))

@@ -140,7 +140,7 @@ fn span(site: crate::source::Site) -> miette::SourceSpan {
 
 fn named(sources: &Sources, file: usize) -> Snippet {
     let (text, lines, lone_cr) = sources.text_and_lines(file);
-    Snippet::new(sources.get(file).rel.clone(), text, lines, lone_cr)
+    Snippet::new(sources.get(file).rel.to_string(), text, lines, lone_cr)
 }
 
 /// Renders one finding as miette would print it.

@@ -102,7 +102,7 @@ fn location<'a>(
     };
     let (end_line, end_column) = f.line_col(report.sources, end);
     Location {
-        file: &report.sources.get(site.file).rel,
+        file: report.sources.get(site.file).rel,
         line,
         column,
         end_line,

@@ -143,7 +143,7 @@ pub fn fingerprint(report: &Report, f: &Finding) -> String {
         "{:016x}",
         super::fnv1a64(&[
             &f.rule,
-            &file.rel,
+            file.rel,
             snippet,
             &f.message,
             f.context.as_deref().unwrap_or(""),

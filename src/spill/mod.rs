@@ -154,7 +154,7 @@ impl Sorter {
         let disk = std::sync::Arc::new(self.disk.take().expect("runs were written"));
         // Files ranked by path, equal paths equal: the merge compares numbers.
         let mut ids: Vec<FileId> = (0..sources.len()).collect();
-        ids.sort_by(|a, b| sources.get(*a).rel.cmp(&sources.get(*b).rel));
+        ids.sort_by(|a, b| sources.get(*a).rel.cmp(sources.get(*b).rel));
         let mut ranks = vec![0u32; sources.len()];
         let mut rank = 0u32;
         for (i, id) in ids.iter().enumerate() {
