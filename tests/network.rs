@@ -342,3 +342,74 @@ fn a_subnet_deployed_by_many_files_of_one_folder_is_ambiguous_and_said_so() {
         .collect();
     assert!(!notes.is_empty(), "{f:#?}");
 }
+
+/// A network template linked by two parents: the one planned first deploys it for the
+/// index, and the other, whose own linked deployment writes the same resources, must
+/// not be given them again as another file's.
+#[test]
+fn a_linked_network_is_not_attached_again_to_a_parent_that_deploys_it_itself() {
+    let t = tempfile::tempdir().unwrap();
+    let schema = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+    let link = r#"{"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01",
+        "name": "net", "properties": {"mode": "Incremental",
+        "templateLink": {"relativePath": "net.json"}}}"#;
+    fs::write(
+        t.path().join("net.json"),
+        format!(
+            r#"{{"$schema": "{schema}", "contentVersion": "1.0.0.0", "resources": [
+              {{"type": "Microsoft.Network/routeTables", "apiVersion": "2023-04-01", "name": "rt",
+                "location": "westeurope", "properties": {{"routes": [{{"name": "egress",
+                "properties": {{"addressPrefix": "0.0.0.0/0", "nextHopType": "VirtualAppliance",
+                "nextHopIpAddress": "10.0.0.4"}}}}]}}}},
+              {{"type": "Microsoft.Network/virtualNetworks", "apiVersion": "2023-04-01", "name": "vnet",
+                "location": "westeurope", "properties": {{
+                "addressSpace": {{"addressPrefixes": ["10.0.0.0/16"]}},
+                "subnets": [{{"name": "aks", "properties": {{"addressPrefix": "10.0.1.0/24",
+                  "routeTable": {{"id": "[resourceId('Microsoft.Network/routeTables', 'rt')]"}}}}}}]}}}}]}}"#
+        ),
+    )
+    .unwrap();
+    // Planned first (paths in order): its evaluation is the one the index keeps.
+    fs::write(
+        t.path().join("a-other.json"),
+        format!(r#"{{"$schema": "{schema}", "contentVersion": "1.0.0.0", "resources": [{link}]}}"#),
+    )
+    .unwrap();
+    fs::write(
+        t.path().join("main.json"),
+        format!(
+            r#"{{"$schema": "{schema}", "contentVersion": "1.0.0.0", "resources": [{link},
+              {{"type": "Microsoft.ContainerService/managedClusters", "apiVersion": "2024-02-01",
+                "name": "aks", "location": "westeurope", "properties": {{"dnsPrefix": "aks",
+                "agentPoolProfiles": [{{"name": "sys", "count": 1, "vmSize": "Standard_D4s_v5",
+                  "mode": "System", "vnetSubnetID":
+                  "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet', 'aks')]"}}],
+                "networkProfile": {{"networkPlugin": "azure",
+                  "outboundType": "userDefinedRouting"}}}}}}]}}"#
+        ),
+    )
+    .unwrap();
+    let r = run(&["input", t.path().to_str().unwrap()], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let docs: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
+    let main = docs.iter().find(|d| d["file"] == "main.json").unwrap();
+    let resources = main["resources"].as_array().unwrap();
+    let of_type = |t: &str| resources.iter().filter(|r| r["type"] == t).count();
+    assert_eq!(
+        of_type("Microsoft.Network/virtualNetworks"),
+        1,
+        "{resources:#?}"
+    );
+    assert_eq!(
+        of_type("Microsoft.Network/routeTables"),
+        1,
+        "{resources:#?}"
+    );
+    assert!(
+        !resources.iter().any(|r| r["external"] == true),
+        "{resources:#?}"
+    );
+    // The gate agrees: the subnet, its route table and its default route are found.
+    let (code, f) = scan(t.path(), &[]);
+    assert_eq!(code, 0, "{f:#?}");
+}
