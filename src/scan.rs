@@ -1114,8 +1114,8 @@ fn complete(
 
 /// A job finished by the network pass that asks something of the scan's network: its
 /// outcome holds unless the complete index gives it something. (The outcome of a job
-/// that asks nothing is gathered at once: keeping every finished job's outcome until
-/// the index was complete was the network pass's peak, 12 MB at 100,000 files.)
+/// that asks nothing is gathered at once: every finished job's outcome kept until the
+/// index was complete held 12 MB at 100,000 files.)
 struct Waiting {
     job: usize,
     done: Result<JobOutcome, PolicyError>,
