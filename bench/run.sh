@@ -4,7 +4,8 @@
 # Usage: bench/run.sh [N ...]   (default: 1000 10000). For each size and each kind of
 # repository (replicated: copies of the corpus only; mixed: half corpus copies, half
 # generated templates) prints wall time, peak RSS and the aksgate/floor ratio, and
-# aksgate's phase timings (AKSGATE_TIMING) on the last run. With BENCH_HEAP=1 the phase
+# aksgate's phase timings (AKSGATE_TIMING) on the last run; with two sizes or more, how
+# much aksgate's peak RSS grows per 1,000 files from the first size to the last. With BENCH_HEAP=1 the phase
 # lines come from a build with the `heap-stats` feature (in target/heap-stats), which
 # adds live and peak heap bytes: what RSS alone cannot separate from allocator reserve.
 set -euo pipefail
@@ -22,6 +23,7 @@ measure() { # prints "wall_seconds max_rss_kb" for the command
   /usr/bin/time -f "%e %M" -o "$out/time.txt" "$@" >/dev/null 2>&1 || true
   tail -n 1 "$out/time.txt"
 }
+declare -A rss
 printf '%-11s %-7s %-6s %-10s %-10s %-10s %-10s %-6s\n' kind files MB aksgate_s aksgate_MB floor_s floor_MB ratio
 for n in "${sizes[@]}"; do
  for kind in replicated mixed; do
@@ -36,7 +38,17 @@ for n in "${sizes[@]}"; do
   f=$(best target/release/examples/floor "$repo")
   ratio=$(awk -v a="${a% *}" -v f="${f% *}" 'BEGIN{ if (f > 0) printf "%.2f", a / f; else print "n/a" }')
   printf '%-11s %-7s %-6s %-10s %-10s %-10s %-10s %-6s\n' "$kind" "$files" "$mb" "${a% *}" "$(( ${a#* } / 1024 ))" "${f% *}" "$(( ${f#* } / 1024 ))" "$ratio"
+  rss["$kind $n"]="$files ${a#* }"
   AKSGATE_TIMING=1 "$phases" check --format json "$repo" 2>&1 >/dev/null | sed -n 's/^aksgate timing: /            /p' | tr '\n' ';' | sed 's/;$/\n/' || true
   rm -rf "$repo"
  done
 done
+# Issue #8 asks for memory that does not grow with the number of files: how far it is.
+if [ ${#sizes[@]} -gt 1 ]; then
+  for kind in replicated mixed; do
+    read -r f0 k0 <<<"${rss["$kind ${sizes[0]}"]}"
+    read -r f1 k1 <<<"${rss["$kind ${sizes[-1]}"]}"
+    awk -v k="$kind" -v f0="$f0" -v f1="$f1" -v k0="$k0" -v k1="$k1" 'BEGIN {
+      if (f1 != f0) printf "%s: peak RSS grows %.2f MB per 1,000 files from %d to %d files\n", k, (k1 - k0) / 1024 / ((f1 - f0) / 1000), f0, f1 }'
+  done
+fi
