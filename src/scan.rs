@@ -1122,17 +1122,6 @@ struct Waiting {
     demand: crate::network::Demand,
 }
 
-/// What the network pass made of a job.
-#[derive(Clone, Copy, PartialEq)]
-enum Early {
-    /// Left to the main pass.
-    Not,
-    /// Finished: its outcome stands.
-    Done,
-    /// Finished, unless the complete index gives it something ([`Waiting`]).
-    Waits,
-}
-
 /// The scan's network during a streaming scan's main pass: the index, and the jobs its
 /// entries came from, deployed again when a cluster references one of their resources.
 /// The last few jobs' network resources are cached: clusters that share a network
@@ -1216,7 +1205,9 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     let gather = std::sync::Mutex::new(Gather::default());
     let entries = std::sync::Mutex::new((Vec::new(), crate::network::Keys::default()));
     let waiting = std::sync::Mutex::new(Vec::new());
-    let mut early: Vec<Early> = plan
+    // Whether the network pass finished a job for good: a waiting job is not, until the
+    // complete index says its outcome stands.
+    let mut done_early: Vec<bool> = plan
         .jobs
         .par_iter()
         .enumerate()
@@ -1224,11 +1215,11 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
             || policies.worker(),
             |engine, (origin, j)| {
                 if !j.files().any(|f| network.contains(f)) {
-                    return Early::Not;
+                    return false;
                 }
                 // A file that cannot be read again is reported by the main pass.
                 let Ok(docs) = job_docs(j, None, sources) else {
-                    return Early::Not;
+                    return false;
                 };
                 let unit = resolve_job(j, &docs, sources, &plan.links, &path_in(sources));
                 let texts = texts_of(docs);
@@ -1259,7 +1250,7 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
                 match demand {
                     None => {
                         lock(&gather).add(origin, done);
-                        Early::Done
+                        true
                     }
                     Some(mut demand) => {
                         demand.share_keys(&mut lock(&entries).1);
@@ -1268,7 +1259,7 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
                             done,
                             demand,
                         });
-                        Early::Waits
+                        false
                     }
                 }
             },
@@ -1292,10 +1283,9 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     for w in waiting {
         if shared.wanted(&w.demand, sources).is_empty() {
             lock(&gather).add(w.job, w.done);
-            early[w.job] = Early::Done;
+            done_early[w.job] = true;
         } else {
             taken_back.insert(w.job as u64 + 1);
-            early[w.job] = Early::Not;
         }
     }
     if !taken_back.is_empty() {
@@ -1312,45 +1302,49 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     timing.mark("network");
 
     // Each job's outcome is gathered as it finishes: nothing is kept per job.
-    plan.jobs.par_iter().zip(&early).enumerate().for_each_init(
-        || policies.worker(),
-        |engine, (index, (job, early))| {
-            if *early == Early::Done {
-                return;
-            }
-            let docs = match job_docs(job, None, sources) {
-                Ok(d) => d,
-                Err((file, message)) => {
-                    let site = Site::new(file, json::Span::default());
-                    sources.prefetch([site]);
-                    let f = builtin_finding(policies, "AKS901", site, message, "here");
-                    push_all(&sorter, index + 1, 0, vec![Box::new(f)], sources);
+    plan.jobs
+        .par_iter()
+        .zip(&done_early)
+        .enumerate()
+        .for_each_init(
+            || policies.worker(),
+            |engine, (index, (job, done_early))| {
+                if *done_early {
                     return;
                 }
-            };
-            let unit = resolve_job(job, &docs, sources, &plan.links, &path_in(sources));
-            let texts = texts_of(docs);
-            let mut done = complete(
-                policies,
-                engine,
-                unit,
-                Some(&network),
-                &texts,
-                sources,
-                &opts.options,
-            );
-            if let Ok(o) = &mut done {
-                push_all(
-                    &sorter,
-                    index + 1,
-                    0,
-                    std::mem::take(&mut o.findings),
+                let docs = match job_docs(job, None, sources) {
+                    Ok(d) => d,
+                    Err((file, message)) => {
+                        let site = Site::new(file, json::Span::default());
+                        sources.prefetch([site]);
+                        let f = builtin_finding(policies, "AKS901", site, message, "here");
+                        push_all(&sorter, index + 1, 0, vec![Box::new(f)], sources);
+                        return;
+                    }
+                };
+                let unit = resolve_job(job, &docs, sources, &plan.links, &path_in(sources));
+                let texts = texts_of(docs);
+                let mut done = complete(
+                    policies,
+                    engine,
+                    unit,
+                    Some(&network),
+                    &texts,
                     sources,
+                    &opts.options,
                 );
-            }
-            lock(&gather).add(index, done);
-        },
-    );
+                if let Ok(o) = &mut done {
+                    push_all(
+                        &sorter,
+                        index + 1,
+                        0,
+                        std::mem::take(&mut o.findings),
+                        sources,
+                    );
+                }
+                lock(&gather).add(index, done);
+            },
+        );
     crate::heap::release();
     timing.mark("resolve+evaluate");
 
