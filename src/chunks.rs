@@ -71,14 +71,6 @@ impl<T> std::ops::Index<usize> for Chunks<T> {
     }
 }
 
-impl<T> IntoIterator for Chunks<T> {
-    type Item = T;
-    type IntoIter = std::iter::Flatten<std::vec::IntoIter<Vec<T>>>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.blocks.into_iter().flatten()
-    }
-}
-
 /// Strings stored end to end in blocks of [`Strings::BLOCK`] bytes (a longer string has
 /// a block of its own), each found again by its [`StrAt`].
 #[derive(Debug, Default, Clone)]
@@ -151,7 +143,6 @@ mod tests {
         assert!((0..n).all(|i| c[i] == i * 3 && c.get(i) == Some(&(i * 3))));
         assert_eq!(c.get(n), None);
         assert!(c.iter().copied().eq((0..n).map(|i| i * 3)));
-        assert!(c.into_iter().eq((0..n).map(|i| i * 3)));
         assert!(Chunks::<u8>::default().is_empty());
     }
 
