@@ -97,3 +97,32 @@ fn the_builtin_pack_reports_only_on_its_resource_types() {
     }
     assert!(results > 100, "{results} results");
 }
+
+/// The audit holds no file's text or tree (`prepare_lean`): each is read again when it
+/// is resolved or shown. It must resolve exactly what the kept preparation does.
+#[test]
+fn the_audit_holds_no_text_and_resolves_as_the_kept_preparation() {
+    for path in [common::corpus(), common::root().join("fixtures")] {
+        let opts = ScanOptions {
+            paths: vec![path.clone()],
+            ..ScanOptions::default()
+        };
+        let progress = aksgate::audit::progress::Bar::hidden();
+        let lean = scan::prepare_lean(&opts, &progress).unwrap();
+        let kept = scan::prepare(&opts).unwrap();
+        assert_eq!(lean.units.len(), kept.units.len(), "{}", path.display());
+        for (a, b) in lean.units.iter().zip(&kept.units) {
+            assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        }
+        assert_eq!(lean.load_failures, kept.load_failures);
+        let policies = Policies::load(&PolicyOptions::default()).unwrap();
+        let audit = aksgate::audit::audit(&opts, &policies, &progress).unwrap();
+        assert!(!audit.rows.is_empty());
+        for id in 0..audit.sources.len() {
+            // (An empty file has nothing to read again: its empty text is kept.)
+            let text_held =
+                audit.sources.disk_path(id).is_none() && !audit.sources.text(id).is_empty();
+            assert!(!text_held, "{} is held", audit.sources.get(id).rel);
+        }
+    }
+}

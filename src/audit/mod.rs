@@ -1066,7 +1066,7 @@ pub fn audit(
     policies: &Policies,
     progress: &progress::Bar,
 ) -> Result<Audit, ScanError> {
-    let prepared = scan::prepare_with(opts, progress)?;
+    let prepared = scan::prepare_lean(opts, progress)?;
     progress.evaluating(prepared.units.len());
     let sources = &prepared.sources;
     let results: Vec<Result<(Vec<Row>, UnitFindings), _>> = prepared
