@@ -336,7 +336,10 @@ impl Entry {
             .iter_mut()
             .chain(self.tables.iter_mut())
             .for_each(|k| keys.share(k));
+        // Collected in place from the `String`s they were made from, both lists kept
+        // that room.
         self.keys.shrink_to_fit();
+        self.tables.shrink_to_fit();
     }
 
     fn of(origin: usize, file: FileId, r: &Resource) -> Entry {

@@ -336,39 +336,37 @@ pub fn plan(files: &[(FileId, &str, &Facts)], explicit: &[(String, String)]) -> 
     for t in templates.iter().filter(|t| !linked.contains(&t.id)) {
         linked_targets.extend(reachable(t.id));
     }
+    // The parameter file of each of a file's jobs (`None`: its defaults, or not a
+    // template): a template once per paired parameter file, or once with its defaults
+    // unless it is evaluated through a parent; a REST body or an export once.
+    let params_of = |id: &FileId, kind: &Kind| {
+        let template = matches!(kind, Kind::Template(_));
+        let paired = match pairs.get(id) {
+            Some(p) if template => p.as_slice(),
+            _ => &[],
+        };
+        let alone = match kind {
+            Kind::Parameters | Kind::Other => false,
+            Kind::Template(_) => paired.is_empty() && !linked_targets.contains(id),
+            _ => true,
+        };
+        paired.iter().map(|p| Some(*p)).chain(alone.then_some(None))
+    };
     // Counted first: a plan is held through the scan, and one grown by doubling had up
     // to twice its room (7.3 MB for 3.9 MB of jobs at 100,000 files).
-    let paired = |id: &FileId| pairs.get(id).map(Vec::as_slice).unwrap_or_default();
-    let count = |(id, _, facts): &&(FileId, &str, &Facts)| match &facts.kind {
-        Kind::Parameters | Kind::Other => 0,
-        Kind::Template(_) if paired(id).is_empty() => usize::from(!linked_targets.contains(id)),
-        Kind::Template(_) => paired(id).len(),
-        _ => 1,
-    };
-    let mut jobs = Vec::with_capacity(files.iter().map(|f| count(&f)).sum());
+    let count = files
+        .iter()
+        .map(|(id, _, f)| params_of(id, &f.kind).count())
+        .sum();
+    let mut jobs = Vec::with_capacity(count);
     for (id, _, facts) in files {
-        let job = |params| Job {
+        jobs.extend(params_of(id, &facts.kind).map(|params| Job {
             file: *id,
             kind: facts.kind.clone(),
             params,
             linked: reachable(*id),
-        };
-        match &facts.kind {
-            Kind::Parameters | Kind::Other => {}
-            Kind::Template(_) => {
-                let paired = paired(id);
-                if paired.is_empty() {
-                    if !linked_targets.contains(id) {
-                        jobs.push(job(None));
-                    }
-                } else {
-                    jobs.extend(paired.iter().map(|p| job(Some(*p))));
-                }
-            }
-            _ => jobs.push(job(None)),
-        }
+        }));
     }
-    debug_assert_eq!(jobs.len(), jobs.capacity(), "the count above matches");
     Plan { jobs, links }
 }
 

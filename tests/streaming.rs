@@ -102,6 +102,7 @@ fn the_builtin_pack_reports_only_on_its_resource_types() {
 /// is resolved or shown. It must resolve exactly what the kept preparation does.
 #[test]
 fn the_audit_holds_no_text_and_resolves_as_the_kept_preparation() {
+    let policies = Policies::load(&PolicyOptions::default()).unwrap();
     for path in [common::corpus(), common::root().join("fixtures")] {
         let opts = ScanOptions {
             paths: vec![path.clone()],
@@ -115,7 +116,6 @@ fn the_audit_holds_no_text_and_resolves_as_the_kept_preparation() {
             assert_eq!(format!("{a:?}"), format!("{b:?}"));
         }
         assert_eq!(lean.load_failures, kept.load_failures);
-        let policies = Policies::load(&PolicyOptions::default()).unwrap();
         let audit = aksgate::audit::audit(&opts, &policies, &progress).unwrap();
         assert!(!audit.rows.is_empty());
         for id in 0..audit.sources.len() {
