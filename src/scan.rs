@@ -262,7 +262,12 @@ fn prepare_from(
             Ok(u) => units.push(u),
             Err((file, message)) => {
                 let site = Site::new(file, json::Span::default());
-                if !index.load_failures.contains(&(site, message.clone())) {
+                // A file read by several jobs is reported once.
+                if !index
+                    .load_failures
+                    .iter()
+                    .any(|(s, m)| *s == site && *m == message)
+                {
                     index.load_failures.push((site, message));
                 }
             }
