@@ -26,5 +26,6 @@ pub mod resolve;
 pub mod scan;
 pub mod source;
 pub mod spill;
+pub(crate) mod stream;
 pub mod suppress;
 pub mod text;

@@ -1,11 +1,12 @@
 //! The pipeline: discover → load → plan → resolve → evaluate → findings, for a set of
 //! paths.
 //!
-//! `check` streams: a first pass reads every file and keeps only what planning needs
-//! ([`Facts`]); a second pass reads each evaluation's files again, resolves, evaluates
-//! and hands the findings to a [`Sorter`], which keeps them on disk past its budget.
-//! What stays in memory is a small table per file. `audit`, `input` and the baseline
-//! comparisons keep every resolved unit ([`prepare`]).
+//! `check` and `audit` stream ([`crate::stream`]): a first pass reads every file and
+//! keeps only what planning needs ([`Facts`]); a second pass reads each evaluation's
+//! files again and resolves them. `check` evaluates each unit and hands its findings
+//! to a [`Sorter`], which keeps them on disk past its budget; `audit` keeps each
+//! unit's inventory rows. What stays in memory is a small table per file. `input` and
+//! the baseline comparisons keep every resolved unit ([`prepare`]).
 
 use crate::classify::Kind;
 use crate::discover::{self, Candidate, Excludes, Skipped};
@@ -16,7 +17,7 @@ use crate::load::{self, Outcome};
 use crate::plan::{self, Facts, Job, LinkIndex};
 use crate::resolve::arm_eval::{ArmEvaluator, Supplied};
 use crate::resolve::{self, Unit};
-use crate::source::{FileId, FileSet, Site, Sources};
+use crate::source::{FileId, Site, Sources};
 use crate::spill::Sorter;
 use crate::suppress::{Inline, Scope as SupScope};
 use rayon::prelude::*;
@@ -205,6 +206,8 @@ pub trait Progress: Sync {
     fn discovered(&self, _files: usize) {}
     /// One candidate file was read (and parsed when it is JSON).
     fn loaded(&self) {}
+    /// Planning is done: `jobs` evaluations will follow.
+    fn planned(&self, _jobs: usize) {}
 }
 
 /// No progress reporting.
@@ -218,33 +221,19 @@ pub fn prepare(opts: &ScanOptions) -> Result<Prepared, ScanError> {
 
 /// [`prepare`], reporting progress.
 pub fn prepare_with(opts: &ScanOptions, progress: &dyn Progress) -> Result<Prepared, ScanError> {
-    prepare_from(opts, progress, true)
-}
-
-/// [`prepare_with`] holding no file's text or parse tree: each job reads its files
-/// again when it is resolved, and a renderer when it shows them, as `check` does. What
-/// the audit uses: keeping every text and tree held 1.66 GB at 10,010 files.
-pub fn prepare_lean(opts: &ScanOptions, progress: &dyn Progress) -> Result<Prepared, ScanError> {
-    prepare_from(opts, progress, false)
-}
-
-fn prepare_from(
-    opts: &ScanOptions,
-    progress: &dyn Progress,
-    keep: bool,
-) -> Result<Prepared, ScanError> {
     let timing = Timing::new();
-    let mut index = index(opts, progress, keep, true)?;
+    let mut index = index(opts, progress, true, true)?;
     timing.mark("load");
     let docs = std::mem::take(&mut index.docs);
     let kept: HashMap<FileId, &json::Document> = docs.iter().map(|(id, d)| (*id, d)).collect();
     let plan = plan_of(&index, &opts.pairs);
-    let resolved: Vec<Result<Unit, (FileId, String)>> = plan
+    // Every tree is kept: no file is read again, so none can have changed.
+    let mut units: Vec<Unit> = plan
         .jobs
         .par_iter()
-        .map(|j| {
-            let docs = job_docs(j, keep.then_some(&kept), &index.sources)?;
-            Ok(resolve_job(
+        .filter_map(|j| {
+            let docs = job_docs(j, Some(&kept), &index.sources).ok()?;
+            Some(resolve_job(
                 j,
                 &docs,
                 &index.sources,
@@ -255,24 +244,6 @@ fn prepare_from(
         .collect();
     drop(kept);
     drop(docs);
-    // A file read again that changed since the first pass is reported, as in `check`.
-    let mut units = Vec::with_capacity(resolved.len());
-    for r in resolved {
-        match r {
-            Ok(u) => units.push(u),
-            Err((file, message)) => {
-                let site = Site::new(file, json::Span::default());
-                // A file read by several jobs is reported once.
-                if !index
-                    .load_failures
-                    .iter()
-                    .any(|(s, m)| *s == site && *m == message)
-                {
-                    index.load_failures.push((site, message));
-                }
-            }
-        }
-    }
     timing.mark("resolve");
     crate::network::attach_externals(&mut units, &index.sources);
     crate::network::assume_subnets(&mut units);
@@ -313,13 +284,13 @@ fn cluster_sites(units: &[Unit]) -> HashSet<Site> {
 /// each deployment file. With `keep`, the parse trees and texts stay in memory;
 /// without, a file is registered by path and fingerprint and read again when needed.
 #[derive(Default)]
-struct Index {
-    sources: Sources,
-    load_failures: Vec<(Site, String)>,
-    stats: Stats,
-    inline: Vec<Inline>,
+pub(crate) struct Index {
+    pub(crate) sources: Sources,
+    pub(crate) load_failures: Vec<(Site, String)>,
+    pub(crate) stats: Stats,
+    pub(crate) inline: Vec<Inline>,
     /// Deployment files in discovery order.
-    facts: crate::chunks::Chunks<(FileId, Facts)>,
+    pub(crate) facts: crate::chunks::Chunks<(FileId, Facts)>,
     /// Parse trees by file, when kept.
     docs: HashMap<FileId, json::Document>,
 }
@@ -353,7 +324,7 @@ enum State {
 
 /// `counted`: the walk ends before reading begins, and `progress` is told how many files
 /// there are (a progress bar wants the number first).
-fn index(
+pub(crate) fn index(
     opts: &ScanOptions,
     progress: &dyn Progress,
     keep: bool,
@@ -587,7 +558,7 @@ impl Index {
     }
 }
 
-fn plan_of(index: &Index, explicit: &[(String, String)]) -> plan::Plan {
+pub(crate) fn plan_of(index: &Index, explicit: &[(String, String)]) -> plan::Plan {
     let files: Vec<(FileId, &str, &Facts)> = index
         .facts
         .iter()
@@ -771,7 +742,7 @@ impl Default for Timing {
 }
 
 /// A parse tree a job reads: kept from the first pass, or read again (with its text).
-enum DocRef<'a> {
+pub(crate) enum DocRef<'a> {
     Kept(&'a json::Document),
     Read(String, json::Document),
 }
@@ -788,7 +759,7 @@ impl std::ops::Deref for DocRef<'_> {
 
 /// The texts of the files a job read again, their trees dropped: kept until its
 /// findings are known, to place them without reading the files a third time.
-fn texts_of(docs: HashMap<FileId, DocRef<'_>>) -> Vec<(FileId, String)> {
+pub(crate) fn texts_of(docs: HashMap<FileId, DocRef<'_>>) -> Vec<(FileId, String)> {
     docs.into_iter()
         .filter_map(|(id, d)| match d {
             DocRef::Read(text, _) => Some((id, text)),
@@ -799,7 +770,7 @@ fn texts_of(docs: HashMap<FileId, DocRef<'_>>) -> Vec<(FileId, String)> {
 
 /// The parse trees of every file a job reads. Without kept trees they are read again
 /// from disk; a file that changed since the first pass is an error naming it.
-fn job_docs<'a>(
+pub(crate) fn job_docs<'a>(
     job: &Job,
     kept: Option<&HashMap<FileId, &'a json::Document>>,
     sources: &Sources,
@@ -878,11 +849,11 @@ pub(crate) fn resolve_all(
 
 /// A file's path relative to the scan root, as the plan of a scan of the working tree
 /// was made with it (for [`resolve_job`]).
-fn path_in<'s>(sources: &'s Sources) -> impl Fn(FileId) -> &'s str + 's {
+pub(crate) fn path_in<'s>(sources: &'s Sources) -> impl Fn(FileId) -> &'s str + 's {
     |id| sources.get(id).rel
 }
 
-fn resolve_job<'p>(
+pub(crate) fn resolve_job<'p>(
     job: &Job,
     docs: &HashMap<FileId, DocRef<'_>>,
     sources: &Sources,
@@ -1097,32 +1068,24 @@ impl Gather {
     }
 }
 
-fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Attaches what the unit references of the scan's network, evaluates it, and keeps
-/// what the report needs.
+/// Evaluates a job's complete unit and keeps what the report needs.
 fn complete(
     policies: &Policies,
     engine: &mut crate::engine::Worker,
-    mut unit: Unit,
-    network: Option<&Network>,
+    unit: &Unit,
     texts: &[(FileId, String)],
     sources: &Sources,
     options: &crate::input::Options,
 ) -> Result<JobOutcome, PolicyError> {
-    if let Some(n) = network {
-        n.shared
-            .attach(&mut unit, sources, &mut |i| n.fetch(n.shared.entry(i)));
-    }
-    let units = std::slice::from_mut(&mut unit);
-    crate::network::assume_subnets(units);
-    let mut findings: Vec<Box<Finding>> =
-        evaluate_unit(policies, engine, &units[0], sources, options)?
-            .into_iter()
-            .map(|(_, f)| Box::new(f))
-            .collect();
+    let units = std::slice::from_ref(unit);
+    let mut findings: Vec<Box<Finding>> = evaluate_unit(policies, engine, unit, sources, options)?
+        .into_iter()
+        .map(|(_, f)| Box::new(f))
+        .collect();
     // Each finding carries the line and column of its sites in the job's files, found
     // while their text is at hand: no renderer reads those files again for them.
     for (file, text) in texts {
@@ -1151,260 +1114,85 @@ fn complete(
     })
 }
 
-/// A job finished by the network pass that asks something of the scan's network: its
-/// outcome holds unless the complete index gives it something. (The outcome of a job
-/// that asks nothing is gathered at once: every finished job's outcome kept until the
-/// index was complete held 12 MB at 100,000 files.)
-struct Waiting {
-    job: usize,
-    done: Result<JobOutcome, PolicyError>,
-    demand: crate::network::Demand,
+/// `check`'s streaming sink: each job's findings go to the sorter as soon as it is
+/// evaluated (the network pass's marked, to be taken back if the job is evaluated
+/// again); the rest of its outcome is gathered.
+struct Check<'a> {
+    policies: &'a Policies,
+    options: &'a crate::input::Options,
+    sorter: std::sync::Mutex<Sorter>,
+    gather: std::sync::Mutex<Gather>,
 }
 
-/// The scan's network during a streaming scan's main pass: the index, and the jobs its
-/// entries came from, deployed again when a cluster references one of their resources.
-/// The last few jobs' network resources are cached: clusters that share a network
-/// reference the same few.
-struct Network<'a> {
-    shared: crate::network::Shared,
-    jobs: &'a [Job],
-    sources: &'a Sources,
-    links: &'a LinkIndex,
-    recent: std::sync::Mutex<Vec<(usize, Arc<Vec<resolve::Resource>>)>>,
-}
+impl crate::stream::Sink for Check<'_> {
+    type Outcome = JobOutcome;
 
-impl Network<'_> {
-    const CACHED_JOBS: usize = 16;
-
-    fn fetch(&self, e: &crate::network::Entry) -> Option<resolve::Resource> {
-        let cached = self.recent.lock().ok().and_then(|recent| {
-            recent
-                .iter()
-                .find(|(j, _)| *j == e.origin)
-                .map(|(_, r)| Arc::clone(r))
-        });
-        let resources = match cached {
-            Some(r) => r,
-            None => {
-                // The first pass read this job's files; one that changed since is left
-                // out here and reported when its own job runs.
-                let job = &self.jobs[e.origin];
-                let docs = job_docs(job, None, self.sources).ok()?;
-                let unit =
-                    resolve_job(job, &docs, self.sources, self.links, &path_in(self.sources));
-                let r: Arc<Vec<resolve::Resource>> = Arc::new(
-                    crate::network::shared_resources(&unit)
-                        .map(crate::network::detached)
-                        .collect(),
-                );
-                if let Ok(mut recent) = self.recent.lock() {
-                    if recent.len() >= Self::CACHED_JOBS {
-                        recent.remove(0);
-                    }
-                    recent.push((e.origin, Arc::clone(&r)));
-                }
-                r
-            }
-        };
-        resources.iter().find(|r| r.site == e.site).cloned()
-    }
-}
-
-/// [`scan`] in two passes, holding at most one job's files per worker at a time.
-pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanError> {
-    let timing = Timing::new();
-    let mut index = index(opts, &NoProgress, false, false)?;
-    timing.mark("discover+load");
-    let plan = plan_of(&index, &opts.pairs);
-    // Planning was what the facts were for, but for two flags: drop the rest (their
-    // parameter names are most of what the first pass keeps per file).
-    let facts = std::mem::take(&mut index.facts);
-    let files_with = |want: fn(&Facts) -> bool| -> FileSet {
-        facts
-            .iter()
-            .filter(|(_, f)| want(f))
-            .map(|(id, _)| *id)
-            .collect()
-    };
-    let (network, clusters) = (files_with(|f| f.network), files_with(|f| f.cluster));
-    drop(facts);
-    crate::heap::release();
-    let sources = &index.sources;
-
-    // The network pass: the jobs that can deploy network resources every cluster may
-    // reference, in plan order (the first pairing to deploy a resource wins). A job
-    // without a cluster needs nothing from the others, so it is finished here.
-    // A job that also deploys a cluster is evaluated here too, before the index is
-    // complete, as if no other file's network were referenced; the index checks that
-    // afterwards (`Demand`), and only a job it proves wrong is evaluated again. That
-    // spares resolving these jobs, often a repository's largest templates, twice.
-    // Each job's network resources are kept by job, and added to the index in plan
-    // order once all are known.
-    let sorter = std::sync::Mutex::new(Sorter::default());
-    let gather = std::sync::Mutex::new(Gather::default());
-    let entries = std::sync::Mutex::new((Vec::new(), crate::network::Keys::default()));
-    let waiting = std::sync::Mutex::new(Vec::new());
-    // Whether the network pass finished a job for good: a waiting job is not, until the
-    // complete index says its outcome stands.
-    let mut done_early: Vec<bool> = plan
-        .jobs
-        .par_iter()
-        .enumerate()
-        .map_init(
-            || policies.worker(),
-            |engine, (origin, j)| {
-                if !j.files().any(|f| network.contains(f)) {
-                    return false;
-                }
-                // A file that cannot be read again is reported by the main pass.
-                let Ok(docs) = job_docs(j, None, sources) else {
-                    return false;
-                };
-                let unit = resolve_job(j, &docs, sources, &plan.links, &path_in(sources));
-                let texts = texts_of(docs);
-                let mut own = crate::network::Shared::entries_of(origin, &unit);
-                if !own.is_empty() {
-                    let (all, keys) = &mut *lock(&entries);
-                    own.iter_mut().for_each(|e| e.share_keys(keys));
-                    all.push((origin, own));
-                }
-                let demand = if j.files().any(|f| clusters.contains(f)) {
-                    crate::network::Demand::of(&unit)
-                } else {
-                    None
-                };
-                let mut done =
-                    complete(policies, engine, unit, None, &texts, sources, &opts.options);
-                // Its findings go to the sorter now, to be taken back if it is evaluated
-                // again; the outcome keeps the rest.
-                if let Ok(o) = &mut done {
-                    push_all(
-                        &sorter,
-                        origin + 1,
-                        EARLY,
-                        std::mem::take(&mut o.findings),
-                        sources,
-                    );
-                }
-                match demand {
-                    None => {
-                        lock(&gather).add(origin, done);
-                        true
-                    }
-                    Some(mut demand) => {
-                        demand.share_keys(&mut lock(&entries).1);
-                        lock(&waiting).push(Waiting {
-                            job: origin,
-                            done,
-                            demand,
-                        });
-                        false
-                    }
-                }
-            },
-        )
-        .collect();
-    let (mut entries, _) = entries
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    entries.sort_unstable_by_key(|(origin, _)| *origin);
-    let mut shared = crate::network::Shared::default();
-    for (_, own) in entries {
-        shared.add_entries(own);
-    }
-    let shared = shared.finish();
-    // The waiting outcomes that stand: a job's stands unless the complete index gives
-    // it something. The others are evaluated again below.
-    let mut taken_back = HashSet::new();
-    let waiting = waiting
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    for w in waiting {
-        if shared.wanted(&w.demand, sources).is_empty() {
-            lock(&gather).add(w.job, w.done);
-            done_early[w.job] = true;
-        } else {
-            taken_back.insert(w.job as u64 + 1);
-        }
-    }
-    if !taken_back.is_empty() {
-        lock(&sorter).discard(move |seq| seq & EARLY != 0 && taken_back.contains(&(seq >> 32)));
-    }
-    let network = Network {
-        shared,
-        jobs: &plan.jobs,
-        sources,
-        links: &plan.links,
-        recent: Default::default(),
-    };
-    crate::heap::release();
-    timing.mark("network");
-
-    // Each job's outcome is gathered as it finishes: nothing is kept per job.
-    plan.jobs
-        .par_iter()
-        .zip(&done_early)
-        .enumerate()
-        .for_each_init(
-            || policies.worker(),
-            |engine, (index, (job, done_early))| {
-                if *done_early {
-                    return;
-                }
-                let docs = match job_docs(job, None, sources) {
-                    Ok(d) => d,
-                    Err((file, message)) => {
-                        let site = Site::new(file, json::Span::default());
-                        sources.prefetch([site]);
-                        let f = builtin_finding(policies, "AKS901", site, message, "here");
-                        push_all(&sorter, index + 1, 0, vec![Box::new(f)], sources);
-                        return;
-                    }
-                };
-                let unit = resolve_job(job, &docs, sources, &plan.links, &path_in(sources));
-                let texts = texts_of(docs);
-                let mut done = complete(
-                    policies,
-                    engine,
-                    unit,
-                    Some(&network),
-                    &texts,
-                    sources,
-                    &opts.options,
-                );
-                if let Ok(o) = &mut done {
-                    push_all(
-                        &sorter,
-                        index + 1,
-                        0,
-                        std::mem::take(&mut o.findings),
-                        sources,
-                    );
-                }
-                lock(&gather).add(index, done);
-            },
+    fn evaluate(
+        &self,
+        engine: &mut crate::engine::Worker,
+        job: usize,
+        unit: &Unit,
+        sources: &Sources,
+        texts: &[(FileId, String)],
+        early: bool,
+    ) -> Result<JobOutcome, PolicyError> {
+        let mut o = complete(self.policies, engine, unit, texts, sources, self.options)?;
+        let mark = if early { EARLY } else { 0 };
+        push_all(
+            &self.sorter,
+            job + 1,
+            mark,
+            std::mem::take(&mut o.findings),
+            sources,
         );
-    crate::heap::release();
-    timing.mark("resolve+evaluate");
+        Ok(o)
+    }
 
-    let Index {
+    fn keep(&self, job: usize, outcome: Result<JobOutcome, PolicyError>) {
+        lock(&self.gather).add(job, outcome);
+    }
+
+    fn take_back(&self, jobs: HashSet<usize>) {
+        lock(&self.sorter)
+            .discard(move |seq| seq & EARLY != 0 && jobs.contains(&((seq >> 32) as usize - 1)));
+    }
+
+    fn unreadable(&self, job: usize, site: Site, message: String, sources: &Sources) {
+        sources.prefetch([site]);
+        let f = builtin_finding(self.policies, "AKS901", site, message, "here");
+        push_all(&self.sorter, job + 1, 0, vec![Box::new(f)], sources);
+    }
+}
+
+/// [`scan`] in two passes ([`crate::stream`]), holding at most one job's files per
+/// worker at a time.
+pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanError> {
+    let sink = Check {
+        policies,
+        options: &opts.options,
+        sorter: Default::default(),
+        gather: Default::default(),
+    };
+    let crate::stream::Streamed {
         sources,
         load_failures,
         mut stats,
         mut inline,
-        ..
-    } = index;
+        jobs,
+    } = crate::stream::run(opts, policies, &NoProgress, false, &sink)?;
     let failures: Vec<Box<Finding>> = load_failures
         .into_iter()
         .map(|(site, message)| builtin_finding(policies, "AKS901", site, message, "here"))
         .map(Box::new)
         .collect();
     sources.prefetch(failures.iter().map(|f| f.primary));
-    push_all(&sorter, 0, 0, failures, &sources);
-    let sorter = sorter
+    push_all(&sink.sorter, 0, 0, failures, &sources);
+    let sorter = sink
+        .sorter
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let mut gather = gather
+    let mut gather = sink
+        .gather
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some((_, e)) = gather.error {
@@ -1417,7 +1205,7 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
     for (_, entries) in gather.inline {
         inline.extend(entries.into_iter().filter(|i| seen_metadata.insert(i.site)));
     }
-    stats.units = plan.jobs.len();
+    stats.units = jobs;
     stats.clusters = gather.clusters.len();
     Ok(ScanResult {
         sources,

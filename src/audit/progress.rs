@@ -36,13 +36,6 @@ impl Bar {
         }
     }
 
-    /// Loading is done: `units` evaluation units follow.
-    pub fn evaluating(&self, units: usize) {
-        self.bar.set_position(0);
-        self.bar.set_length(units as u64);
-        self.bar.set_message("evaluating");
-    }
-
     pub fn evaluated(&self) {
         self.bar.inc(1);
     }
@@ -68,6 +61,12 @@ impl crate::scan::Progress for Bar {
 
     fn loaded(&self) {
         self.bar.inc(1);
+    }
+
+    fn planned(&self, jobs: usize) {
+        self.bar.set_position(0);
+        self.bar.set_length(jobs as u64);
+        self.bar.set_message("evaluating");
     }
 }
 
