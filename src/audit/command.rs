@@ -4,6 +4,7 @@
 use crate::cli::{error, load_policies, Exit};
 use crate::scan::ScanOptions;
 use clap::ValueEnum;
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -67,17 +68,37 @@ pub fn run(args: AuditArgs) -> Exit {
             audit.stats.skipped.len()
         ));
     }
-    let out = match args.format {
-        AuditFormat::Table => super::table::render(&audit),
-        AuditFormat::Json => super::json::render(&audit),
-        AuditFormat::Markdown => super::markdown::render(&audit),
-        AuditFormat::Html => super::html::render(&audit),
+    // JSON is written as it is made; the other formats are rendered whole first.
+    let write = |w: &mut dyn Write| -> std::io::Result<()> {
+        let text = match args.format {
+            AuditFormat::Json => {
+                super::json::write(&audit, &mut *w)?;
+                return w.write_all(b"\n");
+            }
+            AuditFormat::Table => super::table::render(&audit),
+            AuditFormat::Markdown => super::markdown::render(&audit),
+            AuditFormat::Html => super::html::render(&audit),
+        };
+        w.write_all(text.as_bytes())
     };
     match &args.output {
-        Some(file) => match std::fs::write(file, out) {
-            Ok(()) => Exit::Clean,
-            Err(e) => error(format!("cannot write {}: {e}", file.display())),
-        },
-        None => crate::cli::emit(&out, Exit::Clean),
+        Some(file) => {
+            let written = std::fs::File::create(file).and_then(|f| {
+                let mut w = BufWriter::new(f);
+                write(&mut w)?;
+                w.flush()
+            });
+            match written {
+                Ok(()) => Exit::Clean,
+                Err(e) => error(format!("cannot write {}: {e}", file.display())),
+            }
+        }
+        None => {
+            let mut w = BufWriter::new(std::io::stdout().lock());
+            match write(&mut w).and_then(|()| w.flush()) {
+                Ok(()) => Exit::Clean,
+                Err(e) => error(format!("cannot write the output: {e}")),
+            }
+        }
     }
 }

@@ -1,7 +1,10 @@
 //! The audit's JSON format (schema version 1, documented in docs/audit-json.md): the
 //! inventory (`clusters`), the findings (each naming its inventory row) and a summary.
 
-use super::{Audit, Cell, Counts, Row};
+use super::{Audit, AuditFinding, Cell, Counts, Row};
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+use serde_json::ser::PrettyFormatter;
 use serde_json::{json, Map, Value};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -51,54 +54,67 @@ pub fn row(i: usize, r: &Row) -> Value {
     })
 }
 
-pub fn document(a: &Audit) -> Value {
-    let findings: Vec<Value> = a
-        .findings
+/// One finding as the document lists it.
+fn finding(a: &Audit, f: &AuditFinding) -> Value {
+    let ff = &f.finding;
+    let (line, column) = a.line_col(ff.primary);
+    let end = crate::source::Site {
+        start: ff.primary.end,
+        ..ff.primary
+    };
+    let (end_line, end_column) = a.line_col(end);
+    let related: Vec<Value> = ff
+        .related
         .iter()
-        .map(|f| {
-            let ff = &f.finding;
-            let (line, column) = a.line_col(ff.primary);
-            let end = crate::source::Site {
-                start: ff.primary.end,
-                ..ff.primary
-            };
-            let (end_line, end_column) = a.line_col(end);
-            let related: Vec<Value> = ff
-                .related
-                .iter()
-                .map(|l| {
-                    let (line, column) = a.line_col(l.site);
-                    json!({"file": a.rel(l.site), "line": line, "column": column, "message": l.message})
-                })
-                .collect();
-            let mut m = Map::new();
-            m.insert("rule".into(), json!(ff.rule));
-            m.insert("slug".into(), json!(ff.slug));
-            m.insert("severity".into(), json!(ff.severity.as_str()));
-            m.insert("message".into(), json!(ff.message));
-            m.insert("file".into(), json!(a.rel(ff.primary)));
-            m.insert("line".into(), json!(line));
-            m.insert("column".into(), json!(column));
-            m.insert("endLine".into(), json!(end_line));
-            m.insert("endColumn".into(), json!(end_column));
-            m.insert("parameterFile".into(), json!(ff.context));
-            m.insert("cluster".into(), json!(f.row));
-            if let Some(h) = &ff.help {
-                m.insert("help".into(), json!(h));
-            }
-            if let Some(about) = &ff.about {
-                m.insert("about".into(), json!(about));
-            }
-            if let Some(s) = &ff.suppression {
-                m.insert(
-                    "suppression".into(),
-                    json!({"kind": s.kind, "reason": s.reason}),
-                );
-            }
-            m.insert("related".into(), Value::Array(related));
-            Value::Object(m)
+        .map(|l| {
+            let (line, column) = a.line_col(l.site);
+            json!({"file": a.rel(l.site), "line": line, "column": column, "message": l.message})
         })
         .collect();
+    let mut m = Map::new();
+    m.insert("rule".into(), json!(ff.rule));
+    m.insert("slug".into(), json!(ff.slug));
+    m.insert("severity".into(), json!(ff.severity.as_str()));
+    m.insert("message".into(), json!(ff.message));
+    m.insert("file".into(), json!(a.rel(ff.primary)));
+    m.insert("line".into(), json!(line));
+    m.insert("column".into(), json!(column));
+    m.insert("endLine".into(), json!(end_line));
+    m.insert("endColumn".into(), json!(end_column));
+    m.insert("parameterFile".into(), json!(ff.context));
+    m.insert("cluster".into(), json!(f.row));
+    if let Some(h) = &ff.help {
+        m.insert("help".into(), json!(h));
+    }
+    if let Some(about) = &ff.about {
+        m.insert("about".into(), json!(about));
+    }
+    if let Some(s) = &ff.suppression {
+        m.insert(
+            "suppression".into(),
+            json!({"kind": s.kind, "reason": s.reason}),
+        );
+    }
+    m.insert("related".into(), Value::Array(related));
+    Value::Object(m)
+}
+
+/// A sequence written as its items are made: the whole document as one `Value` peaked
+/// at 219 MB on 10,010 files (6,380 rows, 10,560 findings).
+struct Each<F>(F);
+
+impl<F, I> Serialize for Each<F>
+where
+    F: Fn() -> I,
+    I: Iterator<Item = Value>,
+{
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq((self.0)())
+    }
+}
+
+/// Writes the document, the inventory and the findings one item at a time.
+pub fn write(a: &Audit, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
     let per_rule: Vec<Value> = a
         .per_rule()
         .iter()
@@ -113,34 +129,41 @@ pub fn document(a: &Audit) -> Value {
         .map(|(k, n)| (k, json!(n)))
         .collect();
     let c = a.counts();
-    json!({
-        "version": SCHEMA_VERSION,
-        "tool": "aksgate",
-        "toolVersion": env!("CARGO_PKG_VERSION"),
-        "report": "audit",
-        "root": a.root,
-        "clusters": a.rows.iter().enumerate().map(|(i, r)| row(i, r)).collect::<Vec<_>>(),
-        "findings": findings,
-        "summary": {
-            "filesExamined": a.stats.files_examined,
-            "filesByKind": a.stats.by_kind,
-            "filesSkipped": a.stats.skipped.len(),
-            "clusters": a.stats.clusters,
-            "clusterRows": a.clusters().count(),
-            "agentPoolRows": a.rows.len() - a.clusters().count(),
-            "outboundTypes": outbound,
-            "errors": c.error,
-            "warnings": c.warning,
-            "notes": c.note,
-            "findingsPerRule": per_rule,
-            "unknownValues": a.unknown_values(),
-            "unverifiable": a.findings.iter().filter(|f| f.finding.rule == "AKS900").count(),
-        },
-    })
+    let summary = json!({
+        "filesExamined": a.stats.files_examined,
+        "filesByKind": a.stats.by_kind,
+        "filesSkipped": a.stats.skipped.len(),
+        "clusters": a.stats.clusters,
+        "clusterRows": a.clusters().count(),
+        "agentPoolRows": a.rows.len() - a.clusters().count(),
+        "outboundTypes": outbound,
+        "errors": c.error,
+        "warnings": c.warning,
+        "notes": c.note,
+        "findingsPerRule": per_rule,
+        "unknownValues": a.unknown_values(),
+        "unverifiable": a.findings.iter().filter(|f| f.finding.rule == "AKS900").count(),
+    });
+    let mut ser = serde_json::Serializer::with_formatter(out, PrettyFormatter::new());
+    let mut m = ser.serialize_map(Some(8))?;
+    m.serialize_entry("version", &SCHEMA_VERSION)?;
+    m.serialize_entry("tool", "aksgate")?;
+    m.serialize_entry("toolVersion", env!("CARGO_PKG_VERSION"))?;
+    m.serialize_entry("report", "audit")?;
+    m.serialize_entry("root", &a.root)?;
+    let rows = || a.rows.iter().enumerate().map(|(i, r)| row(i, r));
+    m.serialize_entry("clusters", &Each(rows))?;
+    m.serialize_entry(
+        "findings",
+        &Each(|| a.findings.iter().map(|f| finding(a, f))),
+    )?;
+    m.serialize_entry("summary", &summary)?;
+    m.end()
 }
 
 pub fn render(a: &Audit) -> String {
-    let mut s = serde_json::to_string_pretty(&document(a)).expect("audit serializes");
-    s.push('\n');
-    s
+    let mut out = Vec::new();
+    write(a, &mut out).expect("audit serializes");
+    out.push(b'\n');
+    String::from_utf8(out).expect("JSON is UTF-8")
 }
