@@ -127,6 +127,35 @@ fn output_file_and_exit_codes() {
     );
 }
 
+/// Every format is written as it is made: a write that fails part-way (a full disk)
+/// is still exit 2 with the reason, never a clean exit with half a report.
+#[test]
+fn a_failed_write_is_an_error_in_every_format() {
+    if !std::path::Path::new("/dev/full").exists() {
+        eprintln!("no /dev/full here: skipped");
+        return;
+    }
+    for format in ["table", "json", "markdown", "html"] {
+        let r = run(
+            &[
+                "audit",
+                "fixtures/audit",
+                "--format",
+                format,
+                "-o",
+                "/dev/full",
+            ],
+            Some(&root()),
+        );
+        assert_eq!(r.code, 2, "{format}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("cannot write /dev/full") && r.stderr.contains("No space left"),
+            "{format}: {}",
+            r.stderr
+        );
+    }
+}
+
 /// Files whose SOURCES.md row says MC "yes": a managedClusters resource or REST body
 /// (rows 'child only', 'embedded in policy', 'referenced in policy rule' and 'schema
 /// definitions only' are not listed).

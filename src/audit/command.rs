@@ -68,18 +68,20 @@ pub fn run(args: AuditArgs) -> Exit {
             audit.stats.skipped.len()
         ));
     }
-    // JSON is written as it is made; the other formats are rendered whole first.
+    // Every format is written as it is made, not held whole.
     let write = |w: &mut dyn Write| -> std::io::Result<()> {
         let text = match args.format {
             AuditFormat::Json => {
                 super::json::write(&audit, &mut *w)?;
                 return w.write_all(b"\n");
             }
-            AuditFormat::Table => super::table::render(&audit),
-            AuditFormat::Markdown => super::markdown::render(&audit),
-            AuditFormat::Html => super::html::render(&audit),
+            AuditFormat::Table => super::table::write,
+            AuditFormat::Markdown => super::markdown::write,
+            AuditFormat::Html => super::html::write,
         };
-        w.write_all(text.as_bytes())
+        let mut out = super::out::Out::new(w);
+        text(&audit, &mut out);
+        out.finish()
     };
     match &args.output {
         Some(file) => {

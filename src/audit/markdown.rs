@@ -1,5 +1,6 @@
 //! The Markdown format: a report to paste into a pull request or a wiki page.
 
+use super::out::Out;
 use super::Audit;
 use std::fmt::Write;
 
@@ -25,8 +26,12 @@ pub fn esc(s: &str) -> String {
     out
 }
 
+/// The report, as [`write`] writes it.
 pub fn render(a: &Audit) -> String {
-    let mut out = String::new();
+    super::out::to_string(|out| write(a, out))
+}
+
+pub fn write(a: &Audit, out: &mut Out) {
     let _ = writeln!(out, "# aksgate audit of `{}`\n", a.root.replace('`', "'"));
     let c = a.counts();
     let kinds: Vec<String> = a
@@ -136,5 +141,4 @@ pub fn render(a: &Audit) -> String {
         }
         out.push('\n');
     }
-    out
 }

@@ -8,6 +8,7 @@ pub mod command;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod out;
 pub mod progress;
 pub mod table;
 

@@ -1,6 +1,7 @@
 //! The terminal format: the inventory as a plain-text table (column widths from the
 //! content, long cells cut with `…`), the summary, and the findings one per line.
 
+use super::out::Out;
 use super::{Audit, Row};
 use crate::report::sanitize_terminal;
 use std::fmt::Write;
@@ -45,8 +46,12 @@ fn one_line(s: &str) -> String {
     sanitize_terminal(s).replace(['\n', '\t'], " ")
 }
 
+/// The report, as [`write`] writes it.
 pub fn render(a: &Audit) -> String {
-    let mut out = String::new();
+    super::out::to_string(|out| write(a, out))
+}
+
+pub fn write(a: &Audit, out: &mut Out) {
     if a.rows.is_empty() {
         out.push_str("No clusters found.\n");
     } else {
@@ -116,7 +121,6 @@ pub fn render(a: &Audit) -> String {
             out.push('\n');
         }
     }
-    out
 }
 
 /// The summary block shared by the table and (as a list) other formats.
