@@ -160,6 +160,23 @@ impl Interner {
     }
 }
 
+/// One copy of each distinct text, shared in place by those who hold copies of their
+/// own. Unbounded, unlike [`Interner`]: it holds only texts its users keep anyway.
+#[derive(Default)]
+pub struct Pool(HashSet<Text>);
+
+impl Pool {
+    /// Makes `t` the pool's copy of its text, adding it when the pool lacks it.
+    pub fn share(&mut self, t: &mut Text) {
+        match self.0.get(t) {
+            Some(same) => *t = same.clone(),
+            None => {
+                self.0.insert(t.clone());
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +191,19 @@ mod tests {
         assert_eq!(format!("[{:<6}]", Text::from("AKS1")), "[AKS1  ]");
         assert_eq!(serde_json::to_string(&a).unwrap(), "\"pass the subnet id\"");
         assert!(!Arc::ptr_eq(&i.get("other").0, &a.0));
+    }
+
+    #[test]
+    fn the_pool_shares_equal_texts_in_place() {
+        let mut pool = Pool::default();
+        let (mut a, mut b, mut c) = (Text::from("x"), Text::from("x"), Text::from("y"));
+        assert!(!Arc::ptr_eq(&a.0, &b.0));
+        for t in [&mut a, &mut b, &mut c] {
+            pool.share(t);
+        }
+        assert!(Arc::ptr_eq(&a.0, &b.0));
+        assert!(!Arc::ptr_eq(&a.0, &c.0));
+        assert_eq!((a.as_str(), c.as_str()), ("x", "y"));
     }
 
     #[test]

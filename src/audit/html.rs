@@ -124,8 +124,8 @@ fn cell(c: &Cell) -> String {
     let text = esc(&c.display());
     let title = match (&c.expr, &c.reason, &c.note) {
         (Some(e), Some(r), _) => format!("{e}: {r}"),
-        (None, Some(r), _) => r.clone(),
-        (_, _, Some(n)) => n.clone(),
+        (None, Some(r), _) => r.to_string(),
+        (_, _, Some(n)) => n.to_string(),
         _ => String::new(),
     };
     let class = match c.origin {

@@ -10,7 +10,7 @@ use std::fmt::Write;
 type Column = (&'static str, usize, bool, fn(&Row) -> String);
 
 const COLUMNS: &[Column] = &[
-    ("FILE", 44, true, |r| r.file.clone()),
+    ("FILE", 44, true, |r| r.file.to_string()),
     ("PARAMS", 28, false, |r| r.params_display()),
     ("CLUSTER", 32, false, |r| r.name_display()),
     ("API", 18, false, |r| r.api_version.display()),
