@@ -184,6 +184,7 @@ pub fn build(unit: &Unit) -> Value {
 /// Resource types that make up the network view shared across files.
 use crate::plan::SHARED_TYPES;
 use crate::source::{FileId, Site, Sources};
+use crate::text::{Pool, Text};
 
 /// The provider-relative key of a resource id: `virtualnetworks/<vnet>/subnets/<subnet>`
 /// for a subnet id, `<type>/<name>` for a top-level resource id, lower-cased. Ids from
@@ -305,33 +306,18 @@ pub struct Entry {
     /// written in one file and deployed by another's evaluation).
     file: FileId,
     /// The keys its id is found under ([`keys_of`]), shared with the index.
-    keys: Vec<std::sync::Arc<str>>,
+    keys: Vec<Text>,
     /// The route tables it references, by key.
-    tables: Vec<std::sync::Arc<str>>,
+    tables: Vec<Text>,
     /// How many subnets with a route table it holds.
     udr_ready: usize,
 }
 
-/// One copy of each key the entries and demands of a scan hold: the same network names
-/// recur from file to file (one folder per environment). Each entry's own copies took
-/// 2.9 MB more at 100,000 files.
-#[derive(Default)]
-pub struct Keys(std::collections::HashSet<std::sync::Arc<str>>);
-
-impl Keys {
-    fn share(&mut self, k: &mut std::sync::Arc<str>) {
-        match self.0.get(k) {
-            Some(same) => *k = std::sync::Arc::clone(same),
-            None => {
-                self.0.insert(std::sync::Arc::clone(k));
-            }
-        }
-    }
-}
-
 impl Entry {
-    /// Makes the entry's keys the copies `keys` holds (adding those it lacks).
-    pub fn share_keys(&mut self, keys: &mut Keys) {
+    /// Makes the entry's keys the copies `keys` holds (adding those it lacks): the
+    /// same network names recur from file to file (one folder per environment), and
+    /// each entry's own copies took 2.9 MB more at 100,000 files.
+    pub fn share_keys(&mut self, keys: &mut Pool) {
         self.keys
             .iter_mut()
             .chain(self.tables.iter_mut())
@@ -350,12 +336,12 @@ impl Entry {
             .filter_map(|id| id_key(id).filter(|k| k.starts_with("routetables/")))
             .collect();
         tables.dedup();
-        let tables = tables.into_iter().map(std::sync::Arc::from).collect();
+        let tables = tables.into_iter().map(Text::from).collect();
         Entry {
             origin,
             site: r.site,
             file,
-            keys: keys_of(r).into_iter().map(std::sync::Arc::from).collect(),
+            keys: keys_of(r).into_iter().map(Text::from).collect(),
             tables,
             udr_ready: udr_ready_in(std::slice::from_ref(r)).len(),
         }
@@ -382,7 +368,7 @@ fn nearest(candidates: &[usize], entries: &[Entry], from: FileId, sources: &Sour
 pub struct Shared {
     entries: Vec<Entry>,
     seen: std::collections::HashSet<Site>,
-    by_key: std::collections::HashMap<std::sync::Arc<str>, Vec<usize>>,
+    by_key: std::collections::HashMap<Text, Vec<usize>>,
     /// Subnets with a route table anywhere in the scan: the fallback's candidates, as
     /// (entry, number of such subnets in it).
     udr_ready: Vec<(usize, usize)>,
@@ -436,10 +422,7 @@ impl Shared {
     pub fn finish(mut self) -> Shared {
         for (i, e) in self.entries.iter().enumerate() {
             for k in &e.keys {
-                self.by_key
-                    .entry(std::sync::Arc::clone(k))
-                    .or_default()
-                    .push(i);
+                self.by_key.entry(k.clone()).or_default().push(i);
             }
         }
         self.udr_ready = self
@@ -606,7 +589,7 @@ fn dir_of(rel: &str) -> &str {
 pub struct Demand {
     file: FileId,
     /// The keys of the resource ids its clusters and pools reference.
-    keys: Vec<std::sync::Arc<str>>,
+    keys: Vec<Text>,
     /// A pool's `vnetSubnetID` is unknown: the single-candidate fallback applies.
     unknown_subnet: bool,
     /// Subnets with a route table among its own resources.
@@ -621,7 +604,7 @@ pub struct Demand {
 
 impl Demand {
     /// Makes the demand's keys the copies `keys` holds, as [`Entry::share_keys`].
-    pub fn share_keys(&mut self, keys: &mut Keys) {
+    pub fn share_keys(&mut self, keys: &mut Pool) {
         self.keys.iter_mut().for_each(|k| keys.share(k));
     }
 
@@ -643,7 +626,7 @@ impl Demand {
             keys: ids
                 .iter()
                 .filter_map(|id| id_key(id))
-                .map(std::sync::Arc::from)
+                .map(Text::from)
                 .collect(),
             unknown_subnet,
             own_udr_ready: if unknown_subnet {

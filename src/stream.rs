@@ -164,7 +164,7 @@ pub(crate) fn run<S: Sink>(
     // spares resolving these jobs, often a repository's largest templates, twice.
     // Each job's network resources are kept by job, and added to the index in plan
     // order once all are known.
-    let entries = Mutex::new((Vec::new(), crate::network::Keys::default()));
+    let entries = Mutex::new((Vec::new(), crate::text::Pool::default()));
     let waiting = Mutex::new(Vec::new());
     // Whether the network pass finished a job for good: a waiting job is not, until the
     // complete index says its outcome stands.
