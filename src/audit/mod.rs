@@ -1244,6 +1244,20 @@ pub fn audit(
     ))
 }
 
+/// Moves each item `i` to `new_index[i]` (a permutation) in place: each swap puts
+/// one item where it belongs.
+fn move_to<T>(items: &mut [T], new_index: &[usize]) {
+    // `at[i]`: where the item now at `i` goes.
+    let mut at = new_index.to_vec();
+    for i in 0..items.len() {
+        while at[i] != i {
+            let to = at[i];
+            items.swap(i, to);
+            at.swap(i, to);
+        }
+    }
+}
+
 /// The inventory from every unit's rows and findings, in plan order.
 fn assemble(
     opts: &ScanOptions,
@@ -1261,14 +1275,20 @@ fn assemble(
         .flat_map(|u| &u.clusters)
         .collect::<HashSet<_>>()
         .len();
-    let mut rows: Vec<Row> = Vec::new();
-    let mut findings: Vec<AuditFinding> = load_failures
-        .into_iter()
-        .map(|(site, message)| AuditFinding {
-            finding: scan::builtin_finding(policies, "AKS901", site, message, "here"),
-            row: None,
-        })
-        .collect();
+    // At their exact sizes, and the rows sorted in place: each copy of them added to
+    // peak RSS (62 MB at 10,010 files with two more).
+    let mut rows: Vec<Row> = Vec::with_capacity(units.iter().map(|u| u.rows.len()).sum());
+    let mut findings: Vec<AuditFinding> = Vec::with_capacity(
+        load_failures.len() + units.iter().map(|u| u.findings.len()).sum::<usize>(),
+    );
+    findings.extend(
+        load_failures
+            .into_iter()
+            .map(|(site, message)| AuditFinding {
+                finding: scan::builtin_finding(policies, "AKS901", site, message, "here"),
+                row: None,
+            }),
+    );
     for u in units {
         let base = rows.len();
         rows.extend(u.rows);
@@ -1291,11 +1311,7 @@ fn assemble(
     for (new, &old) in order.iter().enumerate() {
         new_index[old] = new;
     }
-    let mut slots: Vec<Option<Row>> = rows.into_iter().map(Some).collect();
-    let mut rows: Vec<Row> = order
-        .iter()
-        .map(|&old| slots[old].take().expect("each row once"))
-        .collect();
+    move_to(&mut rows, &new_index);
     for f in &mut findings {
         f.row = f.row.map(|r| new_index[r]);
     }
@@ -1396,6 +1412,24 @@ mod tests {
                 format!("{:?}", at_once.stats),
                 "{path}"
             );
+        }
+    }
+
+    #[test]
+    fn items_move_to_their_new_index_in_place() {
+        for n in [0usize, 1, 2, 7, 100] {
+            // A permutation with cycles of several lengths.
+            let new_index: Vec<usize> = (0..n).map(|i| (i * 37 + 11) % n.max(1)).collect();
+            if n > 1 {
+                let mut seen = new_index.clone();
+                seen.sort_unstable();
+                assert_eq!(seen, (0..n).collect::<Vec<_>>(), "{n}: not a permutation");
+            }
+            let mut items: Vec<usize> = (0..n).collect();
+            move_to(&mut items, &new_index);
+            for (old, &new) in new_index.iter().enumerate() {
+                assert_eq!(items[new], old, "{n}");
+            }
         }
     }
 
