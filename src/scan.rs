@@ -202,7 +202,7 @@ pub struct Prepared {
 
 /// Progress of a scan, for a progress bar (`audit`). Called from worker threads.
 pub trait Progress: Sync {
-    /// Discovery is done: `files` candidate files will be read.
+    /// Discovery is done: `files` candidate files are read (some may already be).
     fn discovered(&self, _files: usize) {}
     /// One candidate file was read (and parsed when it is JSON).
     fn loaded(&self) {}
@@ -222,7 +222,7 @@ pub fn prepare(opts: &ScanOptions) -> Result<Prepared, ScanError> {
 /// [`prepare`], reporting progress.
 pub fn prepare_with(opts: &ScanOptions, progress: &dyn Progress) -> Result<Prepared, ScanError> {
     let timing = Timing::new();
-    let mut index = index(opts, progress, true, true)?;
+    let mut index = index(opts, progress, true)?;
     timing.mark("load");
     let docs = std::mem::take(&mut index.docs);
     let kept: HashMap<FileId, &json::Document> = docs.iter().map(|(id, d)| (*id, d)).collect();
@@ -322,15 +322,11 @@ enum State {
     },
 }
 
-/// `counted`: the walk ends before reading begins, and `progress` is told how many files
-/// there are (a progress bar wants the number first).
 pub(crate) fn index(
     opts: &ScanOptions,
     progress: &dyn Progress,
     keep: bool,
-    counted: bool,
 ) -> Result<Index, ScanError> {
-    let timing = Timing::new();
     let excludes = Excludes::new(opts.excludes.clone());
     let paths = if opts.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -422,21 +418,7 @@ pub(crate) fn index(
     };
     // File ids are discovery positions: each candidate is registered once, in order.
     let mut out = Index::default();
-    let walked = if counted {
-        let mut candidates = Vec::new();
-        let walked = walk(&mut |c| candidates.push(c))?;
-        progress.discovered(candidates.len());
-        timing.mark("discover");
-        let seen: Vec<Seen> = candidates
-            .par_iter()
-            .enumerate()
-            .map(|(id, c)| read(id, c))
-            .collect();
-        for s in seen {
-            out.register(s);
-        }
-        walked
-    } else {
+    let walked = {
         // Reading starts while the walk goes on (the walk is one thread's work), and
         // each file is registered as soon as those before it are: collecting every
         // file's result first held them all at once (twice, as the parallel collect
@@ -446,11 +428,15 @@ pub(crate) fn index(
         let (walked, reader) = std::thread::scope(|s| {
             let walker = s.spawn(move || {
                 let mut n = 0;
-                walk(&mut |c| {
+                let walked = walk(&mut |c| {
                     // The receiver lives until the walk ends: a send cannot fail.
                     let _ = tx.send((n, c));
                     n += 1;
-                })
+                });
+                // Told when the walk ends, while reading goes on: walking first held
+                // every file's result at once, twice the first pass's peak.
+                progress.discovered(n);
+                walked
             });
             let read = &read;
             let reader = s.spawn(move || {
@@ -1179,7 +1165,7 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
         mut stats,
         mut inline,
         jobs,
-    } = crate::stream::run(opts, policies, &NoProgress, false, &sink)?;
+    } = crate::stream::run(opts, policies, &NoProgress, &sink)?;
     let failures: Vec<Box<Finding>> = load_failures
         .into_iter()
         .map(|(site, message)| builtin_finding(policies, "AKS901", site, message, "here"))

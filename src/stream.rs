@@ -120,17 +120,16 @@ impl Network<'_> {
     }
 }
 
-/// Runs both passes, handing every job to `sink`. `progress` and `counted` are the
-/// first pass's (see [`scan::index`]); `progress` also hears the number of jobs.
+/// Runs both passes, handing every job to `sink`; `progress` hears of the files and
+/// the jobs.
 pub(crate) fn run<S: Sink>(
     opts: &ScanOptions,
     policies: &Policies,
     progress: &dyn Progress,
-    counted: bool,
     sink: &S,
 ) -> Result<Streamed, ScanError> {
     let timing = scan::Timing::new();
-    let mut index = scan::index(opts, progress, false, counted)?;
+    let mut index = scan::index(opts, progress, false)?;
     timing.mark("discover+load");
     let plan = scan::plan_of(&index, &opts.pairs);
     progress.planned(plan.jobs.len());

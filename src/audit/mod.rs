@@ -1112,7 +1112,10 @@ fn unit_outcome(
     options: &crate::input::Options,
 ) -> Result<UnitRows, PolicyError> {
     let f = scan::evaluate_unit(policies, engine, unit, sources, options)?;
-    let (rows, findings) = unit_rows(unit, f, sources);
+    let (mut rows, mut findings) = unit_rows(unit, f, sources);
+    // Grown by pushing, a unit's one row had room for four: 2 KB a row, kept to the end.
+    rows.shrink_to_fit();
+    findings.shrink_to_fit();
     let clusters = unit
         .resources
         .iter()
@@ -1134,13 +1137,15 @@ struct Inventory<'a> {
     options: &'a crate::input::Options,
     progress: &'a progress::Bar,
     kept: Mutex<Kept>,
+    /// One copy of each text the rows and findings hold, shared as each job is
+    /// evaluated: the network pass keeps some jobs' outcomes until its index is
+    /// complete (30 MB more at 30,030 files when shared only once kept).
+    texts: Mutex<Pool>,
 }
 
 #[derive(Default)]
 struct Kept {
     units: Vec<(usize, UnitRows)>,
-    /// One copy of each text the kept rows and findings hold.
-    texts: Pool,
     /// Files that changed between the passes, by job: AKS901.
     unreadable: Vec<(usize, Site, String)>,
     /// The policy error of the first job, in plan order, that had one: the audit's.
@@ -1159,21 +1164,20 @@ impl Sink for Inventory<'_> {
         _texts: &[(FileId, String)],
         _early: bool,
     ) -> Result<UnitRows, PolicyError> {
-        unit_outcome(self.policies, engine, unit, sources, self.options)
+        let mut u = unit_outcome(self.policies, engine, unit, sources, self.options)?;
+        let mut pool = lock(&self.texts);
+        u.rows.iter_mut().for_each(|r| r.share_texts(&mut pool));
+        for (_, f) in &mut u.findings {
+            pool.share(&mut f.message);
+            f.context.iter_mut().for_each(|c| pool.share(c));
+        }
+        Ok(u)
     }
 
     fn keep(&self, job: usize, outcome: Result<UnitRows, PolicyError>) {
         let mut kept = lock(&self.kept);
         match outcome {
-            Ok(mut u) => {
-                let pool = &mut kept.texts;
-                u.rows.iter_mut().for_each(|r| r.share_texts(pool));
-                for (_, f) in &mut u.findings {
-                    pool.share(&mut f.message);
-                    f.context.iter_mut().for_each(|c| pool.share(c));
-                }
-                kept.units.push((job, u));
-            }
+            Ok(u) => kept.units.push((job, u)),
             Err(e) => {
                 if kept.error.as_ref().is_none_or(|(first, _)| job < *first) {
                     kept.error = Some((job, e));
@@ -1207,13 +1211,14 @@ pub fn audit(
         options: &opts.options,
         progress,
         kept: Mutex::default(),
+        texts: Mutex::default(),
     };
     let Streamed {
         sources,
         mut load_failures,
         stats,
         ..
-    } = crate::stream::run(opts, policies, progress, true, &sink)?;
+    } = crate::stream::run(opts, policies, progress, &sink)?;
     let mut kept = sink
         .kept
         .into_inner()
