@@ -1153,6 +1153,16 @@ impl crate::stream::Sink for Check<'_> {
 /// [`scan`] in two passes ([`crate::stream`]), holding at most one job's files per
 /// worker at a time.
 pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanError> {
+    scan_streaming_with(opts, policies, &NoProgress)
+}
+
+/// [`scan_streaming`], with `heard` told of the files and jobs (a test's hook between
+/// the passes).
+fn scan_streaming_with(
+    opts: &ScanOptions,
+    policies: &Policies,
+    heard: &dyn Progress,
+) -> Result<ScanResult, ScanError> {
     let sink = Check {
         policies,
         options: &opts.options,
@@ -1165,7 +1175,7 @@ pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanRes
         mut stats,
         mut inline,
         jobs,
-    } = crate::stream::run(opts, policies, &NoProgress, &sink)?;
+    } = crate::stream::run(opts, policies, heard, &sink)?;
     let failures: Vec<Box<Finding>> = load_failures
         .into_iter()
         .map(|(site, message)| builtin_finding(policies, "AKS901", site, message, "here"))
@@ -1266,5 +1276,64 @@ fn prefix(root: &std::path::Path, rel: &str) -> String {
         rel.to_string()
     } else {
         format!("{r}/{rel}")
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::engine::PolicyOptions;
+
+    /// Rewrites a file once planning is done, before any job reads it again.
+    pub(crate) struct EditBetweenPasses(pub PathBuf);
+
+    impl Progress for EditBetweenPasses {
+        fn planned(&self, _jobs: usize) {
+            std::fs::write(&self.0, "{\"changed\": true}").unwrap();
+        }
+    }
+
+    /// A file that changes between the passes is AKS901 naming the change, once; the
+    /// other file's findings are reported as before.
+    #[test]
+    fn check_reports_a_file_changed_between_the_passes_and_the_rest() {
+        let policies = Policies::load(&PolicyOptions::default()).unwrap();
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/rules/AKS001/fail-none-2025-01-01.json");
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a.json", "b.json"] {
+            std::fs::copy(&fixture, dir.path().join(name)).unwrap();
+        }
+        let opts = ScanOptions {
+            paths: vec![dir.path().to_path_buf()],
+            ..ScanOptions::default()
+        };
+        let found = |r: ScanResult| -> Vec<(String, String, String)> {
+            let sorted = r.findings.into_sorted(&r.sources).unwrap();
+            sorted
+                .map(|f| {
+                    let f = f.unwrap();
+                    let file = r.sources.get(f.primary.file).rel.to_string();
+                    (file, f.rule.to_string(), f.message.to_string())
+                })
+                .collect()
+        };
+        let both = found(scan_streaming(&opts, &policies).unwrap());
+        let edit = EditBetweenPasses(dir.path().join("b.json"));
+        let one = found(scan_streaming_with(&opts, &policies, &edit).unwrap());
+        let of = |all: &[(String, String, String)], file: &str| -> Vec<(String, String)> {
+            let mine = all.iter().filter(|(f, ..)| f == file);
+            mine.map(|(_, rule, msg)| (rule.clone(), msg.clone()))
+                .collect()
+        };
+        assert!(of(&both, "a.json").iter().any(|(rule, _)| rule == "AKS001"));
+        assert_eq!(of(&one, "a.json"), of(&both, "a.json"));
+        let b = of(&one, "b.json");
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert_eq!(b[0].0, "AKS901");
+        assert!(
+            b[0].1.contains("changed while aksgate was scanning"),
+            "{b:?}"
+        );
     }
 }

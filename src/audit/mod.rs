@@ -1206,6 +1206,17 @@ pub fn audit(
     policies: &Policies,
     progress: &progress::Bar,
 ) -> Result<Audit, ScanError> {
+    audit_with(opts, policies, progress, progress)
+}
+
+/// [`audit`], with `heard` told of the files and jobs (the bar itself, or a test's
+/// hook between the passes).
+fn audit_with(
+    opts: &ScanOptions,
+    policies: &Policies,
+    progress: &progress::Bar,
+    heard: &dyn scan::Progress,
+) -> Result<Audit, ScanError> {
     let sink = Inventory {
         policies,
         options: &opts.options,
@@ -1218,7 +1229,7 @@ pub fn audit(
         mut load_failures,
         stats,
         ..
-    } = crate::stream::run(opts, policies, progress, &sink)?;
+    } = crate::stream::run(opts, policies, heard, &sink)?;
     let mut kept = sink
         .kept
         .into_inner()
@@ -1418,6 +1429,48 @@ mod tests {
                 "{path}"
             );
         }
+    }
+
+    /// A file that changes between the passes is AKS901 naming the change, not a unit
+    /// silently left out; the other files are listed as before.
+    #[test]
+    fn a_file_changed_between_the_passes_is_aks901_and_the_rest_is_listed() {
+        let policies = Policies::load(&PolicyOptions::default()).unwrap();
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/audit/natgw/aks-nat.json");
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a.json", "b.json"] {
+            std::fs::copy(&fixture, dir.path().join(name)).unwrap();
+        }
+        let opts = ScanOptions {
+            paths: vec![dir.path().to_path_buf()],
+            ..ScanOptions::default()
+        };
+        let bar = progress::Bar::hidden();
+        let both = audit(&opts, &policies, &bar).unwrap();
+        let edit = scan::tests::EditBetweenPasses(dir.path().join("b.json"));
+        let one = audit_with(&opts, &policies, &bar, &edit).unwrap();
+        let files = |a: &Audit| {
+            a.rows
+                .iter()
+                .map(|r| r.file.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(files(&both), ["a.json", "b.json"]);
+        assert_eq!(files(&one), ["a.json"]);
+        assert_eq!((both.stats.units, one.stats.units), (2, 1));
+        let changed: Vec<_> = one
+            .findings
+            .iter()
+            .filter(|f| f.finding.rule == "AKS901")
+            .collect();
+        assert_eq!(changed.len(), 1, "{:?}", one.findings);
+        assert_eq!(one.rel(changed[0].finding.primary), "b.json");
+        assert!(changed[0]
+            .finding
+            .message
+            .contains("changed while aksgate was scanning"));
+        assert_eq!(changed[0].row, None);
     }
 
     #[test]
