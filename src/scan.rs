@@ -1293,13 +1293,10 @@ pub(crate) mod tests {
         }
     }
 
-    /// A file that changes between the passes is AKS901 naming the change, once; the
-    /// other file's findings are reported as before.
-    #[test]
-    fn check_reports_a_file_changed_between_the_passes_and_the_rest() {
-        let policies = Policies::load(&PolicyOptions::default()).unwrap();
-        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/rules/AKS001/fail-none-2025-01-01.json");
+    /// A directory with two copies of a fixture, `a.json` and `b.json`: the options
+    /// that scan it, and the hook that rewrites `b.json` between the passes.
+    pub(crate) fn two_copies(fixture: &str) -> (tempfile::TempDir, ScanOptions, EditBetweenPasses) {
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(fixture);
         let dir = tempfile::tempdir().unwrap();
         for name in ["a.json", "b.json"] {
             std::fs::copy(&fixture, dir.path().join(name)).unwrap();
@@ -1308,6 +1305,16 @@ pub(crate) mod tests {
             paths: vec![dir.path().to_path_buf()],
             ..ScanOptions::default()
         };
+        let edit = EditBetweenPasses(dir.path().join("b.json"));
+        (dir, opts, edit)
+    }
+
+    /// A file that changes between the passes is AKS901 naming the change, once; the
+    /// other file's findings are reported as before.
+    #[test]
+    fn check_reports_a_file_changed_between_the_passes_and_the_rest() {
+        let policies = Policies::load(&PolicyOptions::default()).unwrap();
+        let (_dir, opts, edit) = two_copies("fixtures/rules/AKS001/fail-none-2025-01-01.json");
         let found = |r: ScanResult| -> Vec<(String, String, String)> {
             let sorted = r.findings.into_sorted(&r.sources).unwrap();
             sorted
@@ -1319,7 +1326,6 @@ pub(crate) mod tests {
                 .collect()
         };
         let both = found(scan_streaming(&opts, &policies).unwrap());
-        let edit = EditBetweenPasses(dir.path().join("b.json"));
         let one = found(scan_streaming_with(&opts, &policies, &edit).unwrap());
         let of = |all: &[(String, String, String)], file: &str| -> Vec<(String, String)> {
             let mine = all.iter().filter(|(f, ..)| f == file);

@@ -1436,19 +1436,9 @@ mod tests {
     #[test]
     fn a_file_changed_between_the_passes_is_aks901_and_the_rest_is_listed() {
         let policies = Policies::load(&PolicyOptions::default()).unwrap();
-        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/audit/natgw/aks-nat.json");
-        let dir = tempfile::tempdir().unwrap();
-        for name in ["a.json", "b.json"] {
-            std::fs::copy(&fixture, dir.path().join(name)).unwrap();
-        }
-        let opts = ScanOptions {
-            paths: vec![dir.path().to_path_buf()],
-            ..ScanOptions::default()
-        };
+        let (_dir, opts, edit) = scan::tests::two_copies("fixtures/audit/natgw/aks-nat.json");
         let bar = progress::Bar::hidden();
         let both = audit(&opts, &policies, &bar).unwrap();
-        let edit = scan::tests::EditBetweenPasses(dir.path().join("b.json"));
         let one = audit_with(&opts, &policies, &bar, &edit).unwrap();
         let files = |a: &Audit| {
             a.rows
