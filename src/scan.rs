@@ -216,24 +216,30 @@ pub struct NoProgress;
 impl Progress for NoProgress {}
 
 pub fn prepare(opts: &ScanOptions) -> Result<Prepared, ScanError> {
-    prepare_with(opts, &NoProgress)
+    prepare_from(opts, true)
 }
 
-/// [`prepare`], reporting progress.
-pub fn prepare_with(opts: &ScanOptions, progress: &dyn Progress) -> Result<Prepared, ScanError> {
+/// [`prepare`] holding no file's text or parse tree: each job reads its files again
+/// when it is resolved, and a renderer when it shows them. What the `--base` and
+/// `--baseline` comparisons use: keeping every text and tree as well as every unit
+/// held 1.64 GB at 10,010 files.
+pub fn prepare_lean(opts: &ScanOptions) -> Result<Prepared, ScanError> {
+    prepare_from(opts, false)
+}
+
+fn prepare_from(opts: &ScanOptions, keep: bool) -> Result<Prepared, ScanError> {
     let timing = Timing::new();
-    let mut index = index(opts, progress, true)?;
+    let mut index = index(opts, &NoProgress, keep)?;
     timing.mark("load");
     let docs = std::mem::take(&mut index.docs);
     let kept: HashMap<FileId, &json::Document> = docs.iter().map(|(id, d)| (*id, d)).collect();
     let plan = plan_of(&index, &opts.pairs);
-    // Every tree is kept: no file is read again, so none can have changed.
-    let mut units: Vec<Unit> = plan
+    let resolved: Vec<Result<Unit, (FileId, String)>> = plan
         .jobs
         .par_iter()
-        .filter_map(|j| {
-            let docs = job_docs(j, Some(&kept), &index.sources).ok()?;
-            Some(resolve_job(
+        .map(|j| {
+            let docs = job_docs(j, keep.then_some(&kept), &index.sources)?;
+            Ok(resolve_job(
                 j,
                 &docs,
                 &index.sources,
@@ -244,6 +250,24 @@ pub fn prepare_with(opts: &ScanOptions, progress: &dyn Progress) -> Result<Prepa
         .collect();
     drop(kept);
     drop(docs);
+    // A file read again that changed since the first pass is reported, as in `check`.
+    let mut units = Vec::with_capacity(resolved.len());
+    for r in resolved {
+        match r {
+            Ok(u) => units.push(u),
+            Err((file, message)) => {
+                let site = Site::new(file, json::Span::default());
+                // A file read by several jobs is reported once.
+                if !index
+                    .load_failures
+                    .iter()
+                    .any(|(s, m)| *s == site && *m == message)
+                {
+                    index.load_failures.push((site, message));
+                }
+            }
+        }
+    }
     timing.mark("resolve");
     crate::network::attach_externals(&mut units, &index.sources);
     crate::network::assume_subnets(&mut units);
@@ -631,7 +655,7 @@ pub fn prepare_with_baseline(opts: &ScanOptions) -> Result<Prepared, ScanError> 
             "--base compares one directory with a git revision: give one path".into(),
         ));
     }
-    let mut p = prepare(opts)?;
+    let mut p = prepare_lean(opts)?;
     if let Some(rev) = &opts.base {
         let root = opts
             .paths
