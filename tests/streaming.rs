@@ -1,5 +1,5 @@
 //! `check` and `audit` stream (two passes, files read twice, nothing held); the
-//! baseline comparisons keep every unit. Both must see exactly the same findings.
+//! baseline comparisons keep every unit (but no text). Both must see exactly the same findings.
 mod common;
 use aksgate::engine::{Policies, PolicyOptions};
 use aksgate::scan::{self, ScanOptions, ScanResult};
@@ -116,6 +116,34 @@ fn the_audit_holds_no_text() {
             let text_held =
                 audit.sources.disk_path(id).is_none() && !audit.sources.text(id).is_empty();
             assert!(!text_held, "{} is held", audit.sources.get(id).rel);
+        }
+    }
+}
+
+/// The `--base` and `--baseline` comparisons keep every unit but no file's text or tree
+/// (`prepare_lean`): each file is read again when it is resolved or shown. They must
+/// resolve exactly what the kept preparation does.
+#[test]
+fn the_baseline_preparation_holds_no_text_and_resolves_as_the_kept_one() {
+    for path in [common::corpus(), common::root().join("fixtures")] {
+        let opts = ScanOptions {
+            paths: vec![path.clone()],
+            ..ScanOptions::default()
+        };
+        let lean = scan::prepare_lean(&opts).unwrap();
+        let kept = scan::prepare(&opts).unwrap();
+        assert_eq!(lean.units.len(), kept.units.len(), "{}", path.display());
+        for (a, b) in lean.units.iter().zip(&kept.units) {
+            assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        }
+        assert_eq!(lean.load_failures, kept.load_failures);
+        let compared = scan::prepare_with_baseline(&opts).unwrap();
+        assert_eq!(compared.units.len(), kept.units.len());
+        for id in 0..compared.sources.len() {
+            // (An empty file has nothing to read again: its empty text is kept.)
+            let text_held =
+                compared.sources.disk_path(id).is_none() && !compared.sources.text(id).is_empty();
+            assert!(!text_held, "{} is held", compared.sources.get(id).rel);
         }
     }
 }
