@@ -295,7 +295,7 @@ fn prepare_from(opts: &ScanOptions, keep: bool) -> Result<Prepared, ScanError> {
 }
 
 /// Where the managed clusters of some units are written.
-fn cluster_sites(units: &[Unit]) -> HashSet<Site> {
+pub(crate) fn cluster_sites(units: &[Unit]) -> HashSet<Site> {
     units
         .iter()
         .flat_map(|u| &u.resources)

@@ -344,7 +344,8 @@ impl Row {
 
     /// Makes the row's texts the copies `pool` holds, adding those it lacks. Rows
     /// repeat most of their text (paths, apiVersions, reasons, route details): one copy
-    /// serves them all (rows held 25.8 MB at 10,010 files, 4 KB each, before).
+    /// serves them all (with the findings' messages, heap after evaluation at 10,010
+    /// files 41.4 → 26.5 MB).
     fn share_texts(&mut self, pool: &mut Pool) {
         let cells = [
             &mut self.name,
@@ -1116,11 +1117,8 @@ fn unit_outcome(
     // Grown by pushing, a unit's one row had room for four: 2 KB a row, kept to the end.
     rows.shrink_to_fit();
     findings.shrink_to_fit();
-    let clusters = unit
-        .resources
-        .iter()
-        .filter(|r| r.ty == CLUSTER)
-        .map(|r| r.site)
+    let clusters = scan::cluster_sites(std::slice::from_ref(unit))
+        .into_iter()
         .collect();
     Ok(UnitRows {
         rows,
