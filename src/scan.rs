@@ -1096,8 +1096,21 @@ fn complete(
         .into_iter()
         .map(|(_, f)| Box::new(f))
         .collect();
-    // Each finding carries the line and column of its sites in the job's files, found
-    // while their text is at hand: no renderer reads those files again for them.
+    place(findings.iter_mut().map(|f| &mut **f), texts);
+    Ok(JobOutcome {
+        findings,
+        inline: metadata_suppressions(units),
+        clusters: cluster_sites(units).into_iter().collect(),
+    })
+}
+
+/// Gives each finding the line and column of its sites in `texts` (a job's files),
+/// found while their text is at hand: no renderer reads those files again for them.
+pub(crate) fn place<'f>(
+    findings: impl Iterator<Item = &'f mut Finding>,
+    texts: &[(FileId, String)],
+) {
+    let mut findings: Vec<&mut Finding> = findings.collect();
     for (file, text) in texts {
         let offsets: Vec<usize> = findings
             .iter()
@@ -1117,11 +1130,6 @@ fn complete(
             f.place(known);
         }
     }
-    Ok(JobOutcome {
-        findings,
-        inline: metadata_suppressions(units),
-        clusters: cluster_sites(units).into_iter().collect(),
-    })
 }
 
 /// `check`'s streaming sink: each job's findings go to the sorter as soon as it is

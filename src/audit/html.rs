@@ -205,7 +205,7 @@ fn excerpt(a: &Audit, f: &crate::finding::Finding) -> String {
     if text.is_empty() {
         return String::new();
     }
-    let (line, _) = a.line_col(f.primary);
+    let (line, _) = a.line_col(f, f.primary);
     let lines: Vec<&str> = text.split('\n').collect();
     let first = line.saturating_sub(3).max(1);
     let last = (line + 2).min(lines.len());
@@ -436,7 +436,7 @@ pub fn write(a: &Audit, h: &mut Out) {
         );
         for f in a.findings.iter().filter(|f| f.finding.rule == r.rule) {
             let ff = &f.finding;
-            let (line, col) = a.line_col(ff.primary);
+            let (line, col) = a.line_col(ff, ff.primary);
             let sev = ff.severity.as_str();
             let _ = write!(
                 h,
@@ -460,7 +460,7 @@ pub fn write(a: &Audit, h: &mut Out) {
             if !ff.related.is_empty() {
                 h.push_str("<ul class=\"related\">");
                 for l in &ff.related {
-                    let (rl, _) = a.line_col(l.site);
+                    let (rl, _) = a.line_col(ff, l.site);
                     let _ = write!(
                         h,
                         "<li>{}:{rl}: {}</li>",

@@ -57,17 +57,17 @@ pub fn row(i: usize, r: &Row) -> Value {
 /// One finding as the document lists it.
 fn finding(a: &Audit, f: &AuditFinding) -> Value {
     let ff = &f.finding;
-    let (line, column) = a.line_col(ff.primary);
+    let (line, column) = a.line_col(ff, ff.primary);
     let end = crate::source::Site {
         start: ff.primary.end,
         ..ff.primary
     };
-    let (end_line, end_column) = a.line_col(end);
+    let (end_line, end_column) = a.line_col(ff, end);
     let related: Vec<Value> = ff
         .related
         .iter()
         .map(|l| {
-            let (line, column) = a.line_col(l.site);
+            let (line, column) = a.line_col(ff, l.site);
             json!({"file": a.rel(l.site), "line": line, "column": column, "message": l.message})
         })
         .collect();

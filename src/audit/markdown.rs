@@ -125,7 +125,7 @@ pub fn write(a: &Audit, out: &mut Out) {
         );
         for f in &a.findings {
             let ff = &f.finding;
-            let (line, col) = a.line_col(ff.primary);
+            let (line, col) = a.line_col(ff, ff.primary);
             let mut loc = format!("{}:{line}:{col}", a.rel(ff.primary));
             if let Some(p) = &ff.context {
                 loc.push_str(&format!(" (with {p})"));

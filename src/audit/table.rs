@@ -103,7 +103,7 @@ pub fn write(a: &Audit, out: &mut Out) {
         out.push_str("\nFindings\n");
         for f in &a.findings {
             let ff = &f.finding;
-            let (line, col) = a.line_col(ff.primary);
+            let (line, col) = a.line_col(ff, ff.primary);
             let _ = write!(
                 out,
                 "  {}:{line}:{col}  {:<7}  {}  {}",
