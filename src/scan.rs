@@ -1171,8 +1171,9 @@ impl crate::stream::Sink for Check<'_> {
     }
 
     fn take_back(&self, jobs: HashSet<usize>) {
-        lock(&self.sorter)
-            .discard(move |seq| seq & EARLY != 0 && jobs.contains(&((seq >> 32) as usize - 1)));
+        // By their slot in [`seq`]: a job's own number plus one.
+        let slots: HashSet<u64> = jobs.into_iter().map(|j| j as u64 + 1).collect();
+        lock(&self.sorter).discard(move |seq| seq & EARLY != 0 && slots.contains(&(seq >> 32)));
     }
 
     fn unreadable(&self, job: usize, site: Site, message: String, sources: &Sources) {
