@@ -6,7 +6,7 @@
 //! files again and resolves them. `check` evaluates each unit and hands its findings
 //! to a [`Sorter`], which keeps them on disk past its budget; `audit` keeps each
 //! unit's inventory rows. What stays in memory is a small table per file. `input` and
-//! the baseline comparisons keep every resolved unit ([`prepare`]).
+//! the baseline comparisons keep every resolved unit, but no text ([`prepare_lean`]).
 
 use crate::classify::Kind;
 use crate::discover::{self, Candidate, Excludes, Skipped};
@@ -220,9 +220,9 @@ pub fn prepare(opts: &ScanOptions) -> Result<Prepared, ScanError> {
 }
 
 /// [`prepare`] holding no file's text or parse tree: each job reads its files again
-/// when it is resolved, and a renderer when it shows them. What the `--base` and
-/// `--baseline` comparisons use: keeping every text and tree as well as every unit
-/// held 1.64 GB at 10,010 files.
+/// when it is resolved, and a renderer when it shows them. What `input` and the
+/// `--base` and `--baseline` comparisons use: keeping every text and tree as well as
+/// every unit held 1.64 GB at 10,010 files.
 pub fn prepare_lean(opts: &ScanOptions) -> Result<Prepared, ScanError> {
     prepare_from(opts, false)
 }
