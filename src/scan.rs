@@ -1,7 +1,7 @@
 //! The pipeline: discover → load → plan → resolve → evaluate → findings, for a set of
 //! paths.
 //!
-//! `check` and `audit` stream ([`crate::stream`]): a first pass reads every file and
+//! `check` and `audit` stream (`src/stream.rs`): a first pass reads every file and
 //! keeps only what planning needs ([`Facts`]); a second pass reads each evaluation's
 //! files again and resolves them. `check` evaluates each unit and hands its findings
 //! to a [`Sorter`], which keeps them on disk past its budget; `audit` keeps each
@@ -1183,7 +1183,7 @@ impl crate::stream::Sink for Check<'_> {
     }
 }
 
-/// [`scan`] in two passes ([`crate::stream`]), holding at most one job's files per
+/// [`scan`] in two passes (`src/stream.rs`), holding at most one job's files per
 /// worker at a time.
 pub fn scan_streaming(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanError> {
     scan_streaming_with(opts, policies, &NoProgress)

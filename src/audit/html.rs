@@ -301,7 +301,7 @@ fn row_html(i: usize, r: &Row) -> String {
     s
 }
 
-/// The report, as [`write`] writes it.
+/// The report, as [`write()`] writes it.
 pub fn render(a: &Audit) -> String {
     super::out::to_string(|h| write(a, h))
 }

@@ -26,7 +26,7 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-/// The report, as [`write`] writes it.
+/// The report, as [`write()`] writes it.
 pub fn render(a: &Audit) -> String {
     super::out::to_string(|out| write(a, out))
 }

@@ -46,7 +46,7 @@ fn one_line(s: &str) -> String {
     sanitize_terminal(s).replace(['\n', '\t'], " ")
 }
 
-/// The report, as [`write`] writes it.
+/// The report, as [`write()`] writes it.
 pub fn render(a: &Audit) -> String {
     super::out::to_string(|out| write(a, out))
 }
