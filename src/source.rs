@@ -220,7 +220,7 @@ fn line_starts(text: &str) -> Arc<[usize]> {
         .collect()
 }
 
-/// [`position`] of each of `offsets` (any order, repeats allowed), sorted by offset:
+/// `position` of each of `offsets` (any order, repeats allowed), sorted by offset:
 /// for a job to place its findings while it has the file's text.
 pub fn positions_of(text: &str, mut offsets: Vec<usize>) -> Vec<(usize, (usize, usize))> {
     offsets.sort_unstable();
@@ -228,7 +228,7 @@ pub fn positions_of(text: &str, mut offsets: Vec<usize>) -> Vec<(usize, (usize, 
     positions_in(text, &offsets)
 }
 
-/// [`position`] of each of `offsets` (ascending), in one forward pass that stops at the
+/// `position` of each of `offsets` (ascending), in one forward pass that stops at the
 /// last of them: no line index is built for a file asked about a few places.
 fn positions_in(text: &str, offsets: &[usize]) -> Vec<(usize, (usize, usize))> {
     let bytes = text.as_bytes();
