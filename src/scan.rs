@@ -257,14 +257,7 @@ fn prepare_from(opts: &ScanOptions, keep: bool) -> Result<Prepared, ScanError> {
             Ok(u) => units.push(u),
             Err((file, message)) => {
                 let site = Site::new(file, json::Span::default());
-                // A file read by several jobs is reported once.
-                if !index
-                    .load_failures
-                    .iter()
-                    .any(|(s, m)| *s == site && *m == message)
-                {
-                    index.load_failures.push((site, message));
-                }
+                add_failure(&mut index.load_failures, site, message);
             }
         }
     }
@@ -292,6 +285,14 @@ fn prepare_from(opts: &ScanOptions, keep: bool) -> Result<Prepared, ScanError> {
         inline,
         baseline_notes: Vec::new(),
     })
+}
+
+/// Adds a file that could not be read again to `failures`, once: a file read by
+/// several jobs fails for each of them.
+pub(crate) fn add_failure(failures: &mut Vec<(Site, String)>, site: Site, message: String) {
+    if !failures.iter().any(|(s, m)| *s == site && *m == message) {
+        failures.push((site, message));
+    }
 }
 
 /// Where the managed clusters of some units are written.

@@ -1243,12 +1243,7 @@ fn audit_with(
     // order, as in `check`.
     kept.unreadable.sort_by_key(|(job, _, _)| *job);
     for (_, site, message) in kept.unreadable {
-        if !load_failures
-            .iter()
-            .any(|(s, m)| *s == site && *m == message)
-        {
-            load_failures.push((site, message));
-        }
+        scan::add_failure(&mut load_failures, site, message);
     }
     kept.units.sort_unstable_by_key(|(job, _)| *job);
     let units = kept.units.into_iter().map(|(_, u)| u).collect();
