@@ -17,8 +17,8 @@ use crate::json;
 use crate::plan::join_relative as join;
 use crate::resolve::tree::RValue;
 use crate::resolve::{self, Baseline, Resource, Unit};
-use crate::scan::{self, Prepared};
-use crate::source::FileId;
+use crate::scan;
+use crate::source::{FileId, Site, Sources};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -256,7 +256,7 @@ enum Identity {
 
 /// `file` is the path of the file the name is written in (at the base revision for both
 /// sides); an unresolved name is compared by the text written there.
-fn identity(r: &Resource, sources: &crate::source::Sources, file: Option<String>) -> Identity {
+fn identity(r: &Resource, sources: &Sources, file: Option<String>) -> Identity {
     let ty = r.ty.to_ascii_lowercase();
     match (&r.name.value, file) {
         (RValue::Str(s), _) => Identity::Name(ty, s.to_ascii_lowercase()),
@@ -280,112 +280,123 @@ fn show_name(r: &Resource) -> String {
     }
 }
 
-/// Reads the base side of every unit touched by the change, matches clusters and
-/// attaches baselines. Returns, per unit, whether it is touched by the change.
-pub fn attach_git(
-    prep: &mut Prepared,
-    git: &GitBase,
-    pairs: &[(String, String)],
-) -> Result<Vec<bool>, String> {
-    let involved: Vec<BTreeSet<FileId>> = prep.units.iter().map(files_of).collect();
-    let affected: Vec<bool> = involved
-        .iter()
-        .map(|fs| {
-            fs.iter()
-                .any(|f| git.changed.contains_key(prep.sources.get(*f).rel))
-        })
-        .collect();
-    if !affected.iter().any(|a| *a) {
-        return Ok(affected);
+/// The base revision's side of a `--base` comparison: the units of the files the change
+/// touches, resolved as the current side is.
+#[derive(Default)]
+pub struct BaseSide {
+    /// What the base files' names end with: `@REF`.
+    suffix: String,
+    units: Vec<Unit>,
+}
+
+impl GitBase {
+    /// Whether the change touches a unit (or a job) that reads `files`.
+    pub fn touches(&self, mut files: impl Iterator<Item = FileId>, sources: &Sources) -> bool {
+        files.any(|f| self.changed.contains_key(sources.get(f).rel))
     }
 
-    // The base files: the old versions of every file an affected unit reads, and the
-    // files beside them (pairing looks at a file's neighbours).
-    let current: HashSet<String> = (0..prep.sources.len())
-        .map(|i| prep.sources.get(i).rel.to_string())
-        .collect();
-    let moved_away: HashSet<&String> = git
-        .changed
-        .iter()
-        .filter_map(|(new, old)| old.as_ref().filter(|o| *o != new))
-        .collect();
-    let mut exact = BTreeSet::new();
-    let mut dirs = BTreeSet::new();
-    for (fs, _) in involved.iter().zip(&affected).filter(|(_, a)| **a) {
-        for f in fs {
-            if let Some(old) = git.old_of(prep.sources.get(*f).rel) {
+    /// Reads into `sources` the base side of `touched` (every file read by a unit the
+    /// change touches), and resolves it.
+    pub fn base_side(
+        &self,
+        sources: &mut Sources,
+        touched: &BTreeSet<FileId>,
+        pairs: &[(String, String)],
+    ) -> Result<BaseSide, String> {
+        let suffix = format!("@{}", self.rev);
+        if touched.is_empty() {
+            return Ok(BaseSide {
+                suffix,
+                units: Vec::new(),
+            });
+        }
+        // The base files: the old versions of every file a touched unit reads, and the
+        // files beside them (pairing looks at a file's neighbours).
+        let current: HashSet<String> = (0..sources.len())
+            .map(|i| sources.get(i).rel.to_string())
+            .collect();
+        let moved_away: HashSet<&String> = self
+            .changed
+            .iter()
+            .filter_map(|(new, old)| old.as_ref().filter(|o| *o != new))
+            .collect();
+        let mut exact = BTreeSet::new();
+        let mut dirs = BTreeSet::new();
+        for f in touched {
+            if let Some(old) = self.old_of(sources.get(*f).rel) {
                 dirs.insert(dir_of(&old).to_string());
                 exact.insert(old);
             }
         }
-    }
-    let tree = git.tree()?;
-    let in_tree: HashSet<&String> = tree.iter().collect();
-    let wanted: Vec<String> = tree
-        .iter()
-        .filter(|p| is_json(p))
-        .filter(|p| {
-            exact.contains(*p)
-                || (dirs.contains(dir_of(p))
-                    && (current.contains(*p)
-                        || moved_away.contains(p)
-                        || !git.dir.join(p).exists()))
-        })
-        .cloned()
-        .collect();
+        let tree = self.tree()?;
+        let in_tree: HashSet<&String> = tree.iter().collect();
+        let wanted: Vec<String> = tree
+            .iter()
+            .filter(|p| is_json(p))
+            .filter(|p| {
+                exact.contains(*p)
+                    || (dirs.contains(dir_of(p))
+                        && (current.contains(*p)
+                            || moved_away.contains(p)
+                            || !self.dir.join(p).exists()))
+            })
+            .cloned()
+            .collect();
 
-    let suffix = format!("@{}", git.rev);
-    let mut parsed: Vec<(FileId, json::Document, Kind)> = Vec::new();
-    let mut loaded: HashSet<String> = HashSet::new();
-    let mut todo = wanted;
-    // Linked templates of the base templates, a few levels deep.
-    for _ in 0..8 {
-        if todo.is_empty() {
-            break;
-        }
-        loaded.extend(todo.iter().cloned());
-        let mut next = Vec::new();
-        for (rel, bytes) in git.blobs(&todo)? {
-            let display = format!("{rel}{suffix}");
-            if let Some((id, doc, kind)) =
-                scan::load_extra(&mut prep.sources, &rel, display, &bytes)
-            {
-                if matches!(kind, Kind::Template(_)) {
-                    let mut links = Vec::new();
-                    crate::plan::linked_paths(&doc.root, &mut links, 0);
-                    for l in links {
-                        if let Some(p) = join(dir_of(&rel), &l) {
-                            if in_tree.contains(&p) && !loaded.contains(&p) {
-                                next.push(p);
+        let mut parsed: Vec<(FileId, json::Document, Kind)> = Vec::new();
+        let mut loaded: HashSet<String> = HashSet::new();
+        let mut todo = wanted;
+        // Linked templates of the base templates, a few levels deep.
+        for _ in 0..8 {
+            if todo.is_empty() {
+                break;
+            }
+            loaded.extend(todo.iter().cloned());
+            let mut next = Vec::new();
+            for (rel, bytes) in self.blobs(&todo)? {
+                let display = format!("{rel}{suffix}");
+                if let Some((id, doc, kind)) = scan::load_extra(sources, &rel, display, &bytes) {
+                    if matches!(kind, Kind::Template(_)) {
+                        let mut links = Vec::new();
+                        crate::plan::linked_paths(&doc.root, &mut links, 0);
+                        for l in links {
+                            if let Some(p) = join(dir_of(&rel), &l) {
+                                if in_tree.contains(&p) && !loaded.contains(&p) {
+                                    next.push(p);
+                                }
                             }
                         }
                     }
+                    parsed.push((id, doc, kind));
                 }
-                parsed.push((id, doc, kind));
             }
+            next.sort();
+            next.dedup();
+            todo = next;
         }
-        next.sort();
-        next.dedup();
-        todo = next;
+        let units = scan::resolve_all(&parsed, sources, pairs, Some(&suffix));
+        Ok(BaseSide { suffix, units })
     }
-    let base_units = scan::resolve_all(&parsed, &prep.sources, pairs, Some(&suffix));
-    drop(parsed);
 
-    let sources = &prep.sources;
-    let base_rel = |id: FileId| -> String {
-        let r = sources.get(id).rel;
-        r.strip_suffix(&suffix).unwrap_or(r).to_string()
-    };
-    let mut notes = Vec::new();
-    for (u, unit) in prep.units.iter_mut().enumerate() {
-        if !affected[u] {
-            continue;
-        }
-        let Some(file) = git.old_of(sources.get(unit.file).rel) else {
-            continue; // a new template: its clusters are new
+    /// Gives each cluster of `unit`, a unit the change touches, its version at the
+    /// revision; returns the clusters that could not be matched (AKS900 about AKS006).
+    pub fn attach(
+        &self,
+        base: &BaseSide,
+        unit: &mut Unit,
+        sources: &Sources,
+    ) -> Vec<(Site, String)> {
+        let mut notes = Vec::new();
+        let Some(file) = self.old_of(sources.get(unit.file).rel) else {
+            return notes; // a new template: its clusters are new
         };
-        let param = unit.param_file.map(|p| git.old_of(sources.get(p).rel));
-        let same_file: Vec<&Unit> = base_units
+        let base_rel = |id: FileId| -> String {
+            let r = sources.get(id).rel;
+            r.strip_suffix(&base.suffix).unwrap_or(r).to_string()
+        };
+        let param = unit.param_file.map(|p| self.old_of(sources.get(p).rel));
+        let same_file: Vec<&Unit> = base
+            .units
             .iter()
             .filter(|b| base_rel(b.file) == file)
             .collect();
@@ -403,7 +414,7 @@ pub fn attach_git(
             if r.ty != CLUSTER {
                 continue;
             }
-            let id = identity(r, sources, git.old_of(sources.get(r.site.file).rel));
+            let id = identity(r, sources, self.old_of(sources.get(r.site.file).rel));
             let mut found = None;
             let mut unsure = matches!(id, Identity::Unmatchable | Identity::Expr(..));
             for b in &candidates {
@@ -423,80 +434,90 @@ pub fn attach_git(
                     source: "git",
                     file: sources.get(br.site.file).rel.to_string(),
                     param_file: b.param_file.map(|p| sources.get(p).rel.to_string()),
-                    revision: Some(git.rev.clone()),
+                    revision: Some(self.rev.clone()),
                 }),
                 None if unsure && candidates.iter().any(|b| has_cluster(b)) => notes.push((
                     r.name.site,
                     format!(
                         "cannot match cluster {} with its version at {}: its name, or the name of a cluster there, does not resolve; AKS006 is not checked for it",
                         show_name(r),
-                        git.rev
+                        self.rev
                     ),
                 )),
                 None => {}
             }
         }
+        notes
     }
-    prep.baseline_notes.extend(notes);
-    Ok(affected)
 }
 
 fn has_cluster(u: &Unit) -> bool {
     u.resources.iter().any(|r| r.ty == CLUSTER)
 }
 
-/// Loads exported clusters and attaches the one with the same name to every cluster of
-/// every unit.
-pub fn attach_exports(prep: &mut Prepared, paths: &[PathBuf]) -> Result<(), String> {
-    let mut files: Vec<(PathBuf, bool)> = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut found: Vec<PathBuf> = walkdir::WalkDir::new(p)
-                .into_iter()
-                .filter_map(Result::ok)
-                .filter(|e| e.file_type().is_file())
-                .map(|e| e.into_path())
-                .filter(|f| is_json(&f.to_string_lossy()))
-                .collect();
-            found.sort();
-            files.extend(found.into_iter().map(|f| (f, false)));
-        } else if p.is_file() {
-            files.push((p.clone(), true));
-        } else {
+/// Exported live clusters (`--baseline`), matched with the scanned ones by name.
+pub struct Exports {
+    /// Each cluster, with the file it was exported to.
+    clusters: Vec<(Resource, String)>,
+}
+
+impl Exports {
+    /// Reads the exports at `paths` (files, or folders of them) into `sources`.
+    pub fn load(sources: &mut Sources, paths: &[PathBuf]) -> Result<Exports, String> {
+        let mut files: Vec<(PathBuf, bool)> = Vec::new();
+        for p in paths {
+            if p.is_dir() {
+                let mut found: Vec<PathBuf> = walkdir::WalkDir::new(p)
+                    .into_iter()
+                    .filter_map(Result::ok)
+                    .filter(|e| e.file_type().is_file())
+                    .map(|e| e.into_path())
+                    .filter(|f| is_json(&f.to_string_lossy()))
+                    .collect();
+                found.sort();
+                files.extend(found.into_iter().map(|f| (f, false)));
+            } else if p.is_file() {
+                files.push((p.clone(), true));
+            } else {
+                return Err(format!(
+                    "baseline {}: no such file or directory",
+                    p.display()
+                ));
+            }
+        }
+        let mut clusters: Vec<(Resource, String)> = Vec::new();
+        for (f, explicit) in files {
+            let bytes = std::fs::read(&f)
+                .map_err(|e| format!("cannot read baseline {}: {e}", f.display()))?;
+            let display = f.to_string_lossy().replace('\\', "/");
+            match scan::load_extra(sources, &display, display.clone(), &bytes) {
+                Some((id, doc, Kind::Export)) => {
+                    let unit = resolve::resolve_export(&doc.root, id, &mut resolve::PlainEvaluator);
+                    clusters.extend(unit.resources.into_iter().map(|r| (r, display.clone())));
+                }
+                _ if explicit => {
+                    return Err(format!(
+                        "baseline {} is not an exported cluster (`az aks show -o json`, `az aks list -o json` or `az resource show -o json`)",
+                        f.display()
+                    ))
+                }
+                _ => {}
+            }
+        }
+        if clusters.is_empty() {
+            let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             return Err(format!(
-                "baseline {}: no such file or directory",
-                p.display()
+                "no exported cluster found in baseline {} (`az aks show -o json` output)",
+                shown.join(", ")
             ));
         }
+        Ok(Exports { clusters })
     }
-    let mut clusters: Vec<(Resource, String)> = Vec::new();
-    for (f, explicit) in files {
-        let bytes =
-            std::fs::read(&f).map_err(|e| format!("cannot read baseline {}: {e}", f.display()))?;
-        let display = f.to_string_lossy().replace('\\', "/");
-        match scan::load_extra(&mut prep.sources, &display, display.clone(), &bytes) {
-            Some((id, doc, Kind::Export)) => {
-                let unit = resolve::resolve_export(&doc.root, id, &mut resolve::PlainEvaluator);
-                clusters.extend(unit.resources.into_iter().map(|r| (r, display.clone())));
-            }
-            _ if explicit => {
-                return Err(format!(
-                    "baseline {} is not an exported cluster (`az aks show -o json`, `az aks list -o json` or `az resource show -o json`)",
-                    f.display()
-                ))
-            }
-            _ => {}
-        }
-    }
-    if clusters.is_empty() {
-        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(format!(
-            "no exported cluster found in baseline {} (`az aks show -o json` output)",
-            shown.join(", ")
-        ));
-    }
-    let mut notes = Vec::new();
-    for unit in &mut prep.units {
+
+    /// Gives each cluster of `unit` the exported cluster of the same name; returns the
+    /// clusters whose name does not resolve (AKS900 about AKS006).
+    pub fn attach(&self, unit: &mut Unit) -> Vec<(Site, String)> {
+        let mut notes = Vec::new();
         for (i, r) in unit.resources.iter().enumerate() {
             if r.ty != CLUSTER {
                 continue;
@@ -511,7 +532,7 @@ pub fn attach_exports(prep: &mut Prepared, paths: &[PathBuf]) -> Result<(), Stri
                 ));
                 continue;
             };
-            let hit = clusters.iter().find(
+            let hit = self.clusters.iter().find(
                 |(c, _)| matches!(&c.name.value, RValue::Str(n) if n.eq_ignore_ascii_case(name)),
             );
             if let Some((c, file)) = hit {
@@ -525,9 +546,8 @@ pub fn attach_exports(prep: &mut Prepared, paths: &[PathBuf]) -> Result<(), Stri
                 });
             }
         }
+        notes
     }
-    prep.baseline_notes.extend(notes);
-    Ok(())
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod baseline;
 pub mod chunks;
 pub mod classify;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod discover;
 pub mod engine;

@@ -644,39 +644,32 @@ fn metadata_suppressions(units: &[Unit]) -> Vec<Inline> {
     out
 }
 
-/// [`prepare`], then the baselines (`--base`, `--baseline`) and `--changed-only`.
+/// [`prepare_lean`], then the baselines (`--base`, `--baseline`) and `--changed-only`.
 pub fn prepare_with_baseline(opts: &ScanOptions) -> Result<Prepared, ScanError> {
-    if opts.changed_only && opts.base.is_none() {
-        return Err(ScanError::Baseline(
-            "--changed-only needs --base REF (the revision to compare with)".into(),
-        ));
-    }
-    if opts.base.is_some() && opts.paths.len() > 1 {
-        return Err(ScanError::Baseline(
-            "--base compares one directory with a git revision: give one path".into(),
-        ));
-    }
+    let compare = crate::compare::Compare::open(opts)?;
     let mut p = prepare_lean(opts)?;
-    if let Some(rev) = &opts.base {
-        let root = opts
-            .paths
-            .first()
-            .cloned()
-            .unwrap_or_else(|| PathBuf::from("."));
-        let git = crate::baseline::GitBase::open(&root, rev).map_err(ScanError::Baseline)?;
-        let affected =
-            crate::baseline::attach_git(&mut p, &git, &opts.pairs).map_err(ScanError::Baseline)?;
-        if opts.changed_only {
-            let mut keep = affected.into_iter();
-            p.units.retain(|_| keep.next().unwrap_or(false));
-            let sources = &p.sources;
-            p.load_failures
-                .retain(|(site, _)| git.changed.contains_key(sources.get(site.file).rel));
-            p.stats.units = p.units.len();
+    let Some(mut compare) = compare else {
+        return Ok(p);
+    };
+    compare.load(
+        &mut p.sources,
+        p.units.iter().map(crate::baseline::files_of),
+        opts,
+    )?;
+    let mut units = Vec::with_capacity(p.units.len());
+    for mut unit in std::mem::take(&mut p.units) {
+        let attached = compare.attach(&mut unit, &p.sources);
+        p.baseline_notes.extend(attached.notes);
+        if attached.kept {
+            units.push(unit);
         }
     }
-    if !opts.baseline.is_empty() {
-        crate::baseline::attach_exports(&mut p, &opts.baseline).map_err(ScanError::Baseline)?;
+    p.units = units;
+    if compare.changed_only() {
+        let sources = &p.sources;
+        p.load_failures
+            .retain(|(site, _)| compare.reports_file(sources.get(site.file).rel));
+        p.stats.units = p.units.len();
     }
     Ok(p)
 }
