@@ -1020,13 +1020,9 @@ pub fn evaluate_unit(
     Ok(out)
 }
 
-/// Scans and evaluates: streaming, unless a baseline comparison needs every unit at once.
+/// Scans and evaluates, streaming (the baseline comparisons too).
 pub fn scan(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanError> {
-    if opts.base.is_none() && opts.baseline.is_empty() && !opts.changed_only {
-        scan_streaming(opts, policies)
-    } else {
-        scan_prepared(opts, policies)
-    }
+    scan_streaming(opts, policies)
 }
 
 /// The findings of one job of a streaming scan.
@@ -1039,6 +1035,8 @@ struct JobOutcome {
     inline: Vec<Inline>,
     /// Where its clusters are written (counted once over the scan).
     clusters: Vec<Site>,
+    /// Whether it is reported (with `--changed-only`, only a job the change touches).
+    reported: bool,
 }
 
 /// What the jobs' outcomes add up to, besides their findings (which go to the sorter
@@ -1052,6 +1050,8 @@ struct Gather {
     clusters: HashSet<Site>,
     /// The policy error of the first job, in plan order, that had one: the scan's.
     error: Option<(usize, PolicyError)>,
+    /// How many jobs are reported.
+    reported: usize,
 }
 
 impl Gather {
@@ -1062,6 +1062,7 @@ impl Gather {
                     self.inline.push((job, o.inline));
                 }
                 self.clusters.extend(o.clusters);
+                self.reported += usize::from(o.reported);
             }
             Err(e) => {
                 if self.error.as_ref().is_none_or(|(first, _)| job < *first) {
@@ -1076,11 +1077,13 @@ pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Evaluates a job's complete unit and keeps what the report needs.
+/// Evaluates a job's complete unit and keeps what the report needs; `notes`: its
+/// clusters that could not be matched with their baseline.
 fn complete(
     policies: &Policies,
     engine: &mut crate::engine::Worker,
     unit: &Unit,
+    notes: Vec<(Site, String)>,
     texts: &[(FileId, String)],
     sources: &Sources,
     options: &crate::input::Options,
@@ -1090,12 +1093,25 @@ fn complete(
         .into_iter()
         .map(|(_, f)| Box::new(f))
         .collect();
+    findings.extend(
+        notes
+            .into_iter()
+            .map(|(site, message)| Box::new(baseline_note(policies, site, message))),
+    );
     place(findings.iter_mut().map(|f| &mut **f), texts);
     Ok(JobOutcome {
         findings,
         inline: metadata_suppressions(units),
         clusters: cluster_sites(units).into_iter().collect(),
+        reported: true,
     })
+}
+
+/// A cluster that could not be matched with its baseline: AKS900, about AKS006.
+fn baseline_note(policies: &Policies, site: Site, message: String) -> Finding {
+    let mut f = builtin_finding(policies, "AKS900", site, message, "name");
+    f.about = Some("AKS006".into());
+    f
 }
 
 /// Gives each finding the line and column of its sites in `texts` (a job's files),
@@ -1131,7 +1147,9 @@ pub(crate) fn place<'f>(
 /// again); the rest of its outcome is gathered.
 struct Check<'a> {
     policies: &'a Policies,
-    options: &'a crate::input::Options,
+    opts: &'a ScanOptions,
+    /// The baseline comparisons, when asked for.
+    compare: Option<crate::compare::Compare>,
     sorter: std::sync::Mutex<Sorter>,
     gather: std::sync::Mutex<Gather>,
 }
@@ -1139,16 +1157,43 @@ struct Check<'a> {
 impl crate::stream::Sink for Check<'_> {
     type Outcome = JobOutcome;
 
+    fn planned(&mut self, plan: &plan::Plan, sources: &mut Sources) -> Result<(), ScanError> {
+        match &mut self.compare {
+            // The base side of every job the change touches is read now, once; each
+            // job's baselines are attached when it is evaluated.
+            Some(c) => c.load(sources, plan.jobs.iter().map(|j| j.files()), self.opts),
+            None => Ok(()),
+        }
+    }
+
     fn evaluate(
         &self,
         engine: &mut crate::engine::Worker,
         job: usize,
-        unit: &Unit,
+        unit: &mut Unit,
         sources: &Sources,
         texts: &[(FileId, String)],
         early: bool,
     ) -> Result<JobOutcome, PolicyError> {
-        let mut o = complete(self.policies, engine, unit, texts, sources, self.options)?;
+        let notes = match &self.compare {
+            Some(c) => {
+                let attached = c.attach(unit, sources);
+                if !attached.kept {
+                    // Not reported, but its clusters are still the scan's.
+                    let units = std::slice::from_ref(&*unit);
+                    return Ok(JobOutcome {
+                        findings: Vec::new(),
+                        inline: Vec::new(),
+                        clusters: cluster_sites(units).into_iter().collect(),
+                        reported: false,
+                    });
+                }
+                attached.notes
+            }
+            None => Vec::new(),
+        };
+        let options = &self.opts.options;
+        let mut o = complete(self.policies, engine, unit, notes, texts, sources, options)?;
         let mark = if early { EARLY } else { 0 };
         push_all(
             &self.sorter,
@@ -1171,9 +1216,21 @@ impl crate::stream::Sink for Check<'_> {
     }
 
     fn unreadable(&self, job: usize, site: Site, message: String, sources: &Sources) {
+        if !self.reports_file(site.file, sources) {
+            return;
+        }
         sources.prefetch([site]);
         let f = builtin_finding(self.policies, "AKS901", site, message, "here");
         push_all(&self.sorter, job + 1, 0, vec![Box::new(f)], sources);
+    }
+}
+
+impl Check<'_> {
+    /// Whether a file that cannot be loaded is reported (`--changed-only`).
+    fn reports_file(&self, file: FileId, sources: &Sources) -> bool {
+        self.compare
+            .as_ref()
+            .is_none_or(|c| c.reports_file(sources.get(file).rel))
     }
 }
 
@@ -1190,9 +1247,10 @@ fn scan_streaming_with(
     policies: &Policies,
     heard: &dyn Progress,
 ) -> Result<ScanResult, ScanError> {
-    let sink = Check {
+    let mut sink = Check {
         policies,
-        options: &opts.options,
+        opts,
+        compare: crate::compare::Compare::open(opts)?,
         sorter: Default::default(),
         gather: Default::default(),
     };
@@ -1202,9 +1260,10 @@ fn scan_streaming_with(
         mut stats,
         mut inline,
         jobs,
-    } = crate::stream::run(opts, policies, heard, &sink)?;
+    } = crate::stream::run(opts, policies, heard, &mut sink)?;
     let failures: Vec<Box<Finding>> = load_failures
         .into_iter()
+        .filter(|(site, _)| sink.reports_file(site.file, &sources))
         .map(|(site, message)| builtin_finding(policies, "AKS901", site, message, "here"))
         .map(Box::new)
         .collect();
@@ -1228,7 +1287,10 @@ fn scan_streaming_with(
     for (_, entries) in gather.inline {
         inline.extend(entries.into_iter().filter(|i| seen_metadata.insert(i.site)));
     }
-    stats.units = jobs;
+    stats.units = match &sink.compare {
+        Some(c) if c.changed_only() => gather.reported,
+        _ => jobs,
+    };
     stats.clusters = gather.clusters.len();
     Ok(ScanResult {
         sources,
@@ -1238,8 +1300,8 @@ fn scan_streaming_with(
     })
 }
 
-/// [`scan`] over a [`prepare`]d scan, every unit in memory: the baseline comparisons
-/// need it.
+/// [`scan`] over a [`prepare_with_baseline`]d scan, every unit in memory at once: the
+/// plain pipeline the streaming one is tested against.
 pub fn scan_prepared(opts: &ScanOptions, policies: &Policies) -> Result<ScanResult, ScanError> {
     let Prepared {
         sources,
@@ -1255,11 +1317,11 @@ pub fn scan_prepared(opts: &ScanOptions, policies: &Policies) -> Result<ScanResu
         .map(|(site, message)| builtin_finding(policies, "AKS901", site, message, "here"))
         .map(Box::new)
         .collect();
-    findings.extend(baseline_notes.into_iter().map(|(site, message)| {
-        let mut f = builtin_finding(policies, "AKS900", site, message, "name");
-        f.about = Some("AKS006".into());
-        Box::new(f)
-    }));
+    findings.extend(
+        baseline_notes
+            .into_iter()
+            .map(|(site, message)| Box::new(baseline_note(policies, site, message))),
+    );
     let timing = Timing::new();
     let results: Vec<Result<UnitFindings, PolicyError>> = units
         .par_iter()

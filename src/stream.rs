@@ -5,7 +5,7 @@
 //! rows). No job's unit outlives its evaluation.
 
 use crate::engine::{Policies, PolicyError, Worker};
-use crate::plan::{Facts, Job, LinkIndex};
+use crate::plan::{Facts, Job, LinkIndex, Plan};
 use crate::resolve::{self, Unit};
 use crate::scan::{self, Progress, ScanError, ScanOptions, Stats};
 use crate::source::{FileId, FileSet, Site, Sources};
@@ -22,14 +22,19 @@ type Texts = Vec<(FileId, String)>;
 pub(crate) trait Sink: Sync {
     /// What a job leaves once evaluated.
     type Outcome: Send;
-    /// Evaluates a job's complete unit. `texts`: the files the job read, to place
+    /// Planning is done and the passes are next: what the sink needs of the plan, and
+    /// files it adds to `sources` (a base revision's, to compare with).
+    fn planned(&mut self, _plan: &Plan, _sources: &mut Sources) -> Result<(), ScanError> {
+        Ok(())
+    }
+    /// Evaluates a job's complete unit (the sink may add to it: baselines). `texts`: the files the job read, to place
     /// findings without reading them a third time. `early`: in the network pass,
     /// before the network index is complete; the outcome may be taken back.
     fn evaluate(
         &self,
         engine: &mut Worker,
         job: usize,
-        unit: &Unit,
+        unit: &mut Unit,
         sources: &Sources,
         texts: &[(FileId, String)],
         early: bool,
@@ -126,13 +131,15 @@ pub(crate) fn run<S: Sink>(
     opts: &ScanOptions,
     policies: &Policies,
     progress: &dyn Progress,
-    sink: &S,
+    sink: &mut S,
 ) -> Result<Streamed, ScanError> {
     let timing = scan::Timing::new();
     let mut index = scan::index(opts, progress, false)?;
     timing.mark("discover+load");
     let plan = scan::plan_of(&index, &opts.pairs);
     progress.planned(plan.jobs.len());
+    sink.planned(&plan, &mut index.sources)?;
+    let sink = &*sink;
     // Planning was what the facts were for, but for two flags: drop the rest (their
     // parameter names are most of what the first pass keeps per file).
     let facts = std::mem::take(&mut index.facts);
@@ -193,7 +200,7 @@ pub(crate) fn run<S: Sink>(
                     None
                 };
                 crate::network::assume_subnets(std::slice::from_mut(&mut unit));
-                let done = sink.evaluate(engine, origin, &unit, sources, &texts, true);
+                let done = sink.evaluate(engine, origin, &mut unit, sources, &texts, true);
                 match demand {
                     None => {
                         sink.keep(origin, done);
@@ -271,7 +278,7 @@ pub(crate) fn run<S: Sink>(
                 n.shared
                     .attach(&mut unit, sources, &mut |i| n.fetch(n.shared.entry(i)));
                 crate::network::assume_subnets(std::slice::from_mut(&mut unit));
-                let done = sink.evaluate(engine, job, &unit, sources, &texts, false);
+                let done = sink.evaluate(engine, job, &mut unit, sources, &texts, false);
                 sink.keep(job, done);
             },
         );

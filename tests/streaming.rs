@@ -1,5 +1,6 @@
-//! `check` and `audit` stream (two passes, files read twice, nothing held); the
-//! baseline comparisons keep every unit (but no text). Both must see exactly the same findings.
+//! `check` and `audit` stream (two passes, files read twice, nothing held), the
+//! baseline comparisons too; `scan_prepared` keeps every unit at once. Both must see
+//! exactly the same findings.
 mod common;
 use aksgate::engine::{Policies, PolicyOptions};
 use aksgate::scan::{self, ScanOptions, ScanResult};
@@ -37,11 +38,18 @@ fn summary(r: ScanResult) -> (Vec<String>, Vec<String>, [usize; 3]) {
 }
 
 fn same_either_way(path: std::path::PathBuf) {
-    let policies = Policies::load(&PolicyOptions::default()).unwrap();
     let opts = ScanOptions {
-        paths: vec![path.clone()],
+        paths: vec![path],
         ..ScanOptions::default()
     };
+    same_with(&opts);
+}
+
+/// The findings of both scans (those of the streaming one, which are the same), in order.
+fn same_with(opts: &ScanOptions) -> Vec<String> {
+    let path = &opts.paths[0];
+    let policies = Policies::load(&PolicyOptions::default()).unwrap();
+    let opts = opts.clone();
     let streamed = scan::scan_streaming(&opts, &policies).unwrap();
     let kept = scan::scan_prepared(&opts, &policies).unwrap();
     let (a, b) = (summary(streamed), summary(kept));
@@ -52,6 +60,7 @@ fn same_either_way(path: std::path::PathBuf) {
         assert_eq!(x, y);
     }
     assert_eq!(a.0.len(), b.0.len(), "findings of {}", path.display());
+    a.0
 }
 
 #[test]
@@ -146,4 +155,117 @@ fn the_baseline_preparation_holds_no_text_and_resolves_as_the_kept_one() {
             assert!(!text_held, "{} is held", compared.sources.get(id).rel);
         }
     }
+}
+
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.email=a@b", "-c", "user.name=t"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// Replaces the first `from` of a file with `to`.
+fn edit(root: &std::path::Path, rel: &str, from: &str, to: &str) {
+    let p = root.join(rel);
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.contains(from), "{rel} has {from}");
+    std::fs::write(p, text.replacen(from, to, 1)).unwrap();
+}
+
+/// `--base`, `--changed-only` and `--baseline` stream as well: each job's baselines are
+/// attached as it is evaluated. The corpus and the fixtures in a git repository, then
+/// changed: outboundType flips, a renamed folder, a new file, a deleted one, a cluster
+/// name that no longer matches, a file that no longer parses.
+#[test]
+fn streaming_and_kept_scans_agree_on_a_change_against_git() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    copy_dir(&common::corpus(), &root.join("corpus"));
+    copy_dir(&common::root().join("fixtures"), &root.join("fixtures"));
+    git(root, &["init", "-q"]);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "base"]);
+
+    let (lb, udr) = ("\"loadBalancer\"", "\"userDefinedRouting\"");
+    edit(root, "fixtures/audit/loadbalancer/aks-lb.json", lb, udr);
+    edit(root, "fixtures/audit/udr/aks-udr.json", udr, lb);
+    let modules =
+        "corpus/Azure__ResourceModules/modules/container-service/managed-cluster/main.json";
+    edit(
+        root,
+        modules,
+        "\"name\": \"[parameters('name')]\"",
+        "\"name\": \"[concat('x', parameters('name'))]\"",
+    );
+    git(
+        root,
+        &[
+            "mv",
+            "fixtures/resolve/linked",
+            "fixtures/resolve/linked-moved",
+        ],
+    );
+    edit(
+        root,
+        "fixtures/resolve/linked-moved/modules/aks.json",
+        lb,
+        udr,
+    );
+    std::fs::copy(
+        root.join("fixtures/formats/aks.json"),
+        root.join("fixtures/formats/aks-new.json"),
+    )
+    .unwrap();
+    git(root, &["rm", "-q", "fixtures/resolve/condition/main.json"]);
+    let truncated = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "resources": ["#;
+    std::fs::write(root.join("fixtures/sample/broken-new.json"), truncated).unwrap();
+
+    let base = ScanOptions {
+        paths: vec![root.to_path_buf()],
+        base: Some("HEAD".into()),
+        ..ScanOptions::default()
+    };
+    let count =
+        |findings: &[String], what: &str| findings.iter().filter(|f| f.contains(what)).count();
+    let all = same_with(&base);
+    // The two flipped outboundTypes (the moved module's is a default its parent
+    // overrides).
+    assert_eq!(count(&all, "rule: \"AKS006\""), 2, "{all:#?}");
+    assert_eq!(count(&all, "cannot match cluster"), 1);
+    let changed = same_with(&ScanOptions {
+        changed_only: true,
+        ..base.clone()
+    });
+    assert_eq!(count(&changed, "rule: \"AKS006\""), 2);
+    assert!(
+        changed.len() < all.len() / 4,
+        "{} of {}",
+        changed.len(),
+        all.len()
+    );
+    // The file that does not parse is new, so it is reported; the corpus's are not.
+    assert_eq!(count(&changed, "rule: \"AKS901\""), 1, "{changed:#?}");
+    let export = common::root().join("fixtures/rules/AKS006/fail-against-export.baseline.json");
+    let exported = same_with(&ScanOptions {
+        paths: vec![root.to_path_buf()],
+        baseline: vec![export],
+        ..ScanOptions::default()
+    });
+    assert!(count(&exported, "rule: \"AKS006\"") >= 1);
 }

@@ -1158,7 +1158,7 @@ impl Sink for Inventory<'_> {
         &self,
         engine: &mut crate::engine::Worker,
         _job: usize,
-        unit: &Unit,
+        unit: &mut Unit,
         sources: &Sources,
         texts: &[(FileId, String)],
         _early: bool,
@@ -1219,7 +1219,7 @@ fn audit_with(
     progress: &progress::Bar,
     heard: &dyn scan::Progress,
 ) -> Result<Audit, ScanError> {
-    let sink = Inventory {
+    let mut sink = Inventory {
         policies,
         options: &opts.options,
         progress,
@@ -1231,7 +1231,7 @@ fn audit_with(
         mut load_failures,
         stats,
         ..
-    } = crate::stream::run(opts, policies, heard, &sink)?;
+    } = crate::stream::run(opts, policies, heard, &mut sink)?;
     let mut kept = sink
         .kept
         .into_inner()
