@@ -247,11 +247,9 @@ pub fn run(cli: Cli) -> Exit {
                 baseline: baseline.baseline,
                 ..ScanOptions::default()
             };
-            match scan::inputs(&opts) {
-                Ok(docs) => {
-                    let text = serde_json::to_string_pretty(&docs).expect("inputs serialize");
-                    emit(&format!("{text}\n"), Exit::Clean)
-                }
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            match crate::inputs::write_inputs(&opts, &mut out) {
+                Ok(_) => Exit::Clean,
                 Err(e) => error(e),
             }
         }

@@ -16,6 +16,7 @@ pub mod evaluate;
 pub mod finding;
 pub mod heap;
 pub mod input;
+pub mod inputs;
 pub mod json;
 pub mod load;
 pub mod network;

@@ -220,9 +220,8 @@ pub fn prepare(opts: &ScanOptions) -> Result<Prepared, ScanError> {
 }
 
 /// [`prepare`] holding no file's text or parse tree: each job reads its files again
-/// when it is resolved, and a renderer when it shows them. What `input` and the
-/// `--base` and `--baseline` comparisons use: keeping every text and tree as well as
-/// every unit held 1.64 GB at 10,010 files.
+/// when it is resolved, and a renderer when it shows them. What [`inputs`] and
+/// [`scan_prepared`] use (the commands stream: see `src/stream.rs`).
 pub fn prepare_lean(opts: &ScanOptions) -> Result<Prepared, ScanError> {
     prepare_from(opts, false)
 }
@@ -955,7 +954,8 @@ fn not_allowed(decl: &json::Node, value: &json::Node) -> Option<String> {
     ))
 }
 
-/// The policy input documents of every unit, as policies would see them.
+/// The policy input documents of every unit, as policies would see them, all at once
+/// (`aksgate input` streams them: [`crate::inputs::write_inputs`]).
 pub fn inputs(opts: &ScanOptions) -> Result<Vec<serde_json::Value>, ScanError> {
     let p = prepare_with_baseline(opts)?;
     Ok(p.units
@@ -1156,6 +1156,11 @@ struct Check<'a> {
 
 impl crate::stream::Sink for Check<'_> {
     type Outcome = JobOutcome;
+    type Worker = crate::engine::Worker;
+
+    fn worker(&self) -> crate::engine::Worker {
+        self.policies.worker()
+    }
 
     fn planned(&mut self, plan: &plan::Plan, sources: &mut Sources) -> Result<(), ScanError> {
         match &mut self.compare {
@@ -1260,7 +1265,7 @@ fn scan_streaming_with(
         mut stats,
         mut inline,
         jobs,
-    } = crate::stream::run(opts, policies, heard, &mut sink)?;
+    } = crate::stream::run(opts, heard, &mut sink)?;
     let failures: Vec<Box<Finding>> = load_failures
         .into_iter()
         .filter(|(site, _)| sink.reports_file(site.file, &sources))

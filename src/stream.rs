@@ -4,7 +4,7 @@
 //! [`Sink`] (`check` evaluates and sorts findings; `audit` also builds its inventory
 //! rows). No job's unit outlives its evaluation.
 
-use crate::engine::{Policies, PolicyError, Worker};
+use crate::engine::PolicyError;
 use crate::plan::{Facts, Job, LinkIndex, Plan};
 use crate::resolve::{self, Unit};
 use crate::scan::{self, Progress, ScanError, ScanOptions, Stats};
@@ -22,6 +22,10 @@ type Texts = Vec<(FileId, String)>;
 pub(crate) trait Sink: Sync {
     /// What a job leaves once evaluated.
     type Outcome: Send;
+    /// What each worker thread evaluates with (a policy engine).
+    type Worker;
+    /// A worker thread's own [`Sink::Worker`].
+    fn worker(&self) -> Self::Worker;
     /// Planning is done and the passes are next: what the sink needs of the plan, and
     /// files it adds to `sources` (a base revision's, to compare with).
     fn planned(&mut self, _plan: &Plan, _sources: &mut Sources) -> Result<(), ScanError> {
@@ -32,7 +36,7 @@ pub(crate) trait Sink: Sync {
     /// before the network index is complete; the outcome may be taken back.
     fn evaluate(
         &self,
-        engine: &mut Worker,
+        engine: &mut Self::Worker,
         job: usize,
         unit: &mut Unit,
         sources: &Sources,
@@ -129,7 +133,6 @@ impl Network<'_> {
 /// the jobs.
 pub(crate) fn run<S: Sink>(
     opts: &ScanOptions,
-    policies: &Policies,
     progress: &dyn Progress,
     sink: &mut S,
 ) -> Result<Streamed, ScanError> {
@@ -179,7 +182,7 @@ pub(crate) fn run<S: Sink>(
         .par_iter()
         .enumerate()
         .map_init(
-            || policies.worker(),
+            || sink.worker(),
             |engine, (origin, j)| {
                 if !j.files().any(|f| network.contains(f)) {
                     return false;
@@ -261,7 +264,7 @@ pub(crate) fn run<S: Sink>(
         .zip(&done_early)
         .enumerate()
         .for_each_init(
-            || policies.worker(),
+            || sink.worker(),
             |engine, (job, (j, done_early))| {
                 if *done_early {
                     return;

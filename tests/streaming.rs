@@ -129,9 +129,10 @@ fn the_audit_holds_no_text() {
     }
 }
 
-/// The `--base` and `--baseline` comparisons keep every unit but no file's text or tree
-/// (`prepare_lean`): each file is read again when it is resolved or shown. They must
-/// resolve exactly what the kept preparation does.
+/// The reference pipeline with baselines (`prepare_with_baseline`, which the streaming
+/// scans are compared with) keeps every unit but no file's text or tree
+/// (`prepare_lean`): each file is read again when it is resolved or shown. It must
+/// resolve exactly what the preparation that keeps them does.
 #[test]
 fn the_baseline_preparation_holds_no_text_and_resolves_as_the_kept_one() {
     for path in [common::corpus(), common::root().join("fixtures")] {
@@ -188,12 +189,10 @@ fn edit(root: &std::path::Path, rel: &str, from: &str, to: &str) {
     std::fs::write(p, text.replacen(from, to, 1)).unwrap();
 }
 
-/// `--base`, `--changed-only` and `--baseline` stream as well: each job's baselines are
-/// attached as it is evaluated. The corpus and the fixtures in a git repository, then
-/// changed: outboundType flips, a renamed folder, a new file, a deleted one, a cluster
-/// name that no longer matches, a file that no longer parses.
-#[test]
-fn streaming_and_kept_scans_agree_on_a_change_against_git() {
+/// The corpus and the fixtures in a git repository, then changed: outboundType flips, a
+/// renamed folder, a new file, a deleted one, a cluster name that no longer matches, a
+/// file that no longer parses.
+fn changed_repository() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     copy_dir(&common::corpus(), &root.join("corpus"));
@@ -235,7 +234,15 @@ fn streaming_and_kept_scans_agree_on_a_change_against_git() {
     git(root, &["rm", "-q", "fixtures/resolve/condition/main.json"]);
     let truncated = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "resources": ["#;
     std::fs::write(root.join("fixtures/sample/broken-new.json"), truncated).unwrap();
+    dir
+}
 
+/// `--base`, `--changed-only` and `--baseline` stream as well: each job's baselines are
+/// attached as it is evaluated.
+#[test]
+fn streaming_and_kept_scans_agree_on_a_change_against_git() {
+    let dir = changed_repository();
+    let root = dir.path();
     let base = ScanOptions {
         paths: vec![root.to_path_buf()],
         base: Some("HEAD".into()),
@@ -268,4 +275,67 @@ fn streaming_and_kept_scans_agree_on_a_change_against_git() {
         ..ScanOptions::default()
     });
     assert!(count(&exported, "rule: \"AKS006\"") >= 1);
+}
+
+/// `aksgate input` streams its documents through a temporary file: the same bytes as
+/// the documents of the kept preparation, printed at once.
+#[test]
+fn streamed_inputs_are_the_kept_preparations() {
+    let dir = changed_repository();
+    let export = common::root().join("fixtures/rules/AKS006/fail-against-export.baseline.json");
+    let mut cases = vec![
+        ScanOptions {
+            paths: vec![dir.path().to_path_buf()],
+            base: Some("HEAD".into()),
+            ..ScanOptions::default()
+        },
+        ScanOptions {
+            paths: vec![dir.path().to_path_buf()],
+            baseline: vec![export],
+            ..ScanOptions::default()
+        },
+    ];
+    for path in [common::corpus(), common::root().join("fixtures")] {
+        cases.push(ScanOptions {
+            paths: vec![path],
+            ..ScanOptions::default()
+        });
+    }
+    for opts in &cases {
+        let kept = scan::inputs(opts).unwrap();
+        let want = serde_json::to_string_pretty(&kept).unwrap() + "\n";
+        let mut out = Vec::new();
+        let n = aksgate::inputs::write_inputs(opts, &mut out).unwrap();
+        assert_eq!(n, kept.len());
+        assert!(n > 20, "{n} documents for {opts:?}");
+        let got = String::from_utf8(out).unwrap();
+        assert!(got == want, "{opts:?}: streamed documents differ");
+    }
+    // With the base revision's clusters attached.
+    let kept = scan::inputs(&cases[0]).unwrap();
+    assert!(kept.iter().any(|d| d.to_string().contains("\"baseline\"")));
+}
+
+/// A write that fails is an error, not a partial array that looks complete.
+#[test]
+fn inputs_that_cannot_be_written_are_an_error() {
+    struct Full;
+    impl std::io::Write for Full {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::StorageFull.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let opts = ScanOptions {
+        paths: vec![common::root().join("fixtures/sample")],
+        ..ScanOptions::default()
+    };
+    let e = aksgate::inputs::write_inputs(&opts, &mut Full).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("cannot write the input documents"),
+        "{e}"
+    );
 }

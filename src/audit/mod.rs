@@ -1153,6 +1153,11 @@ struct Kept {
 
 impl Sink for Inventory<'_> {
     type Outcome = UnitRows;
+    type Worker = crate::engine::Worker;
+
+    fn worker(&self) -> crate::engine::Worker {
+        self.policies.worker()
+    }
 
     fn evaluate(
         &self,
@@ -1231,7 +1236,7 @@ fn audit_with(
         mut load_failures,
         stats,
         ..
-    } = crate::stream::run(opts, policies, heard, &mut sink)?;
+    } = crate::stream::run(opts, heard, &mut sink)?;
     let mut kept = sink
         .kept
         .into_inner()

@@ -10,18 +10,19 @@ use std::sync::Arc;
 
 /// An anonymous temporary file: the system removes it when it is closed, even when
 /// aksgate is killed.
-pub(super) struct Disk {
+pub(crate) struct Disk {
     file: File,
     len: u64,
 }
 
 impl Disk {
-    pub(super) fn create() -> io::Result<Disk> {
+    /// `what` it is for, said if it cannot be created (`the findings`).
+    pub(crate) fn create(what: &str) -> io::Result<Disk> {
         let file = tempfile::tempfile().map_err(|e| {
             io::Error::new(
                 e.kind(),
                 format!(
-                    "cannot create a temporary file in {} for the findings: {e}",
+                    "cannot create a temporary file in {} for {what}: {e}",
                     std::env::temp_dir().display()
                 ),
             )
@@ -29,18 +30,18 @@ impl Disk {
         Ok(Disk { file, len: 0 })
     }
 
-    pub(super) fn len(&self) -> u64 {
+    pub(crate) fn len(&self) -> u64 {
         self.len
     }
 
-    pub(super) fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
+    pub(crate) fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
         write_all_at(&self.file, bytes, self.len)?;
         self.len += bytes.len() as u64;
         Ok(())
     }
 
     /// Fills `buf` from `offset`; fewer bytes only at the end of the file.
-    fn read_at(&self, mut buf: &mut [u8], mut offset: u64) -> io::Result<usize> {
+    pub(crate) fn read_at(&self, mut buf: &mut [u8], mut offset: u64) -> io::Result<usize> {
         let want = buf.len();
         while !buf.is_empty() {
             match read_at(&self.file, buf, offset) {

@@ -16,6 +16,7 @@
 
 mod codec;
 mod file;
+pub(crate) use file::Disk;
 
 use crate::finding::{Finding, Severity};
 use crate::source::{FileId, Site, Sources};
@@ -24,7 +25,7 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::io;
 
-use file::{Disk, Records};
+use file::Records;
 
 /// The budget when `AKSGATE_SPILL_BYTES` does not set one: about 3,000 findings.
 pub const DEFAULT_BUDGET: usize = 2 << 20;
@@ -112,7 +113,7 @@ impl Sorter {
         let written = (|| {
             let disk = match &mut self.disk {
                 Some(d) => d,
-                None => self.disk.insert(Disk::create()?),
+                None => self.disk.insert(Disk::create("the findings")?),
             };
             let start = disk.len();
             let mut chunk = Vec::with_capacity(64 << 10);
@@ -376,7 +377,7 @@ impl Findings {
             if memory.len() > budget {
                 let d = match &mut disk {
                     Some(d) => d,
-                    None => disk.insert(Disk::create()?),
+                    None => disk.insert(Disk::create("the findings")?),
                 };
                 d.append(&memory)?;
                 memory.clear();
