@@ -249,7 +249,14 @@ pub fn run(cli: Cli) -> Exit {
             };
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             match crate::inputs::write_inputs(&opts, &mut out) {
-                Ok(_) => Exit::Clean,
+                Ok(written) => {
+                    // Said, not left out silently: a policy author looking for a
+                    // file's document learns why there is none.
+                    for f in &written.not_loaded {
+                        eprintln!("aksgate: warning: no input document for {f}");
+                    }
+                    Exit::Clean
+                }
                 Err(e) => error(e),
             }
         }

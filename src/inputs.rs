@@ -33,17 +33,27 @@ impl std::fmt::Display for InputsError {
 
 impl std::error::Error for InputsError {}
 
+/// What [`write_inputs`] wrote.
+#[derive(Debug)]
+pub struct Written {
+    /// How many documents.
+    pub documents: usize,
+    /// The deployment files that could not be loaded, so have no document
+    /// (`path:line:column: why`), in scan order.
+    pub not_loaded: Vec<String>,
+}
+
 /// Writes the input documents of the scan `opts` asks for to `out`, as one pretty JSON
 /// array (what `serde_json::to_string_pretty` makes of them, and a newline), with the
-/// baselines of `--base` and `--baseline`. Returns how many there are.
-pub fn write_inputs(opts: &ScanOptions, out: &mut dyn Write) -> Result<usize, InputsError> {
+/// baselines of `--base` and `--baseline`.
+pub fn write_inputs(opts: &ScanOptions, out: &mut dyn Write) -> Result<Written, InputsError> {
     let mut sink = Inputs {
         opts,
         compare: Compare::open(opts).map_err(InputsError::Scan)?,
         disk: Mutex::new(None),
         kept: Mutex::default(),
     };
-    crate::stream::run(opts, &NoProgress, &mut sink).map_err(InputsError::Scan)?;
+    let streamed = crate::stream::run(opts, &NoProgress, &mut sink).map_err(InputsError::Scan)?;
     let disk = sink.disk.into_inner().unwrap_or_else(|p| p.into_inner());
     let kept = sink.kept.into_inner().unwrap_or_else(|p| p.into_inner());
     let docs: Vec<Range<u64>> = kept.slots.into_iter().flatten().collect();
@@ -51,7 +61,24 @@ pub fn write_inputs(opts: &ScanOptions, out: &mut dyn Write) -> Result<usize, In
         return Err(InputsError::Io(e));
     }
     copy_out(disk.as_ref(), &docs, out).map_err(InputsError::Io)?;
-    Ok(docs.len())
+    let mut failures = streamed.load_failures;
+    for (site, message) in kept.unreadable {
+        crate::scan::add_failure(&mut failures, site, message);
+    }
+    let sources = &streamed.sources;
+    let reported = |rel: &str| sink.compare.as_ref().is_none_or(|c| c.reports_file(rel));
+    let not_loaded = failures
+        .into_iter()
+        .filter(|(site, _)| reported(sources.get(site.file).rel))
+        .map(|(site, message)| {
+            let (line, col) = sources.line_col(site);
+            format!("{}:{line}:{col}: {message}", sources.get(site.file).rel)
+        })
+        .collect();
+    Ok(Written {
+        documents: docs.len(),
+        not_loaded,
+    })
 }
 
 /// The array of the documents at `docs` in `disk`.
@@ -102,6 +129,8 @@ struct Kept {
     slots: Vec<Option<Range<u64>>>,
     /// The first write that failed.
     error: Option<io::Error>,
+    /// Files that changed since the first pass (their jobs have no document).
+    unreadable: Vec<(Site, String)>,
 }
 
 struct Inputs<'a> {
@@ -178,9 +207,11 @@ impl crate::stream::Sink for Inputs<'_> {
     /// A job's document that does not stand was written but is never read.
     fn take_back(&self, _jobs: HashSet<usize>) {}
 
-    /// A job whose files changed since the first pass has no document, as when the
-    /// documents were all made at once.
-    fn unreadable(&self, _job: usize, _site: Site, _message: String, _sources: &Sources) {}
+    /// A job whose files changed since the first pass has no document; the file is
+    /// named with those that could not be loaded.
+    fn unreadable(&self, _job: usize, site: Site, message: String, _sources: &Sources) {
+        lock(&self.kept).unreadable.push((site, message));
+    }
 }
 
 #[cfg(test)]

@@ -277,3 +277,39 @@ fn the_rules_table_lines_up() {
         assert!(b[41] == b' ' && b[42] != b' ', "severity column: {line}");
     }
 }
+
+/// `aksgate input` prints a document per deployment, and names on stderr each file it
+/// could not load (so has no document for) rather than leaving it out silently; a
+/// closed output is a tool error.
+#[test]
+fn input_names_the_files_it_has_no_document_for() {
+    let d = tempfile::tempdir().unwrap();
+    fs::write(d.path().join("clean.json"), CLEAN).unwrap();
+    fs::write(d.path().join("truncated.json"), &CLEAN[..CLEAN.len() / 2]).unwrap();
+    let r = run(&["input", d.path().to_str().unwrap()], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let docs: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(docs.as_array().map(Vec::len), Some(1), "{docs}");
+    assert!(
+        r.stderr
+            .starts_with("aksgate: warning: no input document for truncated.json:"),
+        "{}",
+        r.stderr
+    );
+
+    let mut child = bin()
+        .arg("input")
+        .arg(corpus())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run aksgate");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait for aksgate");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot write the input documents"),
+        "{stderr}"
+    );
+}

@@ -305,7 +305,9 @@ fn streamed_inputs_are_the_kept_preparations() {
         let kept = scan::inputs(opts).unwrap();
         let want = serde_json::to_string_pretty(&kept).unwrap() + "\n";
         let mut out = Vec::new();
-        let n = aksgate::inputs::write_inputs(opts, &mut out).unwrap();
+        let n = aksgate::inputs::write_inputs(opts, &mut out)
+            .unwrap()
+            .documents;
         assert_eq!(n, kept.len());
         assert!(n > 20, "{n} documents for {opts:?}");
         let got = String::from_utf8(out).unwrap();
