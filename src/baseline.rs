@@ -13,14 +13,16 @@
 //! the resource's `baseline` (see `docs/policy-contract.md`).
 
 use crate::classify::Kind;
-use crate::json;
+use crate::load;
 use crate::plan::join_relative as join;
+use crate::plan::Facts;
 use crate::resolve::tree::RValue;
 use crate::resolve::{self, Baseline, Resource, Unit};
 use crate::scan;
 use crate::source::{FileId, Site, Sources};
+use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::io::Write;
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -182,10 +184,15 @@ impl GitBase {
         )?))
     }
 
-    /// The contents of files at the revision (one `git cat-file --batch` process).
-    fn blobs(&self, rels: &[String]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    /// Hands the contents of files at the revision to `each`, one at a time as `git
+    /// cat-file --batch` (one process) prints them: a large change is never held whole.
+    fn each_blob(
+        &self,
+        rels: &[String],
+        mut each: impl FnMut(&str, Vec<u8>) -> Result<(), String>,
+    ) -> Result<(), String> {
         if rels.is_empty() {
-            return Ok(Vec::new());
+            return Ok(());
         }
         let mut child = Command::new("git")
             .args(["cat-file", "--batch"])
@@ -200,37 +207,47 @@ impl GitBase {
             .iter()
             .map(|r| format!("{}:{}{}\n", self.commit, self.prefix, r))
             .collect();
+        // Written from another thread: git answers while it reads.
         let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
-        let out = child
-            .wait_with_output()
-            .map_err(|e| format!("git cat-file failed: {e}"))?;
+        let mut out = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+        let read = (|| -> Result<(), String> {
+            let bad = |e: std::io::Error| format!("git cat-file failed: {e}");
+            for rel in rels {
+                let mut header = Vec::new();
+                if out.read_until(b'\n', &mut header).map_err(bad)? == 0 {
+                    break;
+                }
+                let header = String::from_utf8_lossy(&header);
+                let parts: Vec<&str> = header.trim_end().split(' ').collect();
+                // `<object> missing` has two parts and no contents.
+                if parts.len() != 3 {
+                    continue;
+                }
+                let size: usize = parts[2].parse().map_err(|_| "bad git output")?;
+                let mut bytes = vec![0; size];
+                out.read_exact(&mut bytes).map_err(bad)?;
+                let mut newline = [0];
+                out.read_exact(&mut newline).map_err(bad)?;
+                if parts[1] == "blob" {
+                    each(rel, bytes)?;
+                }
+            }
+            Ok(())
+        })();
+        if read.is_err() {
+            let _ = child.kill();
+        }
+        let status = child.wait_with_output();
         let _ = writer.join();
-        if !out.status.success() {
+        read?;
+        let status = status.map_err(|e| format!("git cat-file failed: {e}"))?;
+        if !status.status.success() {
             return Err(format!(
                 "git cat-file failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
+                String::from_utf8_lossy(&status.stderr).trim()
             ));
         }
-        let data = out.stdout;
-        let mut pos = 0;
-        let mut result = Vec::new();
-        for rel in rels {
-            let Some(nl) = data[pos..].iter().position(|b| *b == b'\n') else {
-                break;
-            };
-            let header = String::from_utf8_lossy(&data[pos..pos + nl]).to_string();
-            pos += nl + 1;
-            let parts: Vec<&str> = header.split(' ').collect();
-            if parts.len() == 3 {
-                let size: usize = parts[2].parse().map_err(|_| "bad git output")?;
-                let end = (pos + size).min(data.len());
-                if parts[1] == "blob" {
-                    result.push((rel.clone(), data[pos..end].to_vec()));
-                }
-                pos = end + 1;
-            }
-        }
-        Ok(result)
+        Ok(())
     }
 }
 
@@ -281,12 +298,19 @@ fn show_name(r: &Resource) -> String {
 }
 
 /// The base revision's side of a `--base` comparison: the units of the files the change
-/// touches, resolved as the current side is.
+/// touches, resolved as the current side is, each kept as its clusters only.
 #[derive(Default)]
 pub struct BaseSide {
     /// What the base files' names end with: `@REF`.
     suffix: String,
-    units: Vec<Unit>,
+    units: Vec<BaseUnit>,
+}
+
+/// What matching needs of a base unit.
+struct BaseUnit {
+    file: FileId,
+    param_file: Option<FileId>,
+    clusters: Vec<Resource>,
 }
 
 impl GitBase {
@@ -343,7 +367,20 @@ impl GitBase {
             .cloned()
             .collect();
 
-        let mut parsed: Vec<(FileId, json::Document, Kind)> = Vec::new();
+        // The base files are written to a scratch folder, read from there as the
+        // working tree's files are (one at a time, again when shown), and kept with
+        // the file table until the report is written.
+        let scratch = tempfile::Builder::new()
+            .prefix("aksgate-base-")
+            .tempdir()
+            .map_err(|e| {
+                format!(
+                    "cannot create a temporary folder in {} for the files of {}: {e}",
+                    std::env::temp_dir().display(),
+                    self.rev
+                )
+            })?;
+        let mut facts: Vec<(FileId, Facts)> = Vec::new();
         let mut loaded: HashSet<String> = HashSet::new();
         let mut todo = wanted;
         // Linked templates of the base templates, a few levels deep.
@@ -353,28 +390,66 @@ impl GitBase {
             }
             loaded.extend(todo.iter().cloned());
             let mut next = Vec::new();
-            for (rel, bytes) in self.blobs(&todo)? {
-                let display = format!("{rel}{suffix}");
-                if let Some((id, doc, kind)) = scan::load_extra(sources, &rel, display, &bytes) {
+            self.each_blob(&todo, |rel, bytes| {
+                let path = scratch.path().join(rel);
+                let written = path
+                    .parent()
+                    .map_or(Ok(()), std::fs::create_dir_all)
+                    .and_then(|()| std::fs::write(&path, &bytes));
+                written.map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                let l = load::load_owned(rel.to_string(), bytes);
+                let id = sources.add_on_disk(format!("{rel}{suffix}"), path, l.print);
+                if let load::Outcome::Parsed { doc, kind } = l.outcome {
+                    if kind == Kind::Other {
+                        return Ok(());
+                    }
                     if matches!(kind, Kind::Template(_)) {
                         let mut links = Vec::new();
                         crate::plan::linked_paths(&doc.root, &mut links, 0);
                         for l in links {
-                            if let Some(p) = join(dir_of(&rel), &l) {
+                            if let Some(p) = join(dir_of(rel), &l) {
                                 if in_tree.contains(&p) && !loaded.contains(&p) {
                                     next.push(p);
                                 }
                             }
                         }
                     }
-                    parsed.push((id, doc, kind));
+                    facts.push((id, Facts::of(&doc.root, &kind)));
                 }
-            }
+                Ok(())
+            })?;
             next.sort();
             next.dedup();
             todo = next;
         }
-        let units = scan::resolve_all(&parsed, sources, pairs, Some(&suffix));
+        sources.hold(scratch);
+        let sources = &*sources;
+        // Planned and resolved as the working tree is; pairing and links look at the
+        // path alone.
+        let rel_of = |id: FileId| -> &str {
+            let r = sources.get(id).rel;
+            r.strip_suffix(&suffix).unwrap_or(r)
+        };
+        let files: Vec<(FileId, &str, &Facts)> =
+            facts.iter().map(|(id, f)| (*id, rel_of(*id), f)).collect();
+        let plan = crate::plan::plan(&files, pairs);
+        let units = plan
+            .jobs
+            .par_iter()
+            .filter_map(|j| {
+                let docs = scan::job_docs(j, None, sources).ok()?;
+                let unit = scan::resolve_job(j, &docs, sources, &plan.links, &rel_of);
+                Some(BaseUnit {
+                    file: unit.file,
+                    param_file: unit.param_file,
+                    clusters: unit
+                        .resources
+                        .into_iter()
+                        .filter(|r| r.ty == CLUSTER)
+                        .collect(),
+                })
+            })
+            .collect();
         Ok(BaseSide { suffix, units })
     }
 
@@ -395,12 +470,12 @@ impl GitBase {
             r.strip_suffix(&base.suffix).unwrap_or(r).to_string()
         };
         let param = unit.param_file.map(|p| self.old_of(sources.get(p).rel));
-        let same_file: Vec<&Unit> = base
+        let same_file: Vec<&BaseUnit> = base
             .units
             .iter()
             .filter(|b| base_rel(b.file) == file)
             .collect();
-        let same_pairing: Vec<&Unit> = same_file
+        let same_pairing: Vec<&BaseUnit> = same_file
             .iter()
             .copied()
             .filter(|b| b.param_file.map(|p| Some(base_rel(p))) == param)
@@ -418,7 +493,7 @@ impl GitBase {
             let mut found = None;
             let mut unsure = matches!(id, Identity::Unmatchable | Identity::Expr(..));
             for b in &candidates {
-                for br in b.resources.iter().filter(|br| br.ty == CLUSTER) {
+                for br in &b.clusters {
                     let bid = identity(br, sources, Some(base_rel(br.site.file)));
                     if bid != Identity::Unmatchable && bid == id {
                         found.get_or_insert((*b, br));
@@ -436,7 +511,7 @@ impl GitBase {
                     param_file: b.param_file.map(|p| sources.get(p).rel.to_string()),
                     revision: Some(self.rev.clone()),
                 }),
-                None if unsure && candidates.iter().any(|b| has_cluster(b)) => notes.push((
+                None if unsure && candidates.iter().any(|b| !b.clusters.is_empty()) => notes.push((
                     r.name.site,
                     format!(
                         "cannot match cluster {} with its version at {}: its name, or the name of a cluster there, does not resolve; AKS006 is not checked for it",
@@ -449,10 +524,6 @@ impl GitBase {
         }
         notes
     }
-}
-
-fn has_cluster(u: &Unit) -> bool {
-    u.resources.iter().any(|r| r.ty == CLUSTER)
 }
 
 /// Exported live clusters (`--baseline`), matched with the scanned ones by name.

@@ -816,40 +816,6 @@ impl<'a> resolve::Linker<'a> for JobLinks<'a, '_> {
     }
 }
 
-/// Resolves every deployment of `parsed` (a git revision's files, for `--base`).
-///
-/// `suffix` is the part of the files' display names that is not their path (`@REF` for
-/// the files of a base revision): pairing and links look at the path alone.
-pub(crate) fn resolve_all(
-    parsed: &[(FileId, json::Document, Kind)],
-    sources: &Sources,
-    explicit: &[(String, String)],
-    suffix: Option<&str>,
-) -> Vec<Unit> {
-    let rel_of = |id: FileId| -> &str {
-        let r = sources.get(id).rel;
-        suffix.and_then(|s| r.strip_suffix(s)).unwrap_or(r)
-    };
-    let facts: Vec<Facts> = parsed
-        .iter()
-        .map(|(_, doc, kind)| Facts::of(&doc.root, kind))
-        .collect();
-    let files: Vec<(FileId, &str, &Facts)> = parsed
-        .iter()
-        .zip(&facts)
-        .map(|((id, _, _), f)| (*id, rel_of(*id), f))
-        .collect();
-    let plan = plan::plan(&files, explicit);
-    let kept: HashMap<FileId, &json::Document> = parsed.iter().map(|(id, d, _)| (*id, d)).collect();
-    plan.jobs
-        .par_iter()
-        .filter_map(|j| {
-            let docs = job_docs(j, Some(&kept), sources).ok()?;
-            Some(resolve_job(j, &docs, sources, &plan.links, &rel_of))
-        })
-        .collect()
-}
-
 /// A file's path relative to the scan root, as the plan of a scan of the working tree
 /// was made with it (for [`resolve_job`]).
 pub(crate) fn path_in<'s>(sources: &'s Sources) -> impl Fn(FileId) -> &'s str + 's {

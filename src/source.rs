@@ -151,6 +151,9 @@ pub struct Sources {
     cache: Mutex<Option<Cached>>,
     /// Line and column of (file, offset), computed ahead by [`Sources::prefetch`].
     positions: RwLock<Positions>,
+    /// Folders that registered files are in and that go with the table (a base
+    /// revision's files, written out of git): removed when the last copy is dropped.
+    scratch: Vec<Arc<tempfile::TempDir>>,
 }
 
 impl Clone for Sources {
@@ -161,6 +164,7 @@ impl Clone for Sources {
             roots: self.roots.clone(),
             cache: Mutex::new(None),
             positions: RwLock::new(self.positions.read().map(|p| p.clone()).unwrap_or_default()),
+            scratch: self.scratch.clone(),
         }
     }
 }
@@ -283,6 +287,12 @@ impl Sources {
             text: Text::OnDisk { at, print },
         });
         self.files.len() - 1
+    }
+
+    /// Keeps `dir` for as long as the table: files registered in it are read again
+    /// when they are shown.
+    pub fn hold(&mut self, dir: tempfile::TempDir) {
+        self.scratch.push(Arc::new(dir));
     }
 
     /// Gives back the room the file table grew into beyond its files.

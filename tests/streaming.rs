@@ -341,3 +341,35 @@ fn inputs_that_cannot_be_written_are_an_error() {
         "{e}"
     );
 }
+
+/// The base revision's files are written to a scratch folder and read from there, as
+/// the working tree's are: none is held in memory, and the folder goes with the scan.
+#[test]
+fn base_files_are_read_from_a_scratch_folder_that_goes_with_the_scan() {
+    let dir = changed_repository();
+    let opts = ScanOptions {
+        paths: vec![dir.path().to_path_buf()],
+        base: Some("HEAD".into()),
+        ..ScanOptions::default()
+    };
+    let policies = Policies::load(&PolicyOptions::default()).unwrap();
+    let r = scan::scan(&opts, &policies).unwrap();
+    let base: Vec<std::path::PathBuf> = (0..r.sources.len())
+        .filter(|i| r.sources.get(*i).rel.ends_with("@HEAD"))
+        .map(|i| {
+            let rel = r.sources.get(i).rel;
+            r.sources
+                .disk_path(i)
+                .unwrap_or_else(|| panic!("{rel} is held"))
+                .0
+        })
+        .collect();
+    assert!(base.len() >= 4, "{base:?}");
+    assert!(base.iter().all(|p| p.is_file()));
+    assert!(base.iter().all(|p| !p.starts_with(dir.path())));
+    drop(r);
+    assert!(
+        base.iter().all(|p| !p.exists()),
+        "the scratch folder is removed"
+    );
+}
