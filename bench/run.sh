@@ -7,7 +7,8 @@
 # `aksgate check`, the wall time and peak RSS of `aksgate audit --format json`, and
 # aksgate's phase timings (AKSGATE_TIMING) on the last run; the pull-request gate
 # (`check --base HEAD` after the repository is committed to git and three files'
-# outboundType edited); with two sizes or more, how much peak RSS grows per 1,000
+# outboundType edited; then with every JSON file changed, as a Bicep rebuild does);
+# with two sizes or more, how much peak RSS grows per 1,000
 # files from the first size to the last (check, audit, --base). With BENCH_HEAP=1 the phase
 # lines come from a build with the `heap-stats` feature (in target/heap-stats), which
 # adds live and peak heap bytes: what RSS alone cannot separate from allocator reserve.
@@ -29,7 +30,7 @@ measure() { # prints "wall_seconds max_rss_kb" for the command
   tail -n 1 "$out/time.txt"
 }
 declare -A rss
-printf '%-11s %-7s %-6s %-10s %-10s %-10s %-10s %-6s %-8s %-8s %-7s %-7s\n' kind files MB aksgate_s aksgate_MB floor_s floor_MB ratio audit_s audit_MB base_s base_MB
+printf '%-11s %-7s %-6s %-10s %-10s %-10s %-10s %-6s %-8s %-8s %-7s %-7s %-7s %-7s\n' kind files MB aksgate_s aksgate_MB floor_s floor_MB ratio audit_s audit_MB base_s base_MB all_s all_MB
 for n in "${sizes[@]}"; do
  for kind in replicated mixed; do
   repo="$out/repo-$kind-$n"
@@ -42,6 +43,7 @@ for n in "${sizes[@]}"; do
   a=$(best target/release/aksgate check --format json "$repo")
   f=$(best target/release/examples/floor "$repo")
   au=$(best target/release/aksgate audit --format json "$repo")
+  timing=$(AKSGATE_TIMING=1 "$phases" check --format json "$repo" 2>&1 >/dev/null | sed -n 's/^aksgate timing: /            /p' | tr '\n' ';' | sed 's/;$//' || true)
   # The pull-request gate: the repository committed, then three files changed.
   git -C "$repo" init -q
   git -C "$repo" add -A
@@ -49,10 +51,12 @@ for n in "${sizes[@]}"; do
   mapfile -t edited < <(grep -rl '"outboundType": "loadBalancer"' "$repo" | head -n 3)
   sed -i 's/"outboundType": "loadBalancer"/"outboundType": "userDefinedRouting"/' "${edited[@]}"
   ba=$(cd "$repo" && best "$bin" check --base HEAD --format json .)
+  find "$repo" -name '*.json' -not -path '*/.git/*' -exec sed -i '1s/^/ /' {} +
+  ball=$(cd "$repo" && best "$bin" check --base HEAD --format json .)
   ratio=$(awk -v a="${a% *}" -v f="${f% *}" 'BEGIN{ if (f > 0) printf "%.2f", a / f; else print "n/a" }')
-  printf '%-11s %-7s %-6s %-10s %-10s %-10s %-10s %-6s %-8s %-8s %-7s %-7s\n' "$kind" "$files" "$mb" "${a% *}" "$(( ${a#* } / 1024 ))" "${f% *}" "$(( ${f#* } / 1024 ))" "$ratio" "${au% *}" "$(( ${au#* } / 1024 ))" "${ba% *}" "$(( ${ba#* } / 1024 ))"
+  printf '%-11s %-7s %-6s %-10s %-10s %-10s %-10s %-6s %-8s %-8s %-7s %-7s %-7s %-7s\n' "$kind" "$files" "$mb" "${a% *}" "$(( ${a#* } / 1024 ))" "${f% *}" "$(( ${f#* } / 1024 ))" "$ratio" "${au% *}" "$(( ${au#* } / 1024 ))" "${ba% *}" "$(( ${ba#* } / 1024 ))" "${ball% *}" "$(( ${ball#* } / 1024 ))"
   rss["$kind $n"]="$files ${a#* } ${au#* } ${ba#* }"
-  AKSGATE_TIMING=1 "$phases" check --format json "$repo" 2>&1 >/dev/null | sed -n 's/^aksgate timing: /            /p' | tr '\n' ';' | sed 's/;$/\n/' || true
+  echo "$timing"
   rm -rf "$repo"
  done
 done

@@ -223,14 +223,19 @@ impl GitBase {
                 if parts.len() != 3 {
                     continue;
                 }
-                let size: usize = parts[2].parse().map_err(|_| "bad git output")?;
-                let mut bytes = vec![0; size];
-                out.read_exact(&mut bytes).map_err(bad)?;
-                let mut newline = [0];
-                out.read_exact(&mut newline).map_err(bad)?;
-                if parts[1] == "blob" {
-                    each(rel, bytes)?;
+                let size: u64 = parts[2].parse().map_err(|_| "bad git output")?;
+                // Contents, then a newline. A file the working tree would not read
+                // (over the size limit) is not read here either.
+                if parts[1] != "blob" || size > load::MAX_FILE_BYTES {
+                    let skipped =
+                        std::io::copy(&mut (&mut out).take(size + 1), &mut std::io::sink());
+                    skipped.map_err(bad)?;
+                    continue;
                 }
+                let mut bytes = vec![0; size as usize + 1];
+                out.read_exact(&mut bytes).map_err(bad)?;
+                bytes.pop();
+                each(rel, bytes)?;
             }
             Ok(())
         })();

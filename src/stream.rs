@@ -1,8 +1,9 @@
-//! The two passes of a streaming scan, shared by `check` and `audit`: a first pass
-//! reads every file once and keeps what planning needs; then each job's files are read
-//! again, resolved, given what they reference of the scan's network, and handed to a
-//! [`Sink`] (`check` evaluates and sorts findings; `audit` also builds its inventory
-//! rows). No job's unit outlives its evaluation.
+//! The two passes of a streaming scan, shared by `check`, `audit` and `input`: a first
+//! pass reads every file once and keeps what planning needs; then each job's files are
+//! read again, resolved, given what they reference of the scan's network, and handed to
+//! a [`Sink`] (`check` evaluates and sorts findings, with their baselines when compared;
+//! `audit` also builds its inventory rows; `input` writes the policy input documents).
+//! No job's unit outlives its evaluation.
 
 use crate::engine::PolicyError;
 use crate::plan::{Facts, Job, LinkIndex, Plan};
@@ -31,8 +32,8 @@ pub(crate) trait Sink: Sync {
     fn planned(&mut self, _plan: &Plan, _sources: &mut Sources) -> Result<(), ScanError> {
         Ok(())
     }
-    /// Evaluates a job's complete unit (the sink may add to it: baselines). `texts`: the files the job read, to place
-    /// findings without reading them a third time. `early`: in the network pass,
+    /// Evaluates a job's complete unit (the sink may add to it: baselines). `texts`:
+    /// the files the job read, to place findings without reading them a third time. `early`: in the network pass,
     /// before the network index is complete; the outcome may be taken back.
     fn evaluate(
         &self,
