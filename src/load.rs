@@ -112,6 +112,11 @@ pub fn load_owned(rel: String, bytes: Vec<u8>) -> Loaded {
     load_with(rel, bytes, false)
 }
 
+/// [`load_skim`] of bytes the caller gives up (a git revision's file).
+pub fn load_skim_owned(rel: String, bytes: Vec<u8>) -> Loaded {
+    load_with(rel, bytes, true)
+}
+
 fn load_with(rel: String, bytes: Vec<u8>, skim: bool) -> Loaded {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return failed(rel, too_large(bytes.len() as u64));
