@@ -6,7 +6,6 @@ use crate::discover::Candidate;
 use crate::json;
 use crate::source::Fingerprint;
 use std::path::Path;
-use std::sync::Arc;
 
 /// Files larger than this are reported (AKS901), not parsed: a deployment file this
 /// large is almost certainly generated or hostile, and ARM itself caps templates at 4 MB.
@@ -165,22 +164,21 @@ fn load_with(rel: String, bytes: Vec<u8>, skim: bool) -> Loaded {
 }
 
 /// Reads a scanned file again: its text, if its bytes are still the ones scanned.
-pub fn reread(path: &Path, print: Fingerprint) -> Result<Arc<str>, String> {
-    read_text(path, print).map(Arc::from)
+pub(crate) fn read_text(path: &Path, print: Fingerprint) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read the file again: {e}"))?;
+    text_again(bytes, print)
 }
 
-fn read_text(path: &Path, print: Fingerprint) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read the file again: {e}"))?;
+/// The text of a file's bytes read again (from disk or from where they were stored),
+/// if they are still the ones scanned.
+pub(crate) fn text_again(bytes: Vec<u8>, print: Fingerprint) -> Result<String, String> {
     if Fingerprint::of(&bytes) != print {
         return Err("the file changed while aksgate was scanning it".into());
     }
     Ok(text_of(bytes).unwrap_or_else(|(lossy, _)| lossy))
 }
 
-/// Reads and parses a scanned file again, for a streaming scan's second pass: its text
-/// and its tree.
-pub fn reparse(path: &Path, print: Fingerprint) -> Result<(String, json::Document), String> {
-    let text = read_text(path, print)?;
-    let doc = json::parse(&text).map_err(|e| format!("invalid JSON: {}", e.message))?;
-    Ok((text, doc))
+/// Parses the text of a file read again, for a streaming scan's second pass.
+pub fn parse_again(text: &str) -> Result<json::Document, String> {
+    json::parse(text).map_err(|e| format!("invalid JSON: {}", e.message))
 }

@@ -789,10 +789,11 @@ pub(crate) fn job_docs<'a>(
                 None => continue,
             },
             None => {
-                let Some((path, print)) = sources.disk_path(id) else {
+                let Some(text) = sources.read_again(id) else {
                     continue;
                 };
-                let (text, doc) = load::reparse(&path, print).map_err(|e| (id, e))?;
+                let text = text.map_err(|e| (id, e))?;
+                let doc = load::parse_again(&text).map_err(|e| (id, e))?;
                 DocRef::Read(text, doc)
             }
         };

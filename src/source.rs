@@ -104,6 +104,13 @@ enum Text {
         at: Place,
         print: Fingerprint,
     },
+    /// In the table's store (a base revision's file, out of git): `len` bytes at
+    /// `offset`.
+    Stored {
+        offset: u64,
+        len: u64,
+        print: Fingerprint,
+    },
 }
 
 /// Where a file not kept in memory is: a scan's files share a few roots, so a path is
@@ -151,9 +158,9 @@ pub struct Sources {
     cache: Mutex<Option<Cached>>,
     /// Line and column of (file, offset), computed ahead by [`Sources::prefetch`].
     positions: RwLock<Positions>,
-    /// Folders that registered files are in and that go with the table (a base
-    /// revision's files, written out of git): removed when the last copy is dropped.
-    scratch: Vec<Arc<tempfile::TempDir>>,
+    /// An anonymous temporary file holding the bytes of the files registered by
+    /// [`Sources::add_stored`].
+    store: Option<Arc<Mutex<crate::spill::Disk>>>,
 }
 
 impl Clone for Sources {
@@ -164,7 +171,7 @@ impl Clone for Sources {
             roots: self.roots.clone(),
             cache: Mutex::new(None),
             positions: RwLock::new(self.positions.read().map(|p| p.clone()).unwrap_or_default()),
-            scratch: self.scratch.clone(),
+            store: self.store.clone(),
         }
     }
 }
@@ -289,10 +296,59 @@ impl Sources {
         self.files.len() - 1
     }
 
-    /// Keeps `dir` for as long as the table: files registered in it are read again
-    /// when they are shown.
-    pub fn hold(&mut self, dir: tempfile::TempDir) {
-        self.scratch.push(Arc::new(dir));
+    /// Registers a file whose bytes are not on disk (a base revision's, out of git):
+    /// they go to the table's store, an anonymous temporary file, and are read from
+    /// there like a scanned file from disk.
+    pub fn add_stored(&mut self, rel: String, bytes: &[u8]) -> std::io::Result<FileId> {
+        let store = match &self.store {
+            Some(s) => s,
+            None => self
+                .store
+                .insert(Arc::new(Mutex::new(crate::spill::Disk::create(
+                    "the base revision's files",
+                )?))),
+        };
+        let mut disk = store.lock().unwrap_or_else(|p| p.into_inner());
+        let offset = disk.len();
+        disk.append(bytes)?;
+        drop(disk);
+        let text = Text::Stored {
+            offset,
+            len: bytes.len() as u64,
+            print: Fingerprint::of(bytes),
+        };
+        let rel = self.paths.push(&rel);
+        self.files.push(Registered { rel, text });
+        Ok(self.files.len() - 1)
+    }
+
+    /// Whether a file's text is held in memory (not read again from disk or the store).
+    pub fn is_resident(&self, id: FileId) -> bool {
+        matches!(self.files[id].text, Text::Resident(_))
+    }
+
+    /// A file's text read again, from disk or the store (`None`: it is held in
+    /// memory); an error when its bytes are no longer the ones scanned.
+    pub fn read_again(&self, id: FileId) -> Option<Result<String, String>> {
+        match &self.files[id].text {
+            Text::Resident(_) => None,
+            Text::OnDisk { at, print } => {
+                Some(crate::load::read_text(&self.path_of(id, at), *print))
+            }
+            Text::Stored { offset, len, print } => {
+                let store = self.store.as_ref()?;
+                let mut bytes = vec![0; *len as usize];
+                let read = store
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .read_at(&mut bytes, *offset);
+                Some(match read {
+                    Ok(n) if n == bytes.len() => crate::load::text_again(bytes, *print),
+                    Ok(_) => Err("cannot read the file again: its copy is cut short".into()),
+                    Err(e) => Err(format!("cannot read the file again: {e}")),
+                })
+            }
+        }
     }
 
     /// Gives back the room the file table grew into beyond its files.
@@ -353,7 +409,7 @@ impl Sources {
     pub fn disk_path(&self, id: FileId) -> Option<(PathBuf, Fingerprint)> {
         match &self.files[id].text {
             Text::OnDisk { at, print } => Some((self.path_of(id, at), *print)),
-            Text::Resident(_) => None,
+            Text::Resident(_) | Text::Stored { .. } => None,
         }
     }
 
@@ -423,20 +479,19 @@ impl Sources {
 
     /// The text of a file, from memory or read again.
     fn fetch(&self, id: FileId) -> Arc<str> {
-        match &self.files[id].text {
-            Text::Resident(t) => t.clone(),
-            Text::OnDisk { at, print } => {
-                match crate::load::reread(&self.path_of(id, at), *print) {
-                    Ok(t) => t,
-                    Err(why) => {
-                        eprintln!(
-                            "aksgate: {}: {why}; its lines are not shown",
-                            self.get(id).rel
-                        );
-                        Arc::from("")
-                    }
-                }
+        if let Text::Resident(t) = &self.files[id].text {
+            return t.clone();
+        }
+        match self.read_again(id) {
+            Some(Ok(t)) => Arc::from(t),
+            Some(Err(why)) => {
+                eprintln!(
+                    "aksgate: {}: {why}; its lines are not shown",
+                    self.get(id).rel
+                );
+                Arc::from("")
             }
+            None => Arc::from(""),
         }
     }
 

@@ -342,10 +342,11 @@ fn inputs_that_cannot_be_written_are_an_error() {
     );
 }
 
-/// The base revision's files are written to a scratch folder and read from there, as
-/// the working tree's are: none is held in memory, and the folder goes with the scan.
+/// The base revision's files are kept in an anonymous temporary file and read from
+/// there when resolved or shown, as the working tree's are read from disk: none is held
+/// in memory.
 #[test]
-fn base_files_are_read_from_a_scratch_folder_that_goes_with_the_scan() {
+fn base_files_are_stored_not_held() {
     let dir = changed_repository();
     let opts = ScanOptions {
         paths: vec![dir.path().to_path_buf()],
@@ -354,22 +355,21 @@ fn base_files_are_read_from_a_scratch_folder_that_goes_with_the_scan() {
     };
     let policies = Policies::load(&PolicyOptions::default()).unwrap();
     let r = scan::scan(&opts, &policies).unwrap();
-    let base: Vec<std::path::PathBuf> = (0..r.sources.len())
+    let base: Vec<usize> = (0..r.sources.len())
         .filter(|i| r.sources.get(*i).rel.ends_with("@HEAD"))
-        .map(|i| {
-            let rel = r.sources.get(i).rel;
-            r.sources
-                .disk_path(i)
-                .unwrap_or_else(|| panic!("{rel} is held"))
-                .0
-        })
         .collect();
     assert!(base.len() >= 4, "{base:?}");
-    assert!(base.iter().all(|p| p.is_file()));
-    assert!(base.iter().all(|p| !p.starts_with(dir.path())));
-    drop(r);
-    assert!(
-        base.iter().all(|p| !p.exists()),
-        "the scratch folder is removed"
-    );
+    for i in base {
+        let rel = r.sources.get(i).rel;
+        assert!(!r.sources.is_resident(i), "{rel} is held");
+        // The text read back is the file at the revision.
+        let at_head = std::process::Command::new("git")
+            .args(["show", &format!("HEAD:{}", rel.trim_end_matches("@HEAD"))])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(at_head.status.success());
+        let text = r.sources.text(i);
+        assert_eq!(*text, *String::from_utf8_lossy(&at_head.stdout), "{rel}");
+    }
 }

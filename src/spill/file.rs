@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 /// An anonymous temporary file: the system removes it when it is closed, even when
 /// aksgate is killed.
+#[derive(Debug)]
 pub(crate) struct Disk {
     file: File,
     len: u64,
