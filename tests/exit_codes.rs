@@ -243,20 +243,29 @@ fn explain_prints_the_rule_page_and_rejects_unknown_ids() {
 /// A reader that goes away (`aksgate check | head`) is a clear tool error in every
 /// format, never a panic. The corpus's reports are all larger than a pipe's buffer, so
 /// the write fails whether the reader leaves before or after the first bytes.
+/// Runs aksgate with `args` and the corpus, its output a pipe closed at once: its exit
+/// status and stderr.
+fn with_output_closed(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = bin()
+        .args(args)
+        .arg(corpus())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run aksgate");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait for aksgate");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 #[test]
 fn a_closed_output_pipe_is_a_tool_error_in_every_format() {
     for format in ["human", "json", "sarif", "github", "junit", "azure"] {
-        let mut child = bin()
-            .args(["check", "--format", format])
-            .arg(corpus())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("run aksgate");
-        drop(child.stdout.take());
-        let out = child.wait_with_output().expect("wait for aksgate");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{format}: {stderr}");
+        let (code, stderr) = with_output_closed(&["check", "--format", format]);
+        assert_eq!(code, Some(2), "{format}: {stderr}");
         assert!(
             stderr.contains("cannot write the report"),
             "{format}: {stderr}"
@@ -297,17 +306,8 @@ fn input_names_the_files_it_has_no_document_for() {
         r.stderr
     );
 
-    let mut child = bin()
-        .arg("input")
-        .arg(corpus())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run aksgate");
-    drop(child.stdout.take());
-    let out = child.wait_with_output().expect("wait for aksgate");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let (code, stderr) = with_output_closed(&["input"]);
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(
         stderr.contains("cannot write the input documents"),
         "{stderr}"
