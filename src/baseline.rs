@@ -430,7 +430,7 @@ impl GitBase {
     }
 
     /// Reads into `sources` the base side of `touched` (every file read by a unit the
-    /// change touches), and resolves it.
+    /// change touches), and plans it.
     pub fn base_side(
         &self,
         sources: &mut Sources,

@@ -160,7 +160,8 @@ pub struct Sources {
     positions: RwLock<Positions>,
     /// An anonymous temporary file holding the bytes of the files registered by
     /// [`Sources::add_stored`].
-    store: Option<Arc<Mutex<crate::spill::Disk>>>,
+    /// (Read under a shared lock: readers do not wait for each other.)
+    store: Option<Arc<RwLock<crate::spill::Disk>>>,
 }
 
 impl Clone for Sources {
@@ -304,11 +305,11 @@ impl Sources {
             Some(s) => s,
             None => self
                 .store
-                .insert(Arc::new(Mutex::new(crate::spill::Disk::create(
+                .insert(Arc::new(RwLock::new(crate::spill::Disk::create(
                     "the base revision's files",
                 )?))),
         };
-        let mut disk = store.lock().unwrap_or_else(|p| p.into_inner());
+        let mut disk = store.write().unwrap_or_else(|p| p.into_inner());
         let offset = disk.len();
         disk.append(bytes)?;
         drop(disk);
@@ -339,7 +340,7 @@ impl Sources {
                 let store = self.store.as_ref()?;
                 let mut bytes = vec![0; *len as usize];
                 let read = store
-                    .lock()
+                    .read()
                     .unwrap_or_else(|p| p.into_inner())
                     .read_at(&mut bytes, *offset);
                 Some(match read {
