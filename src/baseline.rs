@@ -599,6 +599,21 @@ impl GitBase {
     }
 }
 
+/// An export file, registered in `sources` under its path (its text held: exports
+/// are few and small) and parsed when it is a deployment file.
+fn load_export(
+    sources: &mut Sources,
+    path: &str,
+    bytes: &[u8],
+) -> Option<(FileId, crate::json::Document, Kind)> {
+    let l = load::load_bytes(path.to_string(), bytes);
+    let id = sources.add(path.to_string(), std::sync::Arc::from(l.text));
+    match l.outcome {
+        load::Outcome::Parsed { doc, kind } if kind != Kind::Other => Some((id, doc, kind)),
+        _ => None,
+    }
+}
+
 /// Exported live clusters (`--baseline`), matched with the scanned ones by name.
 pub struct Exports {
     /// Each cluster, with the file it was exported to.
@@ -634,7 +649,7 @@ impl Exports {
             let bytes = std::fs::read(&f)
                 .map_err(|e| format!("cannot read baseline {}: {e}", f.display()))?;
             let display = f.to_string_lossy().replace('\\', "/");
-            match scan::load_extra(sources, &display, display.clone(), &bytes) {
+            match load_export(sources, &display, &bytes) {
                 Some((id, doc, Kind::Export)) => {
                     let unit = resolve::resolve_export(&doc.root, id, &mut resolve::PlainEvaluator);
                     clusters.extend(unit.resources.into_iter().map(|r| (r, display.clone())));

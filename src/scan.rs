@@ -145,22 +145,6 @@ impl std::fmt::Display for ScanError {
 
 impl std::error::Error for ScanError {}
 
-/// A file of a base revision or a baseline export, loaded for comparison: added to
-/// `sources` under `display` and, when it is a deployment file, parsed.
-pub(crate) fn load_extra(
-    sources: &mut Sources,
-    rel: &str,
-    display: String,
-    bytes: &[u8],
-) -> Option<(FileId, json::Document, Kind)> {
-    let l = load::load_bytes(rel.to_string(), bytes);
-    let id = sources.add(display, Arc::from(l.text));
-    match l.outcome {
-        load::Outcome::Parsed { doc, kind } if kind != Kind::Other => Some((id, doc, kind)),
-        _ => None,
-    }
-}
-
 /// Builds a finding for a rule the Rust side emits (AKS901), with the rule's metadata.
 pub fn builtin_finding(
     policies: &Policies,

@@ -337,7 +337,10 @@ impl Sources {
                 Some(crate::load::read_text(&self.path_of(id, at), *print))
             }
             Text::Stored { offset, len, print } => {
-                let store = self.store.as_ref()?;
+                // (Registered only through `add_stored`, which makes the store.)
+                let Some(store) = self.store.as_ref() else {
+                    return Some(Err("cannot read the file again: it has no store".into()));
+                };
                 let mut bytes = vec![0; *len as usize];
                 let read = store
                     .read()

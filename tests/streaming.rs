@@ -122,8 +122,7 @@ fn the_audit_holds_no_text() {
         assert!(!audit.rows.is_empty());
         for id in 0..audit.sources.len() {
             // (An empty file has nothing to read again: its empty text is kept.)
-            let text_held =
-                audit.sources.disk_path(id).is_none() && !audit.sources.text(id).is_empty();
+            let text_held = audit.sources.is_resident(id) && !audit.sources.text(id).is_empty();
             assert!(!text_held, "{} is held", audit.sources.get(id).rel);
         }
     }
@@ -152,7 +151,7 @@ fn the_baseline_preparation_holds_no_text_and_resolves_as_the_kept_one() {
         for id in 0..compared.sources.len() {
             // (An empty file has nothing to read again: its empty text is kept.)
             let text_held =
-                compared.sources.disk_path(id).is_none() && !compared.sources.text(id).is_empty();
+                compared.sources.is_resident(id) && !compared.sources.text(id).is_empty();
             assert!(!text_held, "{} is held", compared.sources.get(id).rel);
         }
     }
