@@ -117,10 +117,13 @@ fn breakdown(inputs: &[serde_json::Value], pack: Option<&std::path::Path>, probe
         .partition(|(path, _)| path.starts_with("policies/lib/"));
     println!("breakdown (RVM, best of {}, ms for all units):", rounds());
     let convert = best_ms(inputs, |input| {
-        std::hint::black_box(input_value(input));
+        let _ = std::hint::black_box(input_value(input));
     });
     println!("  {convert:8.2}  input to regorus value");
-    let values: Vec<regorus::Value> = inputs.iter().map(input_value).collect();
+    let values: Vec<regorus::Value> = inputs
+        .iter()
+        .map(|i| input_value(i).expect("every input converts"))
+        .collect();
     if !probes.is_empty() {
         for expr in probes {
             let ms = rvm_ms(&sources, expr, &values);

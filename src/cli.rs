@@ -178,7 +178,9 @@ pub fn main() -> i32 {
 }
 
 pub(crate) fn error(msg: impl std::fmt::Display) -> Exit {
-    eprintln!("aksgate: error: {msg}");
+    // Error messages quote paths and file content: nothing in them may reach the
+    // terminal or the CI log as a command.
+    crate::report::safe::warn(&format!("aksgate: error: {msg}"));
     Exit::ToolError
 }
 
@@ -253,7 +255,9 @@ pub fn run(cli: Cli) -> Exit {
                     // Said, not left out silently: a policy author looking for a
                     // file's document learns why there is none.
                     for f in &written.not_loaded {
-                        eprintln!("aksgate: warning: no input document for {f}");
+                        crate::report::safe::warn_line(&format!(
+                            "aksgate: warning: no input document for {f}"
+                        ));
                     }
                     Exit::Clean
                 }
@@ -269,8 +273,8 @@ pub(crate) fn config_error(e: &crate::config::ConfigError) -> Exit {
         miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
     let mut out = String::new();
     match handler.render_report(&mut out, &crate::config::ConfigDiagnostic::new(e)) {
-        Ok(()) => eprint!("{out}"),
-        Err(_) => eprintln!("aksgate: error: {e}"),
+        Ok(()) => crate::report::safe::warn(out.trim_end_matches('\n')),
+        Err(_) => crate::report::safe::warn(&format!("aksgate: error: {e}")),
     }
     Exit::ToolError
 }
@@ -357,7 +361,7 @@ fn check(args: ScanArgs) -> Exit {
     let timing = scan::Timing::new();
     if args.show_skipped {
         for s in &result.stats.skipped {
-            eprintln!("aksgate: skipped {}: {}", s.rel, s.reason);
+            crate::report::safe::warn_line(&format!("aksgate: skipped {}: {}", s.rel, s.reason));
         }
     }
     if result.stats.files_examined == 0 {

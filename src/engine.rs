@@ -349,7 +349,7 @@ impl Policies {
             if v == regorus::Value::Undefined {
                 continue;
             }
-            let j = serde_json::to_value(&v).unwrap_or_default();
+            let j = result_json(&v).unwrap_or_default();
             let field = |k: &str| j.get(k).and_then(|x| x.as_str()).map(str::to_string);
             let bad = |message: String| PolicyError::Contract {
                 package: format!("{pkg} ({file})"),
@@ -423,7 +423,7 @@ impl Policies {
         &self,
         worker: &mut Worker,
         input: &serde_json::Value,
-    ) -> Result<Vec<RawResult>, PolicyError> {
+    ) -> Result<Vec<RawResult>, EvalError> {
         self.evaluate_with(worker, input, true)
     }
 
@@ -432,8 +432,8 @@ impl Policies {
         &self,
         worker: &mut Worker,
         input: serde_json::Value,
-    ) -> Result<Vec<RawResult>, PolicyError> {
-        self.evaluate_value(worker, input_value(&input), true)
+    ) -> Result<Vec<RawResult>, EvalError> {
+        self.evaluate_with(worker, &input, true)
     }
 
     /// [`Policies::evaluate`], the built-in pack compiled (`compiled`) or interpreted.
@@ -442,8 +442,10 @@ impl Policies {
         worker: &mut Worker,
         input: &serde_json::Value,
         compiled: bool,
-    ) -> Result<Vec<RawResult>, PolicyError> {
-        self.evaluate_value(worker, input_value(input), compiled)
+    ) -> Result<Vec<RawResult>, EvalError> {
+        let value = input_value(input).map_err(EvalError::Input)?;
+        self.evaluate_value(worker, value, compiled)
+            .map_err(EvalError::Policy)
     }
 
     fn evaluate_value(
@@ -452,6 +454,14 @@ impl Policies {
         input: regorus::Value,
         compiled: bool,
     ) -> Result<Vec<RawResult>, PolicyError> {
+        // An input that is not an object would make every rule undefined: no findings
+        // for a deployment nobody looked at.
+        if !matches!(input, regorus::Value::Object(_)) {
+            return Err(PolicyError::Eval {
+                package: "(input)".into(),
+                message: "the policy input is not an object".into(),
+            });
+        }
         let mut out = Vec::new();
         let mut done = vec![false; self.packages.len()];
         let mut interpreter_ready = false;
@@ -473,24 +483,33 @@ impl Policies {
                         .map_err(|e| e.to_string())
                 }
             };
-            // On an error, these packages are evaluated one by one below, which names
-            // the culprit.
+            // On an error (or anything but the object of results), these packages are
+            // evaluated one by one below, which names the culprit or its error.
             let Ok(regorus::Value::Object(results)) = results else {
                 continue;
             };
-            for (i, set) in pairs {
+            let mut batch = Vec::new();
+            let complete = pairs.iter().all(|(i, set)| {
                 let key = regorus::Value::from(format!("{i}:{set}"));
-                let items = results
-                    .get(&key)
-                    .map(|v| serde_json::to_value(v).unwrap_or_default());
-                if let Some(serde_json::Value::Array(items)) = items {
-                    out.extend(items.into_iter().map(|value| RawResult {
-                        package: self.packages[*i].name.clone(),
-                        set,
-                        value,
-                    }));
+                match results.get(&key).map(result_json) {
+                    Some(Ok(serde_json::Value::Array(items))) => {
+                        batch.extend(items.into_iter().map(|value| RawResult {
+                            package: self.packages[*i].name.clone(),
+                            set,
+                            value,
+                        }));
+                        true
+                    }
+                    _ => false,
                 }
-                done[*i] = true;
+            });
+            // A package missing from the results, or one whose results have no JSON
+            // form, is evaluated alone below: its error is reported, never dropped.
+            if complete {
+                out.extend(batch);
+                for (i, _) in pairs {
+                    done[*i] = true;
+                }
             }
         }
         if done.iter().any(|d| !d) && !interpreter_ready {
@@ -513,10 +532,18 @@ impl Policies {
                             package: pkg.clone(),
                             message: e.to_string(),
                         })?;
+                // A partial set with no member is empty, not undefined: undefined
+                // means the rule could not be evaluated (a `deny :=` that failed).
                 if v == regorus::Value::Undefined {
-                    continue;
+                    return Err(PolicyError::Contract {
+                        package: pkg.clone(),
+                        message: format!("`{set}` is undefined for this input: declare it as a set (`{set} contains f if ...`)"),
+                    });
                 }
-                let j = serde_json::to_value(&v).unwrap_or_default();
+                let j = result_json(&v).map_err(|message| PolicyError::Contract {
+                    package: pkg.clone(),
+                    message: format!("`{set}` has no JSON form: {message}"),
+                })?;
                 match j {
                     serde_json::Value::Array(items) => {
                         out.extend(items.into_iter().map(|value| RawResult {
@@ -538,19 +565,63 @@ impl Policies {
     }
 }
 
-/// `input` as a regorus value: the value `regorus::Value::from(input.clone())` gives,
-/// built directly from the borrowed document, without the copy regorus's conversion
-/// takes and without going through serde's deserializer. Converting the input is a
-/// large part of evaluating a unit once the pack itself is fast.
-pub fn input_value(input: &serde_json::Value) -> regorus::Value {
-    convert(input).unwrap_or(regorus::Value::Undefined)
+/// Why one deployment could not be evaluated.
+#[derive(Debug, Clone)]
+pub enum EvalError {
+    /// Its input document has a value policies cannot see: the deployment is AKS901.
+    Input(InputError),
+    /// A policy failed on it: the scan fails (exit 2), naming the policy.
+    Policy(PolicyError),
 }
 
-/// `None` where regorus's conversion fails, which fails the whole document.
-fn convert(v: &serde_json::Value) -> Option<regorus::Value> {
+impl std::fmt::Display for EvalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EvalError::Input(e) => write!(f, "the policy input cannot be built: {e}"),
+            EvalError::Policy(e) => e.fmt(f),
+        }
+    }
+}
+
+/// `input` as a regorus value, built directly from the borrowed document (converting
+/// the input is a large part of evaluating a unit once the pack itself is fast). Every
+/// JSON value has a regorus value: an object is always an object, whatever its keys
+/// (regorus's own conversion reads an object whose first key is serde_json's private
+/// number key as a number, and fails the whole document when it is not one: one such
+/// key in a template silenced a deployment).
+pub fn input_value(input: &serde_json::Value) -> Result<regorus::Value, InputError> {
+    let mut path = Vec::new();
+    convert(input, &mut path)
+}
+
+/// A part of a policy input that has no regorus value: the deployment cannot be
+/// evaluated (AKS901), never evaluated as empty.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputError {
+    /// Where in the input document, as a JSON pointer.
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} at {}", self.message, self.path)
+    }
+}
+
+fn pointer(path: &[String]) -> String {
+    if path.is_empty() {
+        return "/".into();
+    }
+    path.iter()
+        .map(|p| format!("/{}", p.replace('~', "~0").replace('/', "~1")))
+        .collect()
+}
+
+fn convert(v: &serde_json::Value, path: &mut Vec<String>) -> Result<regorus::Value, InputError> {
     use regorus::Value;
     use serde_json::Value as Json;
-    Some(match v {
+    Ok(match v {
         Json::Null => Value::Null,
         Json::Bool(b) => Value::Bool(*b),
         // serde_json hands a number to a deserializer as u64, else i64, else f64 (always
@@ -559,25 +630,63 @@ fn convert(v: &serde_json::Value) -> Option<regorus::Value> {
             (Some(u), _, _) => Value::from(u),
             (None, Some(i), _) => Value::from(i),
             (None, None, Some(f)) if f.is_finite() => Value::from(f),
-            _ => return None,
+            _ => {
+                return Err(InputError {
+                    path: pointer(path),
+                    message: format!("the number {n} has no policy value"),
+                })
+            }
         },
         Json::String(s) => Value::String(s.as_str().into()),
-        Json::Array(items) => Value::from(items.iter().map(convert).collect::<Option<Vec<_>>>()?),
-        // regorus reads an object whose first member is serde_json's private number
-        // key as a number: left to regorus, as rare as it is.
-        Json::Object(map)
-            if map
-                .iter()
-                .next()
-                .is_some_and(|(k, v)| k == "$serde_json::private::Number" && v.is_string()) =>
-        {
-            Some(Value::from(v.clone())).filter(|x| *x != Value::Undefined)?
+        Json::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                path.push(i.to_string());
+                out.push(convert(item, path)?);
+                path.pop();
+            }
+            Value::from(out)
         }
-        Json::Object(map) => Value::from(
-            map.iter()
-                .map(|(k, v)| Some((Value::String(k.as_str().into()), convert(v)?)))
-                .collect::<Option<std::collections::BTreeMap<_, _>>>()?,
-        ),
+        Json::Object(map) => {
+            let mut out = std::collections::BTreeMap::new();
+            for (k, item) in map {
+                path.push(k.clone());
+                out.insert(Value::String(k.as_str().into()), convert(item, path)?);
+                path.pop();
+            }
+            Value::from(out)
+        }
+    })
+}
+
+/// A policy result as JSON: the inverse of [`input_value`] for what a policy can
+/// return. Sets become arrays. A value that has no JSON form (a non-finite number, a
+/// key that is not a string) is an error, never a silently empty result.
+pub fn result_json(v: &regorus::Value) -> Result<serde_json::Value, String> {
+    use regorus::Value;
+    use serde_json::Value as Json;
+    Ok(match v {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::String(s) => Json::String(s.to_string()),
+        Value::Number(_) => {
+            serde_json::to_value(v).map_err(|e| format!("a number has no JSON form: {e}"))?
+        }
+        Value::Array(items) => {
+            Json::Array(items.iter().map(result_json).collect::<Result<_, _>>()?)
+        }
+        Value::Set(items) => Json::Array(items.iter().map(result_json).collect::<Result<_, _>>()?),
+        Value::Object(map) => {
+            let mut out = serde_json::Map::new();
+            for (k, item) in map.iter() {
+                let Value::String(key) = k else {
+                    return Err(format!("an object key is not a string: {k}"));
+                };
+                out.insert(key.to_string(), result_json(item)?);
+            }
+            Json::Object(out)
+        }
+        Value::Undefined => return Err("a value is undefined".into()),
     })
 }
 
@@ -587,4 +696,32 @@ fn compile(engine: &mut Engine, rule: &str) -> Option<Arc<Program>> {
     let entry: regorus::Rc<str> = rule.into();
     let policy = engine.compile_with_entrypoint(&entry).ok()?;
     regorus::languages::rego::compiler::Compiler::compile_from_policy(&policy, &[rule]).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A partial set with no member evaluates to an empty set, not undefined: so an
+    /// undefined `deny` can be taken to mean the rule could not be evaluated.
+    #[test]
+    fn an_empty_partial_set_is_empty_not_undefined() {
+        let mut e = Engine::new();
+        e.add_policy(
+            "p.rego".into(),
+            "package p\nimport rego.v1\ndeny contains f if { input.x == 2; f := 1 }\n".into(),
+        )
+        .unwrap();
+        e.set_input(regorus::Value::from_json_str(r#"{"x": 1}"#).unwrap());
+        let v = e.eval_rule("data.p.deny".into()).unwrap();
+        assert_eq!(result_json(&v).unwrap(), serde_json::json!([]));
+    }
+
+    #[test]
+    fn results_without_a_json_form_are_errors() {
+        assert!(result_json(&regorus::Value::Undefined).is_err());
+        let mut m = std::collections::BTreeMap::new();
+        m.insert(regorus::Value::from(1u64), regorus::Value::Null);
+        assert!(result_json(&regorus::Value::from(m)).is_err());
+    }
 }

@@ -711,11 +711,11 @@ impl Timing {
             let rss = peak_rss_kb()
                 .map(|kb| format!(", peak RSS {} MB", kb >> 10))
                 .unwrap_or_default();
-            eprintln!(
+            crate::report::safe::warn(&format!(
                 "aksgate timing: {phase} {:.3}s ({:.2}s CPU{heap}{rss})",
                 (now - self.last.get()).as_secs_f64(),
                 cpu - self.last_cpu.get()
-            );
+            ));
             self.last.set(now);
             self.last_cpu.set(cpu);
         }
@@ -957,7 +957,31 @@ pub fn evaluate_unit(
     }
     let network = crate::network::build(unit);
     let input = crate::input::build(unit, sources, &network, options);
-    let raw = policies.evaluate_owned(engine, input)?;
+    let raw = match policies.evaluate_owned(engine, input) {
+        Ok(raw) => raw,
+        Err(crate::engine::EvalError::Policy(e)) => return Err(e),
+        // Never an empty input evaluated as "no findings": the deployment is invalid
+        // for the policies, and said so where it is written.
+        Err(crate::engine::EvalError::Input(e)) => {
+            let site = unit
+                .resources
+                .iter()
+                .map(|r| r.site)
+                .find(|s| s.file == unit.file)
+                .unwrap_or(Site::new(unit.file, json::Span::default()));
+            out.push((
+                None,
+                builtin_finding(
+                    policies,
+                    "AKS901",
+                    site,
+                    format!("the deployment cannot be evaluated: its policy input has a value policies cannot read ({e})"),
+                    "here",
+                ),
+            ));
+            return Ok(out);
+        }
+    };
     // One copy of the parameter file's name, shared by the unit's findings.
     let context = unit
         .param_file

@@ -489,10 +489,10 @@ impl Sources {
         match self.read_again(id) {
             Some(Ok(t)) => Arc::from(t),
             Some(Err(why)) => {
-                eprintln!(
+                crate::report::safe::warn_line(&format!(
                     "aksgate: {}: {why}; its lines are not shown",
                     self.get(id).rel
-                );
+                ));
                 Arc::from("")
             }
             None => Arc::from(""),

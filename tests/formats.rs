@@ -444,6 +444,9 @@ fn junit_survives_hostile_messages() {
 /// break followed by a forged command of each, and XML markup.
 const HOSTILE: &str =
     "100% bad: a,b; c] d\r\n::error file=x::forged\n##vso[task.setvariable variable=x]y <b>&amp;";
+/// [`HOSTILE`] as the command formats carry it.
+const NEUTRAL: &str =
+    "100% bad: a,b; c] d\\u{d}\n\\u{3a}:error file=x::forged\n##vso\\u{5b}task.setvariable variable=x]y <b>&amp;";
 
 fn hostile_repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -557,7 +560,9 @@ fn github_commands_cannot_be_forged_by_a_message() {
     assert_eq!(get("file").as_deref(), Some("a,b:c;d]e%f.json"));
     assert_eq!(get("title").as_deref(), Some("ORG001 hostile-message"));
     assert!(get("line").is_some() && get("endLine").is_some());
-    assert_eq!(gh_unescape(data), HOSTILE);
+    // The message arrives whole, with what a runner or a terminal would act on shown
+    // escaped (`aksgate::report::safe`).
+    assert_eq!(gh_unescape(data), NEUTRAL);
 
     let note = commands
         .iter()
@@ -614,6 +619,6 @@ fn azure_logging_commands_cannot_be_forged_by_a_message() {
     assert!(get("linenumber").is_some() && get("columnnumber").is_some());
     assert_eq!(
         az_unescape(data),
-        format!("ORG001 hostile-message: {HOSTILE}")
+        format!("ORG001 hostile-message: {NEUTRAL}")
     );
 }

@@ -10,6 +10,8 @@ use std::fmt::Write;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn esc(s: &str) -> String {
+    // Bidi overrides and other hidden characters would reorder or hide text on the page.
+    let s = crate::report::safe::visible(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

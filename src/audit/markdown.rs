@@ -7,6 +7,7 @@ use std::fmt::Write;
 /// Escapes text for a Markdown table cell (also safe outside tables): pipes, HTML,
 /// emphasis and code markers, line breaks.
 pub fn esc(s: &str) -> String {
+    let s = crate::report::safe::visible(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

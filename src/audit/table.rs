@@ -3,7 +3,6 @@
 
 use super::out::Out;
 use super::{Audit, Row};
-use crate::report::sanitize_terminal;
 use std::fmt::Write;
 
 /// Columns: header, widest a cell may be, cut at the start (paths) or the end, value.
@@ -42,8 +41,10 @@ pub fn truncate(s: &str, max: usize, at_start: bool) -> String {
     }
 }
 
+/// A cell or a finding's field on one line, with nothing a terminal or a CI runner
+/// would act on (`crate::report::safe`).
 fn one_line(s: &str) -> String {
-    sanitize_terminal(s).replace(['\n', '\t'], " ")
+    crate::report::safe::one_line_for_log(s).into_owned()
 }
 
 /// The report, as [`write()`] writes it.
@@ -158,7 +159,7 @@ pub fn summary(a: &Audit) -> String {
     let ot: Vec<String> = a
         .outbound_types()
         .iter()
-        .map(|(k, n)| format!("{k} {n}"))
+        .map(|(k, n)| format!("{} {n}", one_line(k)))
         .collect();
     if !ot.is_empty() {
         let _ = writeln!(out, "  outbound types: {}", ot.join(", "));
@@ -173,8 +174,8 @@ pub fn summary(a: &Audit) -> String {
         let _ = writeln!(
             out,
             "    {:<7} {:<32} {}",
-            r.rule,
-            r.slug,
+            one_line(&r.rule),
+            one_line(&r.slug),
             r.counts.display()
         );
     }

@@ -12,8 +12,9 @@ use crate::finding::{Finding, Severity};
 /// Escapes a property value (`sourcepath=`, `code=`): `%`, `;` (ends a property), `]`
 /// (ends the property list), CR and LF.
 pub fn escape_property(s: &str) -> String {
+    let s = super::safe::one_line_for_log(s);
     super::escape_with(
-        s,
+        &s,
         &[
             ('%', "%AZP25"),
             (';', "%3B"),
@@ -26,7 +27,8 @@ pub fn escape_property(s: &str) -> String {
 
 /// Escapes the message after `]`: `%`, CR and LF.
 pub fn escape_data(s: &str) -> String {
-    super::escape_with(s, &[('%', "%AZP25"), ('\r', "%0D"), ('\n', "%0A")])
+    let s = super::safe::for_log(s);
+    super::escape_with(&s, &[('%', "%AZP25"), ('\r', "%0D"), ('\n', "%0A")])
 }
 
 /// The logging command of one finding (error or warning), without the newline.
@@ -95,14 +97,20 @@ mod tests {
 
     #[test]
     fn property_escaping() {
-        assert_eq!(escape_property("a;b]c%d\r\ne"), "a%3Bb%5Dc%AZP25d%0D%0Ae");
+        assert_eq!(
+            escape_property("a;b]c%d\r\ne"),
+            "a%3Bb%5Dc%AZP25d\\u{d}\\u{a}e"
+        );
         assert_eq!(escape_property("infra/aks.json"), "infra/aks.json");
     }
 
     #[test]
     fn data_escaping_keeps_one_line() {
         let s = escape_data("50% off\n##vso[task.setvariable variable=x]y; ok]");
-        assert_eq!(s, "50%AZP25 off%0A##vso[task.setvariable variable=x]y; ok]");
+        assert_eq!(
+            s,
+            "50%AZP25 off%0A##vso\\u{5b}task.setvariable variable=x]y; ok]"
+        );
         assert!(!s.contains('\n'));
     }
 }

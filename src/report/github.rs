@@ -11,14 +11,16 @@ use crate::finding::{Finding, Severity};
 
 /// Escapes a command's data (the message after `::`).
 pub fn escape_data(s: &str) -> String {
-    super::escape_with(s, &[('%', "%25"), ('\r', "%0D"), ('\n', "%0A")])
+    let s = super::safe::for_log(s);
+    super::escape_with(&s, &[('%', "%25"), ('\r', "%0D"), ('\n', "%0A")])
 }
 
 /// Escapes a property value (`file=`, `title=`): data escaping plus `:` and `,`, which
 /// end a value.
 pub fn escape_property(s: &str) -> String {
+    let s = super::safe::one_line_for_log(s);
     super::escape_with(
-        s,
+        &s,
         &[
             ('%', "%25"),
             ('\r', "%0D"),
@@ -110,7 +112,7 @@ mod tests {
     fn data_escaping_keeps_one_line() {
         assert_eq!(
             escape_data("100% bad\r\n::error::forged"),
-            "100%25 bad%0D%0A::error::forged"
+            "100%25 bad\\u{d}%0A\\u{3a}:error::forged"
         );
         assert_eq!(escape_data("a: b, c"), "a: b, c");
         assert!(!escape_data("x\ny\rz").contains(['\n', '\r']));
@@ -120,7 +122,7 @@ mod tests {
     fn property_escaping_also_covers_colon_and_comma() {
         assert_eq!(
             escape_property("AKS003 a:b,c%d\ne"),
-            "AKS003 a%3Ab%2Cc%25d%0Ae"
+            "AKS003 a%3Ab%2Cc%25d\\u{a}e"
         );
         // Escaping `%` first means an already-escaped sequence stays literal.
         assert_eq!(escape_property("%3A"), "%253A");

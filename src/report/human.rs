@@ -1,6 +1,6 @@
 //! The terminal format: one miette diagnostic per finding, then a summary line.
 
-use super::snippet::Snippet;
+use super::excerpt::Excerpt;
 use super::Report;
 use crate::finding::{Finding, Severity};
 use crate::source::Sources;
@@ -35,7 +35,9 @@ impl Style {
 
 struct FindingDiag<'a> {
     f: &'a Finding,
-    source: Snippet,
+    source: Excerpt,
+    /// The primary label and the same-file related ones, as spans of `source`.
+    labels: Vec<(miette::SourceSpan, String, bool)>,
     related: Vec<RelatedDiag>,
     code: String,
     url: Option<String>,
@@ -44,7 +46,7 @@ struct FindingDiag<'a> {
 /// Related locations in another file than the primary one, one diagnostic per file.
 struct RelatedDiag {
     message: String,
-    source: Snippet,
+    source: Excerpt,
     spans: Vec<(miette::SourceSpan, String)>,
 }
 
@@ -114,17 +116,13 @@ impl Diagnostic for FindingDiag<'_> {
         Some(&self.source)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let primary = LabeledSpan::new_primary_with_span(
-            Some(self.f.primary_label.to_string()),
-            span(self.f.primary),
-        );
-        let same_file = self
-            .f
-            .related
-            .iter()
-            .filter(|l| l.site.file == self.f.primary.file)
-            .map(|l| LabeledSpan::new_with_span(Some(l.message.to_string()), span(l.site)));
-        Some(Box::new(std::iter::once(primary).chain(same_file)))
+        Some(Box::new(self.labels.iter().map(|(span, msg, primary)| {
+            if *primary {
+                LabeledSpan::new_primary_with_span(Some(msg.clone()), *span)
+            } else {
+                LabeledSpan::new_with_span(Some(msg.clone()), *span)
+            }
+        })))
     }
     fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
         if self.related.is_empty() {
@@ -134,46 +132,80 @@ impl Diagnostic for FindingDiag<'_> {
     }
 }
 
-fn span(site: crate::source::Site) -> miette::SourceSpan {
-    (site.start, site.end.saturating_sub(site.start)).into()
-}
-
-fn named(sources: &Sources, file: usize) -> Snippet {
-    let (text, lines, lone_cr) = sources.text_and_lines(file);
-    Snippet::new(sources.get(file).rel.to_string(), text, lines, lone_cr)
+/// The excerpt of `file` that shows `sites`.
+fn excerpt(sources: &Sources, file: usize, sites: &[crate::source::Site]) -> Excerpt {
+    let (text, lines, _) = sources.text_and_lines(file);
+    let spans: Vec<(usize, usize)> = sites.iter().map(|s| (s.start, s.end)).collect();
+    Excerpt::new(sources.get(file).rel, text, &lines, &spans)
 }
 
 /// Renders one finding as miette would print it.
 pub fn render_finding(f: &Finding, sources: &Sources, style: &Style) -> String {
-    // Messages come from scanned files and policies: strip control characters so they
-    // cannot forge terminal output, then let miette add its own styling.
-    let clean = crate::report::sanitize_terminal;
+    // Messages come from scanned files and policies: hidden characters are shown
+    // escaped so they cannot forge terminal output, then miette adds its own styling.
+    // (The source lines are made safe by the excerpt; CI commands by `write`.)
+    let clean = |s: &str| super::safe::visible(s).into_owned();
     let mut f = f.clone();
     f.message = clean(&f.message).into();
     f.primary_label = clean(&f.primary_label).into();
     f.help = f.help.as_deref().map(|h| clean(h).into());
+    f.context = f
+        .context
+        .as_deref()
+        .map(|c| super::safe::one_line(c).into_owned().into());
     for l in &mut f.related {
         l.message = clean(&l.message).into();
     }
     let f = &f;
-    let mut related: Vec<(usize, RelatedDiag)> = Vec::new();
+    let mut files: Vec<usize> = Vec::new();
     for l in f.related.iter().filter(|l| l.site.file != f.primary.file) {
-        match related.iter_mut().find(|(file, _)| *file == l.site.file) {
-            Some((_, d)) => d.spans.push((span(l.site), l.message.to_string())),
-            None => related.push((
-                l.site.file,
-                RelatedDiag {
-                    message: format!("in {}", sources.get(l.site.file).rel),
-                    source: named(sources, l.site.file),
-                    spans: vec![(span(l.site), l.message.to_string())],
-                },
-            )),
+        if !files.contains(&l.site.file) {
+            files.push(l.site.file);
         }
     }
-    let related = related.into_iter().map(|(_, d)| d).collect();
+    let related = files
+        .into_iter()
+        .map(|file| {
+            let labels: Vec<_> = f.related.iter().filter(|l| l.site.file == file).collect();
+            let sites: Vec<_> = labels.iter().map(|l| l.site).collect();
+            let source = excerpt(sources, file, &sites);
+            let spans = labels
+                .iter()
+                .map(|l| (source.span(l.site.start, l.site.end), l.message.to_string()))
+                .collect();
+            RelatedDiag {
+                message: format!("in {}", super::safe::one_line(sources.get(file).rel)),
+                source,
+                spans,
+            }
+        })
+        .collect();
+    let same_file: Vec<_> = f
+        .related
+        .iter()
+        .filter(|l| l.site.file == f.primary.file)
+        .collect();
+    let sites: Vec<_> = std::iter::once(f.primary)
+        .chain(same_file.iter().map(|l| l.site))
+        .collect();
+    let source = excerpt(sources, f.primary.file, &sites);
+    let labels = std::iter::once((
+        source.span(f.primary.start, f.primary.end),
+        f.primary_label.to_string(),
+        true,
+    ))
+    .chain(same_file.iter().map(|l| {
+        (
+            source.span(l.site.start, l.site.end),
+            l.message.to_string(),
+            false,
+        )
+    }))
+    .collect();
     let diag = FindingDiag {
         f,
-        source: named(sources, f.primary.file),
+        source,
+        labels,
         related,
         code: format!("{} {}", f.rule, f.slug),
         url: f
@@ -208,7 +240,8 @@ pub fn write(report: &Report, style: &Style, w: &mut dyn std::io::Write) -> std:
     for f in report.iter() {
         let f = f?;
         if f.suppression.is_none() {
-            w.write_all(render_finding(&f, report.sources, style).as_bytes())?;
+            let text = render_finding(&f, report.sources, style);
+            w.write_all(super::safe::no_commands(&text).as_bytes())?;
             w.write_all(b"\n")?;
         }
     }
@@ -217,17 +250,16 @@ pub fn write(report: &Report, style: &Style, w: &mut dyn std::io::Write) -> std:
         let f = f?;
         if let Some(s) = &f.suppression {
             let (line, col) = f.line_col(report.sources, f.primary);
-            w.write_all(
-                crate::report::sanitize_terminal(&format!(
-                    "suppressed ({}) {} {}:{line}:{col}: {} (reason: {})\n",
-                    s.kind,
-                    f.rule,
-                    report.sources.get(f.primary.file).rel,
-                    f.message,
-                    s.reason
-                ))
-                .as_bytes(),
-            )?;
+            let line = format!(
+                "suppressed ({}) {} {}:{line}:{col}: {} (reason: {})",
+                s.kind,
+                f.rule,
+                report.sources.get(f.primary.file).rel,
+                f.message,
+                s.reason
+            );
+            w.write_all(super::safe::one_line_for_log(&line).as_bytes())?;
+            w.write_all(b"\n")?;
         }
     }
     w.write_all(summary(report).as_bytes())

@@ -2,12 +2,13 @@
 //! nowhere earlier.
 
 pub mod azure;
+mod excerpt;
 pub mod github;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod safe;
 pub mod sarif;
-mod snippet;
 
 use crate::finding::{Finding, Severity};
 use crate::scan::Stats;
@@ -188,18 +189,6 @@ pub fn escape_with(s: &str, table: &[(char, &str)]) -> String {
         }
     }
     out
-}
-
-/// Removes what could forge terminal output: ANSI escape introducers and other control
-/// characters except newline and tab (messages come from files and policies).
-pub fn sanitize_terminal(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\n' | '\t' => c,
-            c if c.is_control() => '\u{FFFD}',
-            c => c,
-        })
-        .collect()
 }
 
 /// A hand-made report for the renderers' unit tests: one file with an error, a

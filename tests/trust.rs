@@ -1,0 +1,265 @@
+//! Trust (issue 18): nothing a scanned repository contains can turn the gate green,
+//! make it print commands the pipeline obeys, reach the terminal as control sequences,
+//! read what is outside the repository, or crash it. Each test builds its hostile input.
+mod common;
+use common::*;
+use serde_json::Value;
+use std::fs;
+use std::path::Path;
+
+const SCHEMA: &str =
+    "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+
+fn template(resources: &str) -> String {
+    format!(r#"{{"$schema": "{SCHEMA}", "contentVersion": "1.0.0.0", "resources": [{resources}]}}"#)
+}
+
+fn public_ip(name: &str, extra: &str) -> String {
+    format!(
+        r#"{{"type": "Microsoft.Network/publicIPAddresses", "apiVersion": "2023-04-01", "name": "{name}"{extra}}}"#
+    )
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        fs::create_dir_all(parent).unwrap();
+    }
+    fs::write(p, text).unwrap();
+}
+
+fn rules_of(doc: &Value) -> Vec<String> {
+    findings(doc)
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+// 1. A value regorus's own conversion refuses must not silence the deployment.
+#[test]
+fn serde_private_number_key_does_not_silence_a_deployment() {
+    let magic = r#""metadata": {"note": {"$serde_json::private::Number": "x"}}"#;
+    let cases = [
+        template(&public_ip("ip", &format!(", {magic}"))),
+        template(&public_ip(
+            "ip",
+            r#", "properties": {"x": {"$serde_json::private::Number": "x"}}"#,
+        )),
+        template(&format!(
+            "{}, {}",
+            public_ip("ip", ""),
+            format_args!(
+                r#"{{"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-01-01", "name": "s", {magic}}}"#
+            )
+        )),
+    ];
+    for (i, text) in cases.iter().enumerate() {
+        let t = tempfile::tempdir().unwrap();
+        write(t.path(), "azuredeploy.json", text);
+        let dir = t.path().to_str().unwrap();
+        let (code, doc) = check_json(&[dir, "--strict", "--fail-on", "note"]);
+        assert_eq!(code, 1, "case {i}: {doc:#}");
+        assert!(
+            rules_of(&doc).contains(&"AKS007".to_string()),
+            "case {i}: {doc:#}"
+        );
+    }
+}
+
+/// A managed cluster (kubenet + UDR: AKS003, AKS004) whose name and outbound type are
+/// `name` and `outbound`, as JSON string contents.
+fn cluster(name: &str, outbound: &str) -> String {
+    format!(
+        r#"{{"type": "Microsoft.ContainerService/managedClusters", "apiVersion": "2024-02-01", "name": "{name}", "location": "westeurope", "properties": {{"dnsPrefix": "x", "agentPoolProfiles": [{{"name": "sys", "count": 1, "vmSize": "Standard_D4s_v5", "mode": "System"}}], "networkProfile": {{"networkPlugin": "kubenet", "outboundType": "{outbound}"}}}}}}"#
+    )
+}
+
+/// Text that would be a command to a CI runner or a terminal, as JSON string content.
+const FORGED: &str = r"\n::error file=forged.json,line=1::forged\n##vso[task.complete result=Succeeded]x\u001b]0;owned\u0007\u001b[2J\u202egnp.exe\u2066";
+
+/// A repository whose every printable field carries [`FORGED`]: resource names, a
+/// value quoted in a message, a suppression reason, a source line, file names.
+fn forging_repo() -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    let forged_value = format!("userDefinedRouting{FORGED}");
+    let lines = [
+        "{".to_string(),
+        format!(r#""$schema": "{SCHEMA}", "contentVersion": "1.0.0.0","#),
+        "// ::error file=comment.json::from a comment ##vso[task.setvariable variable=x]1 \u{1b}[31m \u{7} \u{202e} \u{2067}".into(),
+        r#""resources": ["#.into(),
+        format!("{},", cluster(&format!("aks{FORGED}"), &forged_value)),
+        format!("{},", cluster("second", "userDefinedRouting")),
+        "// aksgate-ignore AKS007: reason ##vso[task.complete result=Succeeded] \u{1b}[2J".into(),
+        public_ip(&format!("ip{FORGED}"), ""),
+        "]}".into(),
+    ];
+    write(t.path(), "azuredeploy.json", &lines.join("\n"));
+    // File names with a line break, a command and control characters.
+    let names = [
+        "a\n::error file=x::forged by a name.json",
+        "b ##vso[task.complete result=Succeeded].json",
+        "c \u{1b}]0;title\u{7}\u{202e}.json",
+    ];
+    for n in names {
+        write(t.path(), n, &template(&public_ip("named", "")));
+        // An unrelated JSON file named the same way, skipped.
+        write(t.path(), &format!("skip {n}"), "{\"name\": \"x\"}");
+    }
+    t
+}
+
+/// No line of `text` is a command: nothing at a line start that GitHub obeys, no
+/// `##vso[` anywhere, no terminal control or bidi character.
+fn assert_inert(what: &str, text: &str) {
+    for line in text.lines() {
+        let t = line.trim_start();
+        assert!(
+            !t.starts_with("::") && !t.starts_with("##["),
+            "{what}: a line starts a command: {line:?}"
+        );
+        assert!(
+            !line.to_ascii_lowercase().contains("##vso["),
+            "{what}: {line:?}"
+        );
+    }
+    assert_no_controls(what, text);
+}
+
+fn assert_no_controls(what: &str, text: &str) {
+    let bad = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+    };
+    if let Some(c) = text.chars().find(|&c| bad(c)) {
+        panic!("{what}: {c:?} reaches the output: {text}");
+    }
+}
+
+// 2 and 3. Every text format that reaches a log or a terminal.
+#[test]
+fn file_content_cannot_inject_ci_commands_or_terminal_control() {
+    let t = forging_repo();
+    let dir = t.path().to_str().unwrap();
+    let human = run(&["check", dir, "--show-skipped"], None);
+    assert_eq!(human.code, 1, "{}", human.stderr);
+    assert!(human.stdout.contains("AKS003"), "{}", human.stdout);
+    assert!(human.stdout.contains("suppressed"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("\\u{1b}"),
+        "shown escaped: {}",
+        human.stdout
+    );
+    assert_inert("human", &human.stdout);
+    assert_inert("human stderr", &human.stderr);
+    assert!(human.stderr.contains("skipped"), "{}", human.stderr);
+
+    // The command formats: each finding is exactly one command of aksgate's own.
+    let gh = run(&["check", dir, "--format", "github"], None);
+    let mut commands = 0;
+    for line in gh.stdout.lines() {
+        if line.starts_with("::") {
+            commands += 1;
+            let rest = line.splitn(3, "::").nth(2).unwrap_or_default();
+            assert_inert("github data", rest);
+        } else {
+            assert_inert("github", line);
+        }
+    }
+    assert!(commands >= 4, "{}", gh.stdout);
+    assert_no_controls("github", &gh.stdout);
+    let az = run(&["check", dir, "--format", "azure"], None);
+    for line in az.stdout.lines() {
+        let rest = line.strip_prefix("##vso[task.logissue ").unwrap_or(line);
+        assert_inert("azure", rest);
+    }
+    assert_no_controls("azure", &az.stdout);
+
+    for format in ["table", "markdown"] {
+        let a = run(&["audit", dir, "--format", format], None);
+        assert_eq!(a.code, 0, "{}", a.stderr);
+        assert_inert(format, &a.stdout);
+        assert_inert(format, &a.stderr);
+    }
+    // The report goes to a file; the log still gets the human one.
+    let out = t.path().join("report.sarif");
+    let s = run(
+        &[
+            "check",
+            dir,
+            "--format",
+            "sarif",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_inert("human beside --output", &s.stdout);
+
+    // Error messages that quote a path.
+    let e = run(
+        &["check", "/nonexistent/::error::x\n##vso[task.complete]"],
+        None,
+    );
+    assert_eq!(e.code, 2);
+    assert_inert("error", &e.stderr);
+}
+
+// 4. A finding far into a minified one-line template: no panic, a window of the line.
+#[test]
+fn findings_past_column_65535_render_a_window_of_the_line() {
+    let t = tempfile::tempdir().unwrap();
+    let pad = "x".repeat(70_000);
+    let text = format!(
+        r#"{{"$schema": "{SCHEMA}", "contentVersion": "1.0.0.0", "variables": {{"pad": "{pad}"}}, "resources": [{}]}}"#,
+        cluster("aks", "userDefinedRouting")
+    );
+    write(t.path(), "azuredeploy.json", &text);
+    let dir = t.path().to_str().unwrap();
+    let r = run(&["check", dir], None);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.contains("AKS003"), "{}", r.stdout);
+    let col = text.find("\"kubenet\"").unwrap() + 1;
+    assert!(
+        r.stdout.contains(&format!("azuredeploy.json:1:{col}]")),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains('…'), "{}", r.stdout);
+    for line in r.stdout.lines() {
+        assert!(
+            line.chars().count() < 400,
+            "a line of {} characters",
+            line.len()
+        );
+    }
+}
+
+#[test]
+fn a_one_line_megabyte_with_a_thousand_clusters_prints_a_bounded_report() {
+    let t = tempfile::tempdir().unwrap();
+    let clusters: Vec<String> = (0..1000)
+        .map(|i| cluster(&format!("aks{i}"), "userDefinedRouting"))
+        .collect();
+    let pad = "y".repeat(800_000);
+    let text = format!(
+        r#"{{"$schema": "{SCHEMA}", "contentVersion": "1.0.0.0", "variables": {{"pad": "{pad}"}}, "resources": [{}]}}"#,
+        clusters.join(",")
+    );
+    assert!(text.len() > 1_000_000);
+    write(t.path(), "azuredeploy.json", &text);
+    let dir = t.path().to_str().unwrap();
+    let start = std::time::Instant::now();
+    let out = bin().args(["check", dir]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let findings = String::from_utf8_lossy(&out.stdout)
+        .matches("AKS003")
+        .count();
+    assert!(findings >= 1000, "{findings}");
+    // About a kilobyte a finding, not the megabyte line each time.
+    assert!(
+        out.stdout.len() < 8 * 1024 * 1024,
+        "{} bytes",
+        out.stdout.len()
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(60));
+}
