@@ -263,3 +263,104 @@ fn a_one_line_megabyte_with_a_thousand_clusters_prints_a_bounded_report() {
     );
     assert!(start.elapsed() < std::time::Duration::from_secs(60));
 }
+
+// 5. Small templates that would build gigabytes: each is one AKS901 naming the limit,
+// in seconds and within a bounded memory.
+#[test]
+fn templates_that_would_exhaust_memory_are_refused_within_budget() {
+    let nested = |inner: &str| {
+        format!(
+            r#"{{"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "[concat('d', copyIndex())]", "copy": {{"name": "d", "count": 800}}, "properties": {{"mode": "Incremental", "expressionEvaluationOptions": {{"scope": "inner"}}, "template": {{"$schema": "{SCHEMA}", "contentVersion": "1.0.0.0", "resources": [{inner}]}}}}}}"#
+        )
+    };
+    let big = "x".repeat(1_000_000);
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "nested copy of 800 over a resource copy of 800",
+            template(&nested(&public_ip(
+                "[concat('ip', copyIndex())]",
+                r#", "copy": {"name": "r", "count": 800}"#,
+            ))),
+            "8000 resources",
+        ),
+        (
+            "the same with clusters",
+            template(&nested(
+                &cluster("[concat('aks', copyIndex())]", "userDefinedRouting").replacen(
+                    '{',
+                    r#"{"copy": {"name": "r", "count": 800}, "#,
+                    1,
+                ),
+            )),
+            "8000 resources",
+        ),
+        (
+            "four property copies of 800 over a 1 MB variable",
+            format!(
+                r#"{{"$schema": "{SCHEMA}", "contentVersion": "1.0.0.0", "variables": {{"big": "{big}"}}, "resources": [{}]}}"#,
+                public_ip(
+                    "ip",
+                    &format!(
+                        r#", "properties": {{"copy": [{}]}}"#,
+                        (0..4)
+                            .map(|i| format!(
+                                r#"{{"name": "p{i}", "count": 800, "input": "[variables('big')]"}}"#
+                            ))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                )
+            ),
+            "evaluation budget",
+        ),
+        (
+            "map inside map over range(0, 10000)",
+            format!(
+                r#"{{"$schema": "{SCHEMA}", "contentVersion": "1.0.0.0", "variables": {{"m": "[map(range(0, 10000), lambda('x', map(range(0, 10000), lambda('y', lambdaVariables('y')))))]"}}, "resources": [{}]}}"#,
+                public_ip("[string(length(variables('m')))]", "")
+            ),
+            "evaluation budget",
+        ),
+        (
+            "uniqueString over 1,000 references of a 1 MB variable",
+            format!(
+                r#"{{"$schema": "{SCHEMA}", "contentVersion": "1.0.0.0", "variables": {{"big": "{big}"}}, "resources": [{}]}}"#,
+                public_ip(
+                    &format!(
+                        "[uniqueString({})]",
+                        vec!["variables('big')"; 1000].join(", ")
+                    ),
+                    ""
+                )
+            ),
+            "evaluation budget",
+        ),
+    ];
+    for (what, text, limit) in cases {
+        let t = tempfile::tempdir().unwrap();
+        write(t.path(), "azuredeploy.json", &text);
+        let mut c = bin();
+        c.args(["check", "--format", "json", t.path().to_str().unwrap()]);
+        limit_memory(&mut c, 1 << 30);
+        let start = std::time::Instant::now();
+        let out = c.output().unwrap();
+        let took = start.elapsed();
+        assert!(
+            took < std::time::Duration::from_secs(10),
+            "{what}: {took:?}"
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let f = findings(&doc);
+        assert!(
+            f.iter()
+                .any(|x| x["rule"] == "AKS901" && x["message"].as_str().unwrap().contains(limit)),
+            "{what}: {f:#?}"
+        );
+    }
+}

@@ -53,6 +53,17 @@ pub trait Context {
     fn deployment_context(&self) -> DeploymentContext {
         DeploymentContext::default()
     }
+    /// Counts a function result of `weight` ([`functions::weight`]) against the
+    /// deployment's evaluation budget; `Err` names the limit once it is spent. The
+    /// budget bounds what a small template can make evaluation build (a `map` inside a
+    /// `map`, a megabyte variable read a thousand times).
+    fn charge(&mut self, _weight: usize) -> Result<(), String> {
+        Ok(())
+    }
+    /// The budget is spent: no function is evaluated any more.
+    fn exhausted(&self) -> bool {
+        false
+    }
 }
 
 /// Function names handled by the evaluator itself (they need the context, lazy
@@ -163,9 +174,16 @@ impl<'c, 's> Evaluator<'c, 's> {
                 self.index(e, t, i)
             }
             Expr::Call { name, args } => {
+                if self.ctx.exhausted() {
+                    return self.fail(e, "the deployment's evaluation budget is spent");
+                }
                 let lower = name.to_ascii_lowercase();
                 let v = self.call(e, &lower, args);
-                if let Err(reason) = functions::check_result(name, &v) {
+                let weight = match functions::check_result(name, &v) {
+                    Ok(w) => w,
+                    Err(reason) => return self.fail(e, reason),
+                };
+                if let Err(reason) = self.ctx.charge(weight) {
                     return self.fail(e, reason);
                 }
                 v

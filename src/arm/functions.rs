@@ -78,8 +78,8 @@ pub fn weight(v: &Val, cap: usize) -> usize {
     acc
 }
 
-/// Checks a function result against the output limits.
-pub fn check_result(name: &str, v: &Val) -> Result<(), String> {
+/// Checks a function result against the output limits; its [`weight`] when it holds.
+pub fn check_result(name: &str, v: &Val) -> Result<usize, String> {
     match v {
         Val::Str(s) if s.len() > MAX_STRING_BYTES => {
             return Err(format!(
@@ -98,12 +98,13 @@ pub fn check_result(name: &str, v: &Val) -> Result<(), String> {
         }
         _ => {}
     }
-    if weight(v, MAX_WEIGHT) > MAX_WEIGHT {
+    let w = weight(v, MAX_WEIGHT);
+    if w > MAX_WEIGHT {
         return Err(format!(
             "{name}() result is too large or nested more than {MAX_VALUE_DEPTH} levels deep"
         ));
     }
-    Ok(())
+    Ok(w)
 }
 
 /// The first unknown anywhere inside `v` (depth-first).

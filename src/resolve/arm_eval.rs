@@ -100,6 +100,8 @@ pub struct ArmEvaluator<'a> {
     /// Provenance frames: one per template string being evaluated.
     traces: Vec<Vec<Origin>>,
     pub problems: Vec<Problem>,
+    /// The weight of the values evaluation has built so far ([`super::EVAL_BUDGET`]).
+    spent: usize,
 }
 
 impl<'a> ArmEvaluator<'a> {
@@ -109,7 +111,17 @@ impl<'a> ArmEvaluator<'a> {
             copies: Vec::new(),
             traces: Vec::new(),
             problems: Vec::new(),
+            spent: 0,
         }
+    }
+
+    /// Counts `weight` against the budget; `Err` once it is spent.
+    fn charge(&mut self, weight: usize) -> Result<(), String> {
+        self.spent = self.spent.saturating_add(weight);
+        if self.spent > super::EVAL_BUDGET {
+            return Err(super::budget_message());
+        }
+        Ok(())
     }
 
     fn scope(&mut self) -> &mut Scope<'a> {
@@ -287,6 +299,9 @@ impl<'a> ArmEvaluator<'a> {
             RValue::Int(n) if (0..=super::MAX_COPY).contains(&n) => {
                 let mut items = Vec::with_capacity(n as usize);
                 for i in 0..n {
+                    if self.spent > super::EVAL_BUDGET {
+                        break;
+                    }
                     self.copies.push((name.clone(), Some(i)));
                     items.push(self.resolve(input, file));
                     self.copies.pop();
@@ -365,6 +380,12 @@ impl<'a> Evaluator<'a> for ArmEvaluator<'a> {
                         self.var_binding(&name)
                     };
                     if let Some(b) = b {
+                        // A copy of the value: a megabyte variable read a thousand times
+                        // is a gigabyte.
+                        let weight = crate::arm::functions::weight(&b.val, super::EVAL_BUDGET);
+                        if let Err(reason) = self.charge(weight) {
+                            return unknown_node(site, s, &reason);
+                        }
                         self.record(&b.origin);
                         if let RValue::Unknown(u) = &b.node.value {
                             // Nothing is written anywhere: the finding belongs where the value
@@ -479,6 +500,10 @@ impl<'a> Evaluator<'a> for ArmEvaluator<'a> {
     fn take_problems(&mut self) -> Vec<Problem> {
         std::mem::take(&mut self.problems)
     }
+
+    fn over_budget(&self) -> bool {
+        self.spent > super::EVAL_BUDGET
+    }
 }
 
 fn is_copy_spec(n: &Node) -> bool {
@@ -512,6 +537,14 @@ impl Context for Ctx<'_, '_> {
         let b = self.ev.var_binding(name)?;
         self.ev.record(&b.origin);
         Some(b.val)
+    }
+
+    fn charge(&mut self, weight: usize) -> Result<(), String> {
+        self.ev.charge(weight)
+    }
+
+    fn exhausted(&self) -> bool {
+        self.ev.spent > super::EVAL_BUDGET
     }
 
     fn copy_index(&self, loop_name: Option<&str>) -> Option<i64> {

@@ -17,6 +17,18 @@ use tree::{RMember, RNode, RValue};
 /// ARM's documented limit on copy loop instances.
 pub const MAX_COPY: i64 = 800;
 
+/// The most resources one evaluation expands to (copies and nested deployments
+/// included): ARM allows 800 per deployment; a template whose nested deployments add
+/// up to more than ten times that is not evaluated (AKS901) rather than exhausting the
+/// machine (800 nested copies of an 800-copy loop are 640,000 resources).
+pub const MAX_UNIT_RESOURCES: usize = 8_000;
+
+/// The total [`crate::arm::functions::weight`] (about a byte a unit) of the values one
+/// evaluation may build. Four times ARM's 4 MB limit on an expanded template, so no
+/// deployment ARM accepts comes near it; it bounds a small template's growth (a `map`
+/// in a `map` over `range(0, 10000)`) to a few hundred megabytes and seconds.
+pub const EVAL_BUDGET: usize = 16_000_000;
+
 /// Turns template nodes into resolved nodes, within the current scope.
 pub trait Evaluator<'a> {
     /// Resolves a JSON node of the current template (expressions evaluated).
@@ -38,6 +50,10 @@ pub trait Evaluator<'a> {
     /// Problems found while evaluating (AKS901).
     fn take_problems(&mut self) -> Vec<Problem> {
         Vec::new()
+    }
+    /// The evaluation budget ([`EVAL_BUDGET`]) is spent: the walk stops.
+    fn over_budget(&self) -> bool {
+        false
     }
 }
 
@@ -205,8 +221,39 @@ pub fn resolve_template<'a>(
             message: "deployment template has no `resources` section".into(),
         }),
     }
+    let over = if w.eval.over_budget() {
+        Some(budget_message())
+    } else if unit.resources.len() > MAX_UNIT_RESOURCES {
+        Some(format!(
+            "it expands to more than {MAX_UNIT_RESOURCES} resources (ARM allows 800 per deployment; aksgate evaluates at most {MAX_UNIT_RESOURCES} in one deployment, its nested deployments included)"
+        ))
+    } else {
+        None
+    };
     unit.problems.extend(w.eval.take_problems());
+    if let Some(why) = over {
+        // What was built is partial: judged as it is, a resource left out would pass.
+        // The whole deployment is one error instead.
+        unit.resources = Vec::new();
+        unit.problems.push(Problem {
+            site: head(file, root),
+            message: format!("the deployment is not evaluated: {why}"),
+        });
+    }
     unit
+}
+
+/// Why a deployment whose [`EVAL_BUDGET`] is spent is not evaluated.
+pub fn budget_message() -> String {
+    format!(
+        "evaluating it builds more than {} MB of values (aksgate's evaluation budget, four times ARM's 4 MB limit on an expanded template)",
+        EVAL_BUDGET / 1_000_000
+    )
+}
+
+/// The walk must stop: the budget is spent, or the resources are too many.
+fn stop(w: &Walk<'_, '_>, unit: &Unit) -> bool {
+    w.eval.over_budget() || unit.resources.len() > MAX_UNIT_RESOURCES
 }
 
 /// The first character of a node: where a problem with a whole object is reported,
@@ -246,6 +293,9 @@ fn walk_resources<'a>(
         return;
     };
     for item in items {
+        if stop(w, unit) {
+            return;
+        }
         walk_copies(item, file, parent, w, unit, depth);
     }
 }
@@ -278,6 +328,9 @@ fn walk_copies<'a>(
             },
         )) if (0..=MAX_COPY).contains(&n) => {
             for i in 0..n {
+                if stop(w, unit) {
+                    return;
+                }
                 walk_instance(item, file, parent, w, unit, depth, &name, Some(i));
             }
         }

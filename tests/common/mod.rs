@@ -72,3 +72,22 @@ pub fn public_ip_template(comment: &str, metadata: &str) -> String {
 "#
     )
 }
+
+/// `c` with its data segment (heap and private mappings) limited to `bytes`: a run that
+/// needs more fails to allocate and aborts, which the test sees as a crash.
+pub fn limit_memory(c: &mut Command, bytes: u64) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        c.pre_exec(move || {
+            let lim = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
+            if libc::setrlimit(libc::RLIMIT_DATA, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
