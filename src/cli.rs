@@ -269,14 +269,26 @@ pub fn run(cli: Cli) -> Exit {
 
 /// Prints a configuration mistake as a diagnostic into the TOML file.
 pub(crate) fn config_error(e: &crate::config::ConfigError) -> Exit {
+    // No context lines: the file may hold what must not be printed (see ConfigDiagnostic).
     let handler =
-        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_context_lines(0);
     let mut out = String::new();
     match handler.render_report(&mut out, &crate::config::ConfigDiagnostic::new(e)) {
         Ok(()) => crate::report::safe::warn(out.trim_end_matches('\n')),
         Err(_) => crate::report::safe::warn(&format!("aksgate: error: {e}")),
     }
     Exit::ToolError
+}
+
+/// `--exclude` patterns must be valid: an invalid one would exclude nothing, silently.
+pub(crate) fn check_excludes(patterns: &[String]) -> Result<(), Exit> {
+    for p in patterns {
+        if let Err(e) = crate::config::check_exclude(p) {
+            return Err(error(format!("invalid --exclude pattern `{p}`: {e}")));
+        }
+    }
+    Ok(())
 }
 
 /// `RULE=LEVEL` for `--severity`.
@@ -302,6 +314,9 @@ fn check(args: ScanArgs) -> Exit {
         Ok(c) => c,
         Err(e) => return config_error(&e),
     };
+    if let Err(e) = check_excludes(&args.exclude) {
+        return e;
+    }
     let dirs: Vec<PathBuf> = args
         .policy
         .iter()
@@ -443,8 +458,7 @@ fn check(args: ScanArgs) -> Exit {
                 color: false,
                 ..human::Style::detect()
             };
-            let written =
-                std::fs::File::create(file).and_then(|mut f| write(args.format, &plain, &mut f));
+            let written = report::write_file(file, |w| write(args.format, &plain, w));
             if let Err(e) = written {
                 return error(format!("cannot write {}: {e}", file.display()));
             }

@@ -26,7 +26,7 @@
 //! ```
 
 use crate::finding::Severity;
-use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
+use miette::{Diagnostic, LabeledSpan, SourceCode};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -53,7 +53,7 @@ pub struct Config {
     #[serde(default)]
     pub policy_timeout_ms: Option<u64>,
     #[serde(default)]
-    pub exclude: Vec<String>,
+    pub exclude: Vec<Spanned<String>>,
     #[serde(default)]
     pub policies: Vec<String>,
     #[serde(default)]
@@ -142,15 +142,37 @@ impl std::error::Error for ConfigError {}
 /// The miette view of a [`ConfigError`]: the TOML excerpt with the mistake labelled.
 pub struct ConfigDiagnostic<'a> {
     err: &'a ConfigError,
-    source: Option<NamedSource<String>>,
+    /// The offending line only, made safe to print: the file may not be a
+    /// configuration at all (a symlink named with `--config` to a secret), and a
+    /// diagnostic must not echo it.
+    source: Option<crate::report::excerpt::Excerpt>,
+    span: Option<miette::SourceSpan>,
 }
 
 impl<'a> ConfigDiagnostic<'a> {
     pub fn new(err: &'a ConfigError) -> Self {
-        let source = err.text.as_ref().map(|t| {
-            NamedSource::new(err.file.display().to_string(), t.clone()).with_language("toml")
-        });
-        ConfigDiagnostic { err, source }
+        let (Some(text), Some(span)) = (&err.text, &err.span) else {
+            return ConfigDiagnostic {
+                err,
+                source: None,
+                span: None,
+            };
+        };
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        let source = crate::report::excerpt::Excerpt::new(
+            &err.file.display().to_string(),
+            std::sync::Arc::from(text.as_str()),
+            &starts,
+            &[(span.start, span.end)],
+        );
+        let shown = source.span(span.start, span.end);
+        ConfigDiagnostic {
+            err,
+            source: Some(source),
+            span: Some(shown),
+        }
     }
 }
 
@@ -179,13 +201,9 @@ impl Diagnostic for ConfigDiagnostic<'_> {
         self.source.as_ref().map(|s| s as &dyn SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let span = self.err.span.clone()?;
-        self.source.as_ref()?;
+        let span = self.span?;
         Some(Box::new(std::iter::once(
-            LabeledSpan::new_primary_with_span(
-                Some("here".into()),
-                (span.start, span.end.saturating_sub(span.start)),
-            ),
+            LabeledSpan::new_primary_with_span(Some("here".into()), span),
         )))
     }
 }
@@ -236,6 +254,15 @@ impl Config {
                         "use \"off\", \"on\", \"error\", \"warning\" or \"note\" for {}",
                         rule.get_ref()
                     )),
+                ));
+            }
+        }
+        for pattern in &c.exclude {
+            if let Err(err) = check_exclude(pattern.get_ref()) {
+                return Err(c.error(
+                    pattern.span(),
+                    format!("invalid exclude pattern `{}`: {err}", pattern.get_ref()),
+                    Some("patterns use gitignore syntax, relative to the scanned directory".into()),
                 ));
             }
         }
@@ -291,21 +318,58 @@ impl Config {
 
     /// `--config FILE` when given (it must exist), else `.aksgate.toml` in the first
     /// scanned directory when present, else the defaults.
+    ///
+    /// The configuration decides the verdict, so it is read as carefully as a template:
+    /// only a regular file, at most [`MAX_CONFIG_BYTES`], and an `.aksgate.toml` found in
+    /// the scanned directory may not be a symlink out of it (naming a file with
+    /// `--config` is the way to use one from elsewhere).
     pub fn load(explicit: Option<&Path>, root: Option<&Path>) -> Result<Config, ConfigError> {
-        let path = match explicit {
-            Some(p) => p.to_path_buf(),
-            None => match root.map(|r| r.join(DEFAULT_NAME)).filter(|p| p.is_file()) {
-                Some(p) => p,
-                None => return Ok(Config::default()),
-            },
-        };
-        let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
-            file: path.clone(),
-            message: e.to_string(),
+        let fail = |path: &Path, message: String| ConfigError {
+            file: path.to_path_buf(),
+            message,
             text: None,
             span: None,
             help: None,
-        })?;
+        };
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => {
+                let Some(root) = root else {
+                    return Ok(Config::default());
+                };
+                let p = root.join(DEFAULT_NAME);
+                match std::fs::symlink_metadata(&p) {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        return Ok(Config::default())
+                    }
+                    Err(e) => return Err(fail(&p, e.to_string())),
+                    Ok(m) if m.file_type().is_symlink() => {
+                        // Inside the scanned directory, and not into git's own files
+                        // (`.git/config` can hold credentials).
+                        let inside = match (p.canonicalize(), root.canonicalize()) {
+                            (Ok(target), Ok(r)) => {
+                                target.starts_with(&r)
+                                    && !target
+                                        .strip_prefix(&r)
+                                        .unwrap_or(&target)
+                                        .components()
+                                        .any(|c| c.as_os_str() == ".git")
+                            }
+                            _ => false,
+                        };
+                        if !inside {
+                            return Err(ConfigError {
+                                help: Some("pass it with --config FILE to use a configuration from elsewhere".into()),
+                                ..fail(&p, "a symlink to a file outside the scanned directory or inside .git (or a broken one): not read".into())
+                            });
+                        }
+                        p
+                    }
+                    Ok(_) => p,
+                }
+            }
+        };
+        let text = read_bounded(&path).map_err(|m| fail(&path, m))?;
         Config::parse(&text, &path)
     }
 
@@ -320,13 +384,72 @@ impl Config {
     }
 }
 
+/// Whether an exclude pattern is valid gitignore syntax: an invalid one would otherwise
+/// exclude nothing, silently.
+pub fn check_exclude(pattern: &str) -> Result<(), String> {
+    let mut b = ignore::gitignore::GitignoreBuilder::new("/");
+    b.add_line(None, pattern).map_err(|e| e.to_string())?;
+    b.build().map_err(|e| e.to_string())?;
+    // The gitignore builder takes an unclosed `[` without a word, and the pattern then
+    // matches nothing anyone meant: the glob syntax it is made of says why.
+    let glob = pattern.trim_start_matches('!').trim_start_matches('/');
+    globset::Glob::new(glob).map(|_| ()).map_err(|e| e.kind().to_string())
+}
+
+/// The largest configuration file read: the configuration is a page of settings, and
+/// a 40 MB one took 55 s and 17 GB to parse.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// A configuration file's text: a regular file of at most [`MAX_CONFIG_BYTES`], UTF-8.
+fn read_bounded(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file (a configuration is never read from a device, a FIFO or a directory)".into());
+    }
+    if meta.len() > MAX_CONFIG_BYTES {
+        return Err(format!(
+            "the file is {} KB, over the {} KB limit for a configuration",
+            meta.len() / 1024,
+            MAX_CONFIG_BYTES / 1024
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(format!(
+            "the file grew over the {} KB limit while it was read",
+            MAX_CONFIG_BYTES / 1024
+        ));
+    }
+    if bytes.contains(&0) {
+        return Err("the file has NUL bytes: not a configuration (nothing of it is shown)".into());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 text (invalid byte at offset {}): not a configuration",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
 /// Parses `YYYY-MM-DD` into days since 1970-01-01.
 pub fn parse_date(s: &str) -> Option<i64> {
     let mut it = s.trim().splitn(3, '-');
     let y: i64 = it.next()?.parse().ok()?;
     let m: i64 = it.next()?.parse().ok()?;
     let d: i64 = it.next()?.parse().ok()?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in_month = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if !(1..=days_in_month).contains(&d) || !(0..=9999).contains(&y) {
         return None;
     }
     // Days from civil (proleptic Gregorian), after Howard Hinnant's published algorithm.
@@ -409,6 +532,14 @@ mod tests {
             1
         );
         assert_eq!(parse_date("2027-13-01"), None);
+        assert_eq!(parse_date("2027-02-31"), None);
+        assert_eq!(parse_date("2027-02-29"), None);
+        assert_eq!(
+            parse_date("2028-02-29").unwrap() + 1,
+            parse_date("2028-03-01").unwrap()
+        );
+        assert_eq!(parse_date("2100-02-29"), None);
+        assert_eq!(parse_date("2027-04-31"), None);
         assert_eq!(parse_date("tomorrow"), None);
     }
 }

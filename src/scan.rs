@@ -55,8 +55,8 @@ impl ScanOptions {
             paths,
             excludes: cli_excludes
                 .iter()
-                .chain(&config.exclude)
                 .cloned()
+                .chain(config.exclude.iter().map(|e| e.get_ref().clone()))
                 .collect(),
             pairs: config
                 .pair
@@ -342,6 +342,7 @@ pub(crate) fn index(
         opts.paths.clone()
     };
     let multi = paths.len() > 1;
+    let paths = distinct_paths(paths);
     // Every candidate of every path, in order, to `found`; what was skipped is returned.
     let walk = |found: &mut dyn FnMut(Candidate)| -> Result<Vec<Skipped>, ScanError> {
         let mut skipped = Vec::new();
@@ -1334,6 +1335,23 @@ pub fn scan_prepared(opts: &ScanOptions, policies: &Policies) -> Result<ScanResu
         stats,
         inline,
     })
+}
+
+/// The scanned paths without those an earlier one already covers (the same path
+/// twice, or a file or folder inside an earlier folder): each file is scanned once, so
+/// its findings are reported once.
+fn distinct_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut out = Vec::new();
+    for p in paths {
+        let real = p.canonicalize().unwrap_or_else(|_| p.clone());
+        if seen.iter().any(|s| real.starts_with(s)) {
+            continue;
+        }
+        seen.push(real);
+        out.push(p);
+    }
+    out
 }
 
 fn prefix(root: &std::path::Path, rel: &str) -> String {

@@ -364,3 +364,208 @@ fn templates_that_would_exhaust_memory_are_refused_within_budget() {
         );
     }
 }
+
+// 6. The configuration is read as carefully as a template.
+#[test]
+fn a_configuration_symlink_out_of_the_repository_is_refused_and_never_echoed() {
+    use std::os::unix::fs::symlink;
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secrets.env");
+    fs::write(&secret, "SECRET_TOKEN=hunter2-do-not-print\nOTHER=x\n").unwrap();
+    let cases: Vec<(&str, Box<dyn Fn(&Path)>)> = vec![
+        (
+            "a file outside",
+            Box::new(move |d: &Path| symlink(&secret, d.join(".aksgate.toml")).unwrap()),
+        ),
+        (
+            "the environment",
+            Box::new(|d: &Path| symlink("/proc/self/environ", d.join(".aksgate.toml")).unwrap()),
+        ),
+        (
+            "git's configuration",
+            Box::new(|d: &Path| {
+                write(d, ".git/config", "[http \"https://example.com\"]\n\textraheader = AUTHORIZATION: basic hunter2-do-not-print\n");
+                symlink(".git/config", d.join(".aksgate.toml")).unwrap();
+            }),
+        ),
+    ];
+    for (what, make) in cases {
+        let t = tempfile::tempdir().unwrap();
+        write(
+            t.path(),
+            "azuredeploy.json",
+            &template(&public_ip("ip", "")),
+        );
+        make(t.path());
+        let mut c = bin();
+        c.args(["check", t.path().to_str().unwrap()])
+            .env("AKSGATE_TEST_SECRET", "hunter2-do-not-print");
+        let out = c.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
+        assert!(!stderr.contains("hunter2"), "{what}: {stderr}");
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("hunter2"),
+            "{what}"
+        );
+        assert!(stderr.contains("symlink"), "{what}: {stderr}");
+    }
+}
+
+#[test]
+fn a_configuration_error_echoes_only_the_offending_line() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "azuredeploy.json",
+        &template(&public_ip("ip", "")),
+    );
+    let cfg = t.path().join("elsewhere.toml");
+    fs::write(
+        &cfg,
+        "# token = hunter2-line-before\nstrict = nope\n# token = hunter2-line-after\n",
+    )
+    .unwrap();
+    let r = run(
+        &[
+            "check",
+            t.path().to_str().unwrap(),
+            "--config",
+            cfg.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("strict = nope"), "{}", r.stderr);
+    assert!(!r.stderr.contains("hunter2"), "{}", r.stderr);
+    // A file that is no text at all is not shown.
+    fs::write(&cfg, "A=1\0B=hunter2\0").unwrap();
+    let r = run(
+        &[
+            "check",
+            t.path().to_str().unwrap(),
+            "--config",
+            cfg.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 2);
+    assert!(!r.stderr.contains("hunter2"), "{}", r.stderr);
+}
+
+#[test]
+fn a_configuration_that_is_a_device_or_huge_is_refused_at_once() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "azuredeploy.json",
+        &template(&public_ip("ip", "")),
+    );
+    let big = t.path().join("big.toml");
+    fs::write(
+        &big,
+        format!("exclude = [{}]\n", vec!["\"a/**\""; 5_000_000].join(",")),
+    )
+    .unwrap();
+    for cfg in ["/dev/zero", big.to_str().unwrap()] {
+        let start = std::time::Instant::now();
+        let r = run(
+            &["check", t.path().to_str().unwrap(), "--config", cfg],
+            None,
+        );
+        assert_eq!(r.code, 2, "{cfg}: {}", r.stderr);
+        assert!(start.elapsed() < std::time::Duration::from_secs(5), "{cfg}");
+        assert!(
+            r.stderr.contains("regular file") || r.stderr.contains("limit"),
+            "{}",
+            r.stderr
+        );
+    }
+}
+
+// 11. The small ones.
+#[test]
+fn a_standard_error_that_cannot_be_written_is_no_panic() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "azuredeploy.json",
+        &template(&public_ip("ip", "")),
+    );
+    write(t.path(), "other.json", "{\"name\": 1}");
+    let full = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    let dir = t.path().to_str().unwrap();
+    let code = |args: &[&str]| {
+        bin()
+            .args(args)
+            .stderr(full())
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap()
+            .code()
+    };
+    assert_eq!(code(&["check", dir, "--show-skipped"]), Some(1));
+    assert_eq!(code(&["check", "/nonexistent"]), Some(2));
+    assert_eq!(code(&["audit", dir]), Some(0));
+}
+
+#[test]
+fn output_is_written_whole_even_by_concurrent_runs() {
+    let t = tempfile::tempdir().unwrap();
+    let clusters: Vec<String> = (0..300)
+        .map(|i| cluster(&format!("aks{i}"), "userDefinedRouting"))
+        .collect();
+    write(t.path(), "azuredeploy.json", &template(&clusters.join(",")));
+    let out = t.path().join("out").join("report.json");
+    fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let dir = t.path().join("azuredeploy.json");
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            bin()
+                .args(["check", "--format", "json", "--output"])
+                .arg(&out)
+                .arg(&dir)
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert_eq!(c.wait().unwrap().code(), Some(1));
+    }
+    let doc: Value = serde_json::from_slice(&fs::read(&out).unwrap()).expect("a whole report");
+    assert!(findings(&doc).len() >= 600);
+    let left: Vec<_> = fs::read_dir(out.parent().unwrap()).unwrap().collect();
+    assert_eq!(left.len(), 1, "temporary files left behind: {left:?}");
+}
+
+#[test]
+fn invalid_dates_and_globs_are_errors_and_a_path_given_twice_counts_once() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "azuredeploy.json",
+        &template(&public_ip("ip", "")),
+    );
+    let dir = t.path().to_str().unwrap();
+    for toml in [
+        "[[suppress]]\nrule = \"AKS007\"\nreason = \"r\"\nexpires = \"2027-02-31\"\n",
+        "exclude = [\"a[\"]\n",
+    ] {
+        fs::write(t.path().join(".aksgate.toml"), toml).unwrap();
+        let r = run(&["check", dir], None);
+        assert_eq!(r.code, 2, "{toml}: {}", r.stderr);
+    }
+    fs::remove_file(t.path().join(".aksgate.toml")).unwrap();
+    let r = run(&["check", dir, "--exclude", "a["], None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--exclude"), "{}", r.stderr);
+    let (_, once) = check_json(&[dir]);
+    let (_, twice) = check_json(&[dir, dir]);
+    assert_eq!(findings(&once).len(), findings(&twice).len(), "{twice:#}");
+}

@@ -52,6 +52,9 @@ pub fn run(args: AuditArgs) -> Exit {
         Ok(c) => c,
         Err(e) => return crate::cli::config_error(&e),
     };
+    if let Err(e) = crate::cli::check_excludes(&args.exclude) {
+        return e;
+    }
     let opts =
         ScanOptions::from_config(args.path.iter().cloned().collect(), &args.exclude, &config);
     let bar = super::progress::Bar::stderr();
@@ -85,11 +88,7 @@ pub fn run(args: AuditArgs) -> Exit {
     };
     match &args.output {
         Some(file) => {
-            let written = std::fs::File::create(file).and_then(|f| {
-                let mut w = BufWriter::new(f);
-                write(&mut w)?;
-                w.flush()
-            });
+            let written = crate::report::write_file(file, write);
             match written {
                 Ok(()) => Exit::Clean,
                 Err(e) => error(format!("cannot write {}: {e}", file.display())),

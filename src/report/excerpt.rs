@@ -360,11 +360,12 @@ impl SourceCode for Excerpt {
         } else {
             0
         };
-        let data_start = if before == 0 { start.max(from) } else { from };
+        // Whole lines, also without context (miette's own reading starts at the span
+        // then): a configuration error shows its line, not the rest of it.
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
-            &self.text.as_bytes()[data_start..to],
-            SourceSpan::new(data_start.into(), to - data_start),
+            &self.text.as_bytes()[from..to],
+            SourceSpan::new(from.into(), to - from),
             self.lines[first].number,
             column,
             last - first + 1,

@@ -2,7 +2,7 @@
 //! nowhere earlier.
 
 pub mod azure;
-mod excerpt;
+pub(crate) mod excerpt;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -189,6 +189,36 @@ pub fn escape_with(s: &str, table: &[(char, &str)]) -> String {
         }
     }
     out
+}
+
+/// Writes a report to `path` as a whole or not at all: into a temporary file beside
+/// it, renamed over `path` once complete. A run killed mid-write, a full disk, or two
+/// runs writing the same file never leave a truncated report that a later step would
+/// read as the verdict. A path that exists and is not a regular file (`/dev/stdout`, a
+/// pipe) is written directly.
+pub fn write_file(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        let mut w = std::io::BufWriter::new(std::fs::OpenOptions::new().write(true).open(path)?);
+        write(&mut w)?;
+        return w.flush();
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".aksgate-report-")
+        .tempfile_in(dir)?;
+    let mut w = std::io::BufWriter::new(tmp);
+    write(&mut w)?;
+    let tmp = w.into_inner().map_err(|e| e.into_error())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// A hand-made report for the renderers' unit tests: one file with an error, a
