@@ -372,7 +372,8 @@ fn a_configuration_symlink_out_of_the_repository_is_refused_and_never_echoed() {
     let outside = tempfile::tempdir().unwrap();
     let secret = outside.path().join("secrets.env");
     fs::write(&secret, "SECRET_TOKEN=hunter2-do-not-print\nOTHER=x\n").unwrap();
-    let cases: Vec<(&str, Box<dyn Fn(&Path)>)> = vec![
+    type Make = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, Make)> = vec![
         (
             "a file outside",
             Box::new(move |d: &Path| symlink(&secret, d.join(".aksgate.toml")).unwrap()),
