@@ -36,25 +36,85 @@ pub struct GitBase {
     pub rev: String,
     /// The commit it names.
     commit: String,
-    /// `dir` relative to the repository root (`infra/`), for blob names.
-    prefix: String,
     /// Changed files under `dir`: current path → path at the revision (`None`: the file
     /// is new, added or untracked). Deleted files are not listed: they are not checked.
     pub changed: HashMap<String, Option<String>>,
 }
 
+/// A git command that reads the repository and nothing else: no file-system monitor,
+/// hooks, external diff or text conversion programs, replacement objects, lazy
+/// fetches of a partial clone, or prompts. The repository is the scanned one, and what
+/// it holds is hostile (`SECURITY.md`).
+fn git(dir: &Path) -> Command {
+    let mut c = Command::new("git");
+    c.args([
+        "-c",
+        "core.fsmonitor=false",
+        "-c",
+        "core.hooksPath=/dev/null",
+        "-c",
+        "core.untrackedCache=false",
+        "-c",
+        "core.quotepath=off",
+        "-c",
+        "diff.external=",
+        "-c",
+        "protocol.allow=never",
+        "-c",
+        "credential.helper=",
+    ])
+    .env("GIT_NO_REPLACE_OBJECTS", "1")
+    .env("GIT_TERMINAL_PROMPT", "0")
+    .env("GIT_OPTIONAL_LOCKS", "0")
+    .env_remove("GIT_EXTERNAL_DIFF")
+    .current_dir(dir)
+    .stdin(Stdio::null());
+    c
+}
+
 fn run_git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
-    let out = Command::new("git")
-        .args(["-c", "core.quotepath=off"])
+    let out = git(dir)
         .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
         .output()
         .map_err(|e| format!("cannot run git: {e}"))?;
     if !out.status.success() {
         return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
     }
     Ok(out.stdout)
+}
+
+/// One file of the base revision's tree, as `git ls-tree -r -z` lists it.
+#[derive(Debug, Clone)]
+struct TreeEntry {
+    rel: String,
+    /// `100644`, `100755`: a file; `120000`: a symlink; `160000`: a submodule.
+    mode: String,
+    oid: String,
+}
+
+impl TreeEntry {
+    fn is_file(&self) -> bool {
+        self.mode.starts_with("100")
+    }
+}
+
+/// Parses `<mode> SP <type> SP <object> TAB <path> NUL` records. Paths are whatever
+/// bytes a file name holds (a newline included): only the NUL ends a record.
+fn parse_tree(bytes: &[u8]) -> Vec<TreeEntry> {
+    bytes
+        .split(|b| *b == 0)
+        .filter_map(|rec| {
+            let tab = rec.iter().position(|b| *b == b'\t')?;
+            let head = std::str::from_utf8(&rec[..tab]).ok()?;
+            let mut parts = head.split(' ');
+            let (mode, _ty, oid) = (parts.next()?, parts.next()?, parts.next()?);
+            Some(TreeEntry {
+                rel: String::from_utf8_lossy(&rec[tab + 1..]).into_owned(),
+                mode: mode.to_string(),
+                oid: oid.to_string(),
+            })
+        })
+        .collect()
 }
 
 fn split_z(bytes: &[u8]) -> Vec<String> {
@@ -109,14 +169,14 @@ impl GitBase {
             )
         })?;
         let commit = String::from_utf8_lossy(&commit).trim().to_string();
-        let prefix = run_git(&dir, &["rev-parse", "--show-prefix"])?;
-        let prefix = String::from_utf8_lossy(&prefix).trim().to_string();
 
         let mut changed = HashMap::new();
         let diff = run_git(
             &dir,
             &[
                 "diff",
+                "--no-ext-diff",
+                "--no-textconv",
                 "--name-status",
                 "-z",
                 "-M",
@@ -163,7 +223,6 @@ impl GitBase {
             dir,
             rev: rev.to_string(),
             commit,
-            prefix,
             changed,
         })
     }
@@ -176,11 +235,12 @@ impl GitBase {
         }
     }
 
-    /// Every file at the revision under the scanned directory, relative to it.
-    fn tree(&self) -> Result<Vec<String>, String> {
-        Ok(split_z(&run_git(
+    /// Every file at the revision under the scanned directory, relative to it, with
+    /// its object id: blobs are asked for by id, which no file name can forge.
+    fn tree(&self) -> Result<Vec<TreeEntry>, String> {
+        Ok(parse_tree(&run_git(
             &self.dir,
-            &["ls-tree", "-r", "-z", "--name-only", &self.commit],
+            &["ls-tree", "-r", "-z", &self.commit],
         )?))
     }
 
@@ -191,7 +251,7 @@ impl GitBase {
     /// the facts are kept of each (their texts held 470 MB with 9,900 files changed).
     fn read_into(
         &self,
-        rels: &[String],
+        rels: &[&TreeEntry],
         sources: &mut Sources,
         suffix: &str,
     ) -> Result<Vec<(String, FileId, Option<Facts>)>, String> {
@@ -263,25 +323,22 @@ impl GitBase {
     /// cat-file --batch` (one process) prints them: a large change is never held whole.
     fn each_blob(
         &self,
-        rels: &[String],
+        rels: &[&TreeEntry],
         mut each: impl FnMut(&str, Vec<u8>) -> Result<(), String>,
     ) -> Result<(), String> {
         if rels.is_empty() {
             return Ok(());
         }
-        let mut child = Command::new("git")
+        let mut child = git(&self.dir)
             .args(["cat-file", "--batch"])
-            .current_dir(&self.dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| format!("cannot run git: {e}"))?;
         let mut stdin = child.stdin.take().expect("piped stdin");
-        let request: String = rels
-            .iter()
-            .map(|r| format!("{}:{}{}\n", self.commit, self.prefix, r))
-            .collect();
+        // Object ids, one a line: a name with a newline cannot shift the replies.
+        let request: String = rels.iter().map(|r| format!("{}\n", r.oid)).collect();
         // Written from another thread: git answers while it reads.
         let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
         let mut out = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
@@ -307,10 +364,17 @@ impl GitBase {
                     skipped.map_err(bad)?;
                     continue;
                 }
+                // Each reply must be the object asked for.
+                if parts[0] != rel.oid {
+                    return Err(format!(
+                        "git cat-file answered {} for {}",
+                        parts[0], rel.oid
+                    ));
+                }
                 let mut bytes = vec![0; size as usize + 1];
                 out.read_exact(&mut bytes).map_err(bad)?;
                 bytes.pop();
-                each(rel, bytes)?;
+                each(&rel.rel, bytes)?;
             }
             Ok(())
         })();
@@ -388,6 +452,9 @@ pub struct BaseSide {
     links: crate::plan::LinkIndex,
     /// The jobs of each base template, by its path at the revision, in plan order.
     by_file: HashMap<String, Vec<usize>>,
+    /// Deployment files at the revision that have no contents to compare (symlinks,
+    /// submodules), by path, with why.
+    unreadable: HashMap<String, String>,
 }
 
 impl BaseSide {
@@ -463,18 +530,31 @@ impl GitBase {
             }
         }
         let tree = self.tree()?;
-        let in_tree: HashSet<&String> = tree.iter().collect();
-        let wanted: Vec<String> = tree
+        let in_tree: HashMap<&str, &TreeEntry> = tree.iter().map(|e| (e.rel.as_str(), e)).collect();
+        let (wanted, not_files): (Vec<&TreeEntry>, Vec<&TreeEntry>) = tree
             .iter()
-            .filter(|p| is_json(p))
-            .filter(|p| {
-                exact.contains(*p)
+            .filter(|e| is_json(&e.rel))
+            .filter(|e| {
+                let p = &e.rel;
+                exact.contains(p)
                     || (dirs.contains(dir_of(p))
-                        && (current.contains(*p)
+                        && (current.contains(p)
                             || moved_away.contains(p)
                             || !self.dir.join(p).exists()))
             })
-            .cloned()
+            .partition(|e| e.is_file());
+        // A symlink or a submodule at the revision has no contents to compare: the
+        // current file is reported as not compared, never compared with nothing.
+        let unreadable = not_files
+            .iter()
+            .map(|e| {
+                let what = if e.mode == "120000" {
+                    "a symlink"
+                } else {
+                    "not a regular file (a submodule?)"
+                };
+                (e.rel.clone(), format!("{what} at {}", self.rev))
+            })
             .collect();
 
         let mut facts: Vec<(FileId, Facts)> = Vec::new();
@@ -485,7 +565,7 @@ impl GitBase {
             if todo.is_empty() {
                 break;
             }
-            loaded.extend(todo.iter().cloned());
+            loaded.extend(todo.iter().map(|e| e.rel.clone()));
             let mut next = Vec::new();
             for (rel, id, f) in self.read_into(&todo, sources, &suffix)? {
                 let Some(f) = f else {
@@ -493,15 +573,16 @@ impl GitBase {
                 };
                 for link in &f.links {
                     if let Some(p) = join(dir_of(&rel), link) {
-                        if in_tree.contains(&p) && !loaded.contains(&p) {
-                            next.push(p);
+                        match in_tree.get(p.as_str()) {
+                            Some(e) if e.is_file() && !loaded.contains(&p) => next.push(*e),
+                            _ => {}
                         }
                     }
                 }
                 facts.push((id, f));
             }
-            next.sort();
-            next.dedup();
+            next.sort_by(|a, b| a.rel.cmp(&b.rel));
+            next.dedup_by(|a, b| a.rel == b.rel);
             todo = next;
         }
         let sources = &*sources;
@@ -526,6 +607,7 @@ impl GitBase {
             jobs: plan.jobs,
             links: plan.links,
             by_file,
+            unreadable,
         })
     }
 
@@ -541,6 +623,15 @@ impl GitBase {
         let Some(file) = self.old_of(sources.get(unit.file).rel) else {
             return notes; // a new template: its clusters are new
         };
+        if let Some(why) = base.unreadable.get(&file) {
+            unit.problems.push(crate::resolve::Problem {
+                site: Site::new(unit.file, crate::json::Span::new(0, 0)),
+                message: format!(
+                    "{file} is {why}: its clusters cannot be compared with the base revision (AKS006 is not checked)"
+                ),
+            });
+            return notes;
+        }
         let base_rel = |id: FileId| -> String {
             let r = sources.get(id).rel;
             r.strip_suffix(&base.suffix).unwrap_or(r).to_string()

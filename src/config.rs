@@ -393,7 +393,9 @@ pub fn check_exclude(pattern: &str) -> Result<(), String> {
     // The gitignore builder takes an unclosed `[` without a word, and the pattern then
     // matches nothing anyone meant: the glob syntax it is made of says why.
     let glob = pattern.trim_start_matches('!').trim_start_matches('/');
-    globset::Glob::new(glob).map(|_| ()).map_err(|e| e.kind().to_string())
+    globset::Glob::new(glob)
+        .map(|_| ())
+        .map_err(|e| e.kind().to_string())
 }
 
 /// The largest configuration file read: the configuration is a page of settings, and

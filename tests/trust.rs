@@ -570,3 +570,95 @@ fn invalid_dates_and_globs_are_errors_and_a_path_given_twice_counts_once() {
     let (_, twice) = check_json(&[dir, dir]);
     assert_eq!(findings(&once).len(), findings(&twice).len(), "{twice:#}");
 }
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.email=a@b",
+            "-c",
+            "user.name=t",
+            "-c",
+            "core.quotepath=off",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn committed(dir: &Path) {
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "base"]);
+}
+
+fn azure_cni_cluster(outbound: &str) -> String {
+    cluster("aks", outbound).replace("\"kubenet\"", "\"azure\"")
+}
+
+// 7. No file name can shift `--base`'s replies from git.
+#[test]
+fn a_file_name_with_a_newline_cannot_defeat_base() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    git(d, &["init", "-q"]);
+    write(d, "aks.json", &template(&azure_cni_cluster("loadBalancer")));
+    // Requests framed by newlines: this name asked for `HEAD:aks.json` as well.
+    write(
+        d,
+        "a\nHEAD:aks.json",
+        &template(&azure_cni_cluster("loadBalancer")),
+    );
+    write(d, "b.json", &template(&azure_cni_cluster("loadBalancer")));
+    committed(d);
+    write(
+        d,
+        "aks.json",
+        &template(&azure_cni_cluster("userDefinedRouting")),
+    );
+    let (code, doc) = check_json(&[d.to_str().unwrap(), "--base", "HEAD"]);
+    assert_eq!(code, 1, "{doc:#}");
+    let aks006: Vec<_> = findings(&doc)
+        .into_iter()
+        .filter(|f| f["rule"] == "AKS006")
+        .collect();
+    assert_eq!(aks006.len(), 1, "{doc:#}");
+    assert_eq!(aks006[0]["file"], "aks.json");
+}
+
+// 8 (base side). A deployment file that is a symlink at the base revision is not
+// compared with nothing.
+#[test]
+fn a_base_revision_symlink_is_reported_not_compared_with_nothing() {
+    use std::os::unix::fs::symlink;
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    git(d, &["init", "-q"]);
+    write(
+        d,
+        "real/aks.json",
+        &template(&azure_cni_cluster("loadBalancer")),
+    );
+    symlink("real/aks.json", d.join("aks.json")).unwrap();
+    committed(d);
+    fs::remove_file(d.join("aks.json")).unwrap();
+    write(
+        d,
+        "aks.json",
+        &template(&azure_cni_cluster("userDefinedRouting")),
+    );
+    let (code, doc) = check_json(&[d.to_str().unwrap(), "--base", "HEAD"]);
+    assert_eq!(code, 1, "{doc:#}");
+    let f = findings(&doc);
+    assert!(
+        f.iter().any(|x| x["rule"] == "AKS901"
+            && x["file"] == "aks.json"
+            && x["message"].as_str().unwrap().contains("symlink")),
+        "{doc:#}"
+    );
+}
