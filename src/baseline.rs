@@ -24,7 +24,7 @@ use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 const CLUSTER: &str = "Microsoft.ContainerService/managedClusters";
 
@@ -41,39 +41,8 @@ pub struct GitBase {
     pub changed: HashMap<String, Option<String>>,
 }
 
-/// A git command that reads the repository and nothing else: no file-system monitor,
-/// hooks, external diff or text conversion programs, replacement objects, lazy
-/// fetches of a partial clone, or prompts. The repository is the scanned one, and what
-/// it holds is hostile (`SECURITY.md`).
-fn git(dir: &Path) -> Command {
-    let mut c = Command::new("git");
-    c.args([
-        "-c",
-        "core.fsmonitor=false",
-        "-c",
-        "core.hooksPath=/dev/null",
-        "-c",
-        "core.untrackedCache=false",
-        "-c",
-        "core.quotepath=off",
-        "-c",
-        "diff.external=",
-        "-c",
-        "protocol.allow=never",
-        "-c",
-        "credential.helper=",
-    ])
-    .env("GIT_NO_REPLACE_OBJECTS", "1")
-    .env("GIT_TERMINAL_PROMPT", "0")
-    .env("GIT_OPTIONAL_LOCKS", "0")
-    .env_remove("GIT_EXTERNAL_DIFF")
-    .current_dir(dir)
-    .stdin(Stdio::null());
-    c
-}
-
 fn run_git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
-    let out = git(dir)
+    let out = crate::git::command(dir)
         .args(args)
         .output()
         .map_err(|e| format!("cannot run git: {e}"))?;
@@ -329,7 +298,7 @@ impl GitBase {
         if rels.is_empty() {
             return Ok(());
         }
-        let mut child = git(&self.dir)
+        let mut child = crate::git::command(&self.dir)
             .args(["cat-file", "--batch"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

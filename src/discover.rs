@@ -34,6 +34,28 @@ pub struct Candidate {
     pub path: PathBuf,
     /// Path relative to the scan root, with `/` separators, for reports.
     pub rel: String,
+    /// Something under the root that may hold deployment files and cannot be checked (a
+    /// directory that cannot be listed, a directory symlink out of the root, a submodule
+    /// that is not checked out): AKS901 at it, never a silent pass.
+    pub problem: Option<String>,
+}
+
+impl Candidate {
+    fn file(path: &Path, rel: String) -> Candidate {
+        Candidate {
+            path: path.to_path_buf(),
+            rel,
+            problem: None,
+        }
+    }
+
+    fn unchecked(path: &Path, rel: String, problem: String) -> Candidate {
+        Candidate {
+            path: path.to_path_buf(),
+            rel,
+            problem: Some(problem),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -84,16 +106,30 @@ pub fn discover_each(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| root.display().to_string());
-        (out.found)(Candidate {
-            path: root.to_path_buf(),
-            rel,
-        });
+        (out.found)(Candidate::file(root, rel));
         return Ok(out.skipped);
     }
     let canonical_root = root.canonicalize()?;
     let exclude = build_excludes(root, excludes);
     let mut ignores = IgnoreStack::default();
     let mut seen = Taken::default();
+    // Inside a git work tree, what git tracks is part of the deployment whatever a
+    // `.gitignore` says, and a submodule that is not checked out is not checked.
+    let tracked = crate::git::Tracked::of(root).unwrap_or_default();
+    // The gitignored directories the walk is inside because they hold tracked files:
+    // only those files are taken from them.
+    let mut ignored_dirs: Vec<PathBuf> = Vec::new();
+    for sub in &tracked.submodules {
+        let dir = root.join(sub);
+        let empty = std::fs::read_dir(&dir).map_or(true, |mut d| d.next().is_none());
+        if empty && !exclude.matched_path_or_any_parents(sub, true).is_ignore() {
+            (out.found)(Candidate::unchecked(
+                &dir,
+                sub.clone(),
+                "a git submodule that is not checked out: its files are not checked (check it out, e.g. actions/checkout with `submodules: true`, or exclude it in .aksgate.toml)".into(),
+            ));
+        }
+    }
 
     let walker = WalkDir::new(root)
         .follow_links(false)
@@ -104,11 +140,17 @@ pub fn discover_each(
         let entry = match entry {
             Ok(e) => e,
             Err(err) => {
-                let rel = err.path().map(|p| rel_path(root, p)).unwrap_or_default();
-                out.skipped.push(Skipped {
+                // A directory that cannot be listed may hold deployment files.
+                let path = err.path().map(Path::to_path_buf).unwrap_or_default();
+                let rel = rel_path(root, &path);
+                (out.found)(Candidate::unchecked(
+                    &path,
                     rel,
-                    reason: format!("cannot read: {}", io_reason(&err)),
-                });
+                    format!(
+                        "cannot be listed: {}; its files are not checked",
+                        io_reason(&err)
+                    ),
+                ));
                 continue;
             }
         };
@@ -126,14 +168,49 @@ pub fn discover_each(
         if exclude
             .matched_path_or_any_parents(&rel, is_dir)
             .is_ignore()
-            || ignores.is_ignored(root, path, is_dir)
         {
             if is_dir {
                 it.skip_current_dir();
             }
             continue;
         }
+        while ignored_dirs.last().is_some_and(|d| !path.starts_with(d)) {
+            ignored_dirs.pop();
+        }
+        let ignored = !ignored_dirs.is_empty() || ignores.is_ignored(root, path, is_dir);
+        if ignored {
+            let keep = if is_dir {
+                tracked.has_ignored_under(&rel)
+            } else {
+                tracked.ignored.contains(&rel)
+            };
+            if !keep {
+                if is_dir {
+                    it.skip_current_dir();
+                }
+                continue;
+            }
+            if is_dir {
+                ignored_dirs.push(path.to_path_buf());
+            }
+        }
         if is_dir {
+            continue;
+        }
+        if ft.is_symlink() && std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+            // The walk does not follow directory symlinks: inside the root their
+            // target is walked where it is; outside, its files would not be checked.
+            match path.canonicalize() {
+                Ok(target) if target.starts_with(&canonical_root) => out.skipped.push(Skipped {
+                    rel,
+                    reason: "symlink to a directory inside the scanned root: its files are scanned where they are".into(),
+                }),
+                _ => (out.found)(Candidate::unchecked(
+                    path,
+                    rel,
+                    "a symlink to a directory outside the scanned root: not followed, so its files are not checked (scan that directory, or exclude the link)".into(),
+                )),
+            }
             continue;
         }
         if !has_json_extension(path) {
@@ -146,10 +223,7 @@ pub fn discover_each(
                     match std::fs::metadata(&target) {
                         Ok(m) if m.is_file() => {
                             if seen.link(target) {
-                                (out.found)(Candidate {
-                                    path: path.to_path_buf(),
-                                    rel,
-                                });
+                                (out.found)(Candidate::file(path, rel));
                             }
                         }
                         _ => out.skipped.push(Skipped {
@@ -184,10 +258,7 @@ pub fn discover_each(
         if !seen.file(real) {
             continue;
         }
-        (out.found)(Candidate {
-            path: path.to_path_buf(),
-            rel,
-        });
+        (out.found)(Candidate::file(path, rel));
     }
     Ok(out.skipped)
 }

@@ -14,6 +14,7 @@ pub mod discover;
 pub mod engine;
 pub mod evaluate;
 pub mod finding;
+pub mod git;
 pub mod heap;
 pub mod input;
 pub mod inputs;

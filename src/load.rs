@@ -63,6 +63,9 @@ pub fn load_skim(c: &Candidate) -> Loaded {
 }
 
 fn read_then(c: &Candidate, then: impl FnOnce(String, Vec<u8>) -> Loaded) -> Loaded {
+    if let Some(problem) = &c.problem {
+        return failed(c.rel.clone(), problem.clone());
+    }
     match std::fs::metadata(&c.path) {
         Ok(m) if m.len() > MAX_FILE_BYTES => return failed(c.rel.clone(), too_large(m.len())),
         Ok(_) => {}

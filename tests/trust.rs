@@ -662,3 +662,123 @@ fn a_base_revision_symlink_is_reported_not_compared_with_nothing() {
         "{doc:#}"
     );
 }
+
+// 8. What git tracks is checked whatever a .gitignore says; what cannot be seen fails.
+#[test]
+fn a_tracked_template_hidden_by_a_later_gitignore_is_checked() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    git(d, &["init", "-q"]);
+    write(d, "infra/aks.json", &template(&public_ip("tracked", "")));
+    write(
+        d,
+        "hidden/dir/aks.json",
+        &template(&public_ip("tracked-in-dir", "")),
+    );
+    committed(d);
+    write(d, ".gitignore", "infra/aks.json\nhidden/\n");
+    // Untracked files in the ignored folder stay ignored.
+    write(
+        d,
+        "hidden/dir/untracked.json",
+        &template(&public_ip("untracked", "")),
+    );
+    let (code, doc) = check_json(&[d.to_str().unwrap()]);
+    assert_eq!(code, 1, "{doc:#}");
+    let files: Vec<String> = findings(&doc)
+        .iter()
+        .map(|f| f["file"].as_str().unwrap().to_string())
+        .collect();
+    assert!(files.contains(&"infra/aks.json".to_string()), "{files:?}");
+    assert!(
+        files.contains(&"hidden/dir/aks.json".to_string()),
+        "{files:?}"
+    );
+    assert!(
+        !files.contains(&"hidden/dir/untracked.json".to_string()),
+        "{files:?}"
+    );
+}
+
+#[test]
+fn what_cannot_be_seen_is_aks901_not_left_out() {
+    use std::os::unix::fs::symlink;
+    let outside = tempfile::tempdir().unwrap();
+    write(
+        outside.path(),
+        "aks.json",
+        &template(&public_ip("outside", "")),
+    );
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    git(d, &["init", "-q"]);
+    write(d, "main.json", &template(&public_ip("main", "")));
+    // A directory symlink out of the root, and one inside it (its target is walked).
+    symlink(outside.path(), d.join("linked")).unwrap();
+    symlink(d.join("sub"), d.join("inside-link")).unwrap();
+    write(d, "sub/x.json", &template(&public_ip("sub", "")));
+    // A submodule that is not checked out.
+    let sub = tempfile::tempdir().unwrap();
+    git(sub.path(), &["init", "-q"]);
+    write(
+        sub.path(),
+        "aks.json",
+        &template(&public_ip("in-submodule", "")),
+    );
+    committed(sub.path());
+    git(
+        d,
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            sub.path().to_str().unwrap(),
+            "modules",
+        ],
+    );
+    committed(d);
+    fs::remove_dir_all(d.join("modules")).unwrap();
+    fs::create_dir(d.join("modules")).unwrap();
+    let (code, doc) = check_json(&[d.to_str().unwrap()]);
+    assert_eq!(code, 1, "{doc:#}");
+    let f = findings(&doc);
+    let aks901 = |file: &str| {
+        f.iter()
+            .find(|x| x["rule"] == "AKS901" && x["file"] == file)
+            .cloned()
+    };
+    let linked = aks901("linked").unwrap_or_else(|| panic!("{f:#?}"));
+    assert!(linked["message"]
+        .as_str()
+        .unwrap()
+        .contains("outside the scanned root"));
+    let modules = aks901("modules").unwrap_or_else(|| panic!("{f:#?}"));
+    assert!(modules["message"].as_str().unwrap().contains("submodule"));
+    assert!(aks901("inside-link").is_none(), "{f:#?}");
+    assert!(f.iter().any(|x| x["file"] == "sub/x.json"), "{f:#?}");
+}
+
+#[test]
+fn a_directory_that_cannot_be_listed_is_aks901() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let t = tempfile::tempdir().unwrap();
+    fs::set_permissions(t.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    write(t.path(), "main.json", &template(&public_ip("main", "")));
+    write(t.path(), "locked/aks.json", &template(&public_ip("locked", "")));
+    fs::set_permissions(t.path().join("locked"), fs::Permissions::from_mode(0o000)).unwrap();
+    let mut c = bin();
+    c.args(["check", "--format", "json", t.path().to_str().unwrap()]);
+    // root lists every directory: the scan runs as `nobody` then.
+    if unsafe { libc::geteuid() } == 0 {
+        c.uid(65534).gid(65534);
+    }
+    let out = c.output().unwrap();
+    fs::set_permissions(t.path().join("locked"), fs::Permissions::from_mode(0o755)).unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(findings(&doc).iter().any(|x| x["rule"] == "AKS901" && x["file"] == "locked"), "{doc:#}");
+}
