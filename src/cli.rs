@@ -249,8 +249,14 @@ pub fn run(cli: Cli) -> Exit {
                 baseline: baseline.baseline,
                 ..ScanOptions::default()
             };
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            match crate::inputs::write_inputs(&opts, &mut out) {
+            let out = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut out = crate::report::safe::NoVso::new(out, br"\u005b");
+            let result = crate::inputs::write_inputs(&opts, &mut out);
+            let result = match out.finish() {
+                Ok(_) => result,
+                Err(e) => Err(crate::inputs::InputsError::Io(e)),
+            };
+            match result {
                 Ok(written) => {
                     // Said, not left out silently: a policy author looking for a
                     // file's document learns why there is none.
@@ -431,13 +437,22 @@ fn check(args: ScanArgs) -> Exit {
     let write = |format: Format, style: &human::Style, w: &mut dyn std::io::Write| {
         use std::io::Write;
         let mut w = std::io::BufWriter::new(w);
+        // The data formats may be printed to a log too: no `##vso[` in them
+        // (`report::safe::NoVso`; the text formats neutralise their own fields).
+        let data = |w: &mut dyn std::io::Write,
+                    escape: &[u8],
+                    f: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| {
+            let mut safe = report::safe::NoVso::new(w, escape);
+            f(&mut safe)?;
+            safe.finish().map(|_| ())
+        };
         match format {
-            Format::Json => report::json::write(&report, &mut w),
-            Format::Sarif => report::sarif::write(&report, &mut w),
+            Format::Json => data(&mut w, br"\u005b", &|w| report::json::write(&report, w)),
+            Format::Sarif => data(&mut w, br"\u005b", &|w| report::sarif::write(&report, w)),
             Format::Human => human::write(&report, style, &mut w),
             Format::Github => report::github::write(&report, &mut w),
             Format::Azure => report::azure::write(&report, &mut w),
-            Format::Junit => report::junit::write(&report, &mut w),
+            Format::Junit => data(&mut w, b"&#91;", &|w| report::junit::write(&report, w)),
         }?;
         w.flush()
     };

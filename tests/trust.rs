@@ -195,6 +195,27 @@ fn file_content_cannot_inject_ci_commands_or_terminal_control() {
     );
     assert_inert("human beside --output", &s.stdout);
 
+    // The data formats carry the data unchanged, with no `##vso[` in their text.
+    for args in [
+        vec!["check", dir, "--format", "json"],
+        vec!["check", dir, "--format", "sarif"],
+        vec!["check", dir, "--format", "junit"],
+        vec!["audit", dir, "--format", "json"],
+        vec!["input", dir],
+    ] {
+        let r = run(&args, None);
+        assert!(
+            !r.stdout.to_ascii_lowercase().contains("##vso["),
+            "{args:?}"
+        );
+        if args.contains(&"junit") {
+            assert!(r.stdout.contains("##vso&#91;"), "{args:?}");
+        } else {
+            let v: Value = serde_json::from_str(&r.stdout).unwrap();
+            assert!(v.to_string().contains("##vso[task.complete"), "{args:?}");
+        }
+    }
+
     // Error messages that quote a path.
     let e = run(
         &["check", "/nonexistent/::error::x\n##vso[task.complete]"],
@@ -767,7 +788,11 @@ fn a_directory_that_cannot_be_listed_is_aks901() {
     let t = tempfile::tempdir().unwrap();
     fs::set_permissions(t.path(), fs::Permissions::from_mode(0o755)).unwrap();
     write(t.path(), "main.json", &template(&public_ip("main", "")));
-    write(t.path(), "locked/aks.json", &template(&public_ip("locked", "")));
+    write(
+        t.path(),
+        "locked/aks.json",
+        &template(&public_ip("locked", "")),
+    );
     fs::set_permissions(t.path().join("locked"), fs::Permissions::from_mode(0o000)).unwrap();
     let mut c = bin();
     c.args(["check", "--format", "json", t.path().to_str().unwrap()]);
@@ -780,5 +805,10 @@ fn a_directory_that_cannot_be_listed_is_aks901() {
     let doc: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     assert_eq!(out.status.code(), Some(1));
-    assert!(findings(&doc).iter().any(|x| x["rule"] == "AKS901" && x["file"] == "locked"), "{doc:#}");
+    assert!(
+        findings(&doc)
+            .iter()
+            .any(|x| x["rule"] == "AKS901" && x["file"] == "locked"),
+        "{doc:#}"
+    );
 }

@@ -75,8 +75,11 @@ pub fn run(args: AuditArgs) -> Exit {
     let write = |w: &mut dyn Write| -> std::io::Result<()> {
         let text = match args.format {
             AuditFormat::Json => {
-                super::json::write(&audit, &mut *w)?;
-                return w.write_all(b"\n");
+                // Printed to a log, it must hold no `##vso[` (`report::safe::NoVso`).
+                let mut safe = crate::report::safe::NoVso::new(&mut *w, br"\u005b");
+                super::json::write(&audit, &mut safe)?;
+                safe.write_all(b"\n")?;
+                return safe.finish().map(|_| ());
             }
             AuditFormat::Table => super::table::write,
             AuditFormat::Markdown => super::markdown::write,

@@ -154,6 +154,65 @@ pub fn warn_line(text: &str) {
         .and_then(|()| e.write_all(b"\n"));
 }
 
+/// A writer for data formats (JSON, SARIF, JUnit) that may be printed to a CI log:
+/// every `[` that ends a `##vso[` is written as `replacement` (`\u005b` in JSON,
+/// `&#91;` in XML), which the format reads as the same `[`. The data is unchanged;
+/// the agent, which acts on `##vso[` anywhere in a line, sees no command. Whether a `[`
+/// ends one depends only on the five bytes before it, which are kept across writes.
+pub struct NoVso<'r, W: std::io::Write> {
+    inner: W,
+    replacement: &'r [u8],
+    /// The last five bytes of the input so far.
+    before: Vec<u8>,
+}
+
+impl<'r, W: std::io::Write> NoVso<'r, W> {
+    pub fn new(inner: W, replacement: &'r [u8]) -> Self {
+        NoVso {
+            inner,
+            replacement,
+            before: Vec::with_capacity(10),
+        }
+    }
+
+    /// Flushes and returns the inner writer.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.inner.flush()?;
+        Ok(self.inner)
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for NoVso<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut start = 0;
+        for (i, &b) in buf.iter().enumerate() {
+            if b == b'[' {
+                // The five bytes before this one: the end of `before`, then `buf`.
+                let from_buf = i.min(5);
+                let mut last5 = self.before
+                    [self.before.len() - (5 - from_buf).min(self.before.len())..]
+                    .to_vec();
+                last5.extend_from_slice(&buf[i - from_buf..i]);
+                if last5.eq_ignore_ascii_case(b"##vso") {
+                    self.inner.write_all(&buf[start..i])?;
+                    self.inner.write_all(self.replacement)?;
+                    start = i + 1;
+                }
+            }
+        }
+        self.inner.write_all(&buf[start..])?;
+        self.before
+            .extend_from_slice(&buf[buf.len().saturating_sub(5)..]);
+        let excess = self.before.len().saturating_sub(5);
+        self.before.drain(..excess);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +245,22 @@ mod tests {
         assert_eq!(no_commands("##[error]x"), "##\\u{5b}error]x");
         assert_eq!(no_commands("a :: b"), "a :: b");
         assert!(matches!(no_commands("a :: b ##vs o["), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn data_writers_break_vso_across_writes() {
+        use std::io::Write;
+        let text = b"{\"m\": \"a ##vso[task.complete] b ##VsO[x]\"}";
+        for split in 0..text.len() {
+            let mut w = NoVso::new(Vec::new(), b"\\u005b");
+            w.write_all(&text[..split]).unwrap();
+            w.write_all(&text[split..]).unwrap();
+            let out = w.finish().unwrap();
+            let s = String::from_utf8(out).unwrap();
+            assert!(!contains_vso(&s), "{split}: {s}");
+            let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+            assert_eq!(v["m"], "a ##vso[task.complete] b ##VsO[x]");
+        }
     }
 
     #[test]
