@@ -404,6 +404,10 @@ pub enum StringPart<'a> {
 pub struct Expr {
     pub span: Span,
     pub kind: ExprKind,
+    /// How many levels deep this subtree is (1 for a leaf). The parser keeps every
+    /// tree below [`MAX_HEIGHT`](super::parser::MAX_HEIGHT) levels (plus a few), so
+    /// recursive walks over it cannot overflow the stack.
+    pub height: u32,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -630,6 +634,8 @@ impl ObjectKey {
 pub struct TypeExpr {
     pub span: Span,
     pub kind: TypeKind,
+    /// As [`Expr::height`].
+    pub height: u32,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -715,35 +721,4 @@ pub struct TupleItem {
     pub span: Span,
     pub decorators: Vec<Decorator>,
     pub ty: TypeExpr,
-}
-
-impl Expr {
-    pub(crate) fn new(span: Span, kind: ExprKind) -> Expr {
-        Expr { span, kind }
-    }
-
-    pub(crate) fn error(span: Span) -> Expr {
-        Expr {
-            span,
-            kind: ExprKind::Error,
-        }
-    }
-
-    /// Whether this is an [`ExprKind::Error`].
-    pub fn is_error(&self) -> bool {
-        matches!(self.kind, ExprKind::Error)
-    }
-}
-
-impl TypeExpr {
-    pub(crate) fn new(span: Span, kind: TypeKind) -> TypeExpr {
-        TypeExpr { span, kind }
-    }
-
-    pub(crate) fn error(span: Span) -> TypeExpr {
-        TypeExpr {
-            span,
-            kind: TypeKind::Error,
-        }
-    }
 }

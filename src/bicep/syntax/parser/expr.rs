@@ -148,6 +148,7 @@ impl Parser<'_> {
                     right: Box::new(right),
                 },
             );
+            self.check_height(left.height)?;
         }
         Ok(left)
     }
@@ -248,6 +249,7 @@ impl Parser<'_> {
                 _ => return Ok(current),
             };
             current = Expr::new(self.span_from(start), kind);
+            self.check_height(current.height)?;
         }
     }
 

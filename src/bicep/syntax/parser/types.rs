@@ -119,6 +119,7 @@ impl Parser<'_> {
             };
             self.bump();
             current = TypeExpr::new(self.span_from(start), kind);
+            self.check_height(current.height)?;
         }
     }
 
@@ -193,6 +194,7 @@ impl Parser<'_> {
                 _ => return Ok(current),
             };
             current = TypeExpr::new(self.span_from(start), kind);
+            self.check_height(current.height)?;
         }
     }
 
