@@ -74,6 +74,8 @@ struct Lexer<'a> {
     /// Where the text proper starts (after a byte-order mark).
     origin: usize,
     pos: usize,
+    /// Where the token being scanned starts (string errors span the token so far).
+    token_start: usize,
     frames: Vec<Frame>,
     out: Lexed,
 }
@@ -86,6 +88,7 @@ impl<'a> Lexer<'a> {
             bytes: text.as_bytes(),
             origin,
             pos: origin,
+            token_start: origin,
             frames: Vec::new(),
             out: Lexed::default(),
         }
@@ -95,6 +98,7 @@ impl<'a> Lexer<'a> {
         loop {
             let comment_before = self.trivia();
             let start = self.pos;
+            self.token_start = start;
             let kind = self.token();
             self.out.tokens.push(Token {
                 kind,
@@ -472,14 +476,18 @@ impl<'a> Lexer<'a> {
         loop {
             let Some(b) = self.peek(0) else {
                 self.error(
-                    Span::empty(self.pos),
+                    self.so_far(),
                     "BCP003",
                     "The string at this location is not terminated. Terminate the string with a single quote character.",
                 );
                 return end;
             };
             if is_newline(b) {
-                self.unterminated_with_newline();
+                self.error(
+                    self.so_far(),
+                    "BCP004",
+                    "The string at this location is not terminated due to an unexpected new line character.",
+                );
                 return end;
             }
             let escape_start = self.pos;
@@ -495,7 +503,7 @@ impl<'a> Lexer<'a> {
             }
             if self.at_end() {
                 self.error(
-                    Span::new(escape_start, self.pos),
+                    self.so_far(),
                     "BCP005",
                     "The string escape sequence is not terminated.",
                 );
@@ -582,11 +590,16 @@ impl<'a> Lexer<'a> {
             }
         }
         self.error(
-            Span::empty(self.pos),
+            self.so_far(),
             "BCP140",
             "The multi-line string at this location is not terminated. Terminate it with \"'''\".",
         );
         end
+    }
+
+    /// The token scanned so far.
+    fn so_far(&self) -> Span {
+        Span::new(self.token_start, self.pos)
     }
 
     /// Steps over a run of byte `b` and returns its length.

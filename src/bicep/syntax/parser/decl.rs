@@ -19,6 +19,8 @@ impl Parser<'_> {
     /// followed by a line break) rather than a line skipped as unparseable.
     pub(super) fn top_level_statement(&mut self) -> (Statement, bool) {
         match self.recover(false, &[NewLine], |p| p.declaration(None)) {
+            // Decorators without a declaration: what follows them starts a new one.
+            Ok(statement) if matches!(statement.kind, StatementKind::Error) => (statement, false),
             Ok(statement) => (statement, true),
             Err(span) => (
                 Statement {
@@ -57,9 +59,11 @@ impl Parser<'_> {
             let kind = match kind {
                 Some(kind) => kind,
                 None if p.mode == Mode::Bicep && !decorators.is_empty() => {
-                    p.report_here(
-                        "BCP147",
-                        "Expected a declaration after the decorator.",
+                    let span = decorators[0].span.to(decorators[decorators.len() - 1].span);
+                    p.report(
+                        span,
+                        "BCP292",
+                        "Expected a parameter, output, or type declaration after the decorator.",
                     );
                     StatementKind::Error
                 }
@@ -220,7 +224,9 @@ impl Parser<'_> {
 
     fn target_scope(&mut self) -> StatementKind {
         self.bump();
-        let value = self.assignment_and_value(false);
+        // The compiler reports a missing value even after a missing `=` here.
+        let _ = self.recover(false, &[NewLine], |p| p.expect_char(Assignment, "="));
+        let value = self.value(false);
         StatementKind::TargetScope(TargetScopeDecl { value })
     }
 

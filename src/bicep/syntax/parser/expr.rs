@@ -58,6 +58,8 @@ pub(super) struct ParenList<T> {
     pub span: Span,
     pub items: Vec<Result<T, Skipped>>,
     pub commas: usize,
+    /// Line breaks were taken inside.
+    pub newlines: bool,
     /// The `)` was there.
     pub closed: bool,
 }
@@ -464,8 +466,10 @@ impl Parser<'_> {
         mut item: impl FnMut(&mut Self) -> PResult<T>,
     ) -> PResult<ParenList<T>> {
         let open = self.expect_char(LeftParen, "(")?;
-        let newlines = |p: &mut Self| {
-            if allow_newlines {
+        let mut took_newlines = false;
+        let mut newlines = |p: &mut Self| {
+            if allow_newlines && p.check(NewLine) {
+                took_newlines = true;
                 p.newlines();
             }
         };
@@ -507,19 +511,23 @@ impl Parser<'_> {
             span: self.span_from(open.span.start),
             items,
             commas,
+            newlines: took_newlines,
             closed,
         })
     }
 
-    /// The one item of parentheses, or an error if there are none or several.
+    /// The one item of parentheses, or an error if there are none or several. Like the
+    /// compiler, line breaks inside count as items: parentheses around an expression
+    /// stay on one line (a lambda's parameters need not).
     pub(super) fn only_item<T>(&mut self, list: ParenList<T>, error: impl Fn(Span) -> T) -> T {
         let ParenList {
             span,
             mut items,
             commas,
+            newlines,
             ..
         } = list;
-        if items.len() == 1 && commas == 0 {
+        if items.len() == 1 && commas == 0 && !newlines {
             return items
                 .pop()
                 .and_then(Result::ok)
@@ -653,6 +661,12 @@ impl Parser<'_> {
         let start = self.pos;
         let fail = self.fail(code, message);
         if !self.check_any(&[StringComplete, StringLeftPiece]) {
+            // The compiler's string parser skips what is not a string up to the line's
+            // end before giving up; so do we, for the same errors after it.
+            while !self.at_end() && !self.check_any(&[StringMiddlePiece, StringRightPiece, NewLine])
+            {
+                self.bump();
+            }
             return Err(fail);
         }
         match self.string_literal() {

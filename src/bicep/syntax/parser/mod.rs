@@ -307,8 +307,9 @@ impl<'a> Parser<'a> {
 
     // ---- recovery ----
 
-    /// Runs `f`; if it fails, records its error (unless `suppress`), skips to the next
-    /// token of a `terminators` kind (not consuming it) and returns what was skipped.
+    /// Runs `f`; if it fails, records its error (unless `suppress`) in place of those
+    /// reported inside `f`, skips to the next token of a `terminators` kind (not
+    /// consuming it) and returns what was skipped.
     fn recover<T>(
         &mut self,
         suppress: bool,
@@ -336,9 +337,14 @@ impl<'a> Parser<'a> {
         f: impl FnOnce(&mut Self) -> PResult<T>,
     ) -> Result<T, Skipped> {
         let start = self.pos;
+        let errors_before = self.errors.len();
         match f(self) {
             Ok(v) => Ok(v),
             Err(Fail(error)) => {
+                // What `f` had built is dropped, and with it the errors reported inside
+                // it (as in the compiler, whose errors live on the nodes): the skipped
+                // stretch is reported once, by this error.
+                self.errors.truncate(errors_before);
                 if !suppress {
                     self.errors.push(*error);
                 }
