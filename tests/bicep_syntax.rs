@@ -440,3 +440,34 @@ fn sample_modules_parse() {
     println!("sample files parsed: {}", files.len());
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+/// Parse speed, for the record (not a check): every real-world file parsed 1,000
+/// times. Run in release: `cargo test --release --test bicep_syntax -- --ignored
+/// parse_speed --nocapture`.
+#[test]
+#[ignore]
+fn parse_speed() {
+    let Some(shared) = shared() else { return };
+    let mut files = Vec::new();
+    corpus_files(&shared.join("corpus-iac/bicep"), &mut files);
+    let texts: Vec<(PathBuf, String)> = files.iter().map(|p| (p.clone(), read(p))).collect();
+    let bytes: usize = texts.iter().map(|(_, t)| t.len()).sum();
+    let rounds = 1_000;
+    let start = std::time::Instant::now();
+    let mut statements = 0;
+    for _ in 0..rounds {
+        for (path, text) in &texts {
+            statements += parse_file(path, text).program.statements.len();
+        }
+    }
+    let elapsed = start.elapsed();
+    println!(
+        "parsed {} files ({} KB) x {rounds} = {:.1} MB in {:.2} s: {:.1} MB/s, {:.1} µs a file ({statements} statements)",
+        texts.len(),
+        bytes / 1024,
+        (bytes * rounds) as f64 / 1e6,
+        elapsed.as_secs_f64(),
+        (bytes * rounds) as f64 / 1e6 / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64() * 1e6 / (texts.len() * rounds) as f64,
+    );
+}

@@ -722,3 +722,27 @@ pub struct TupleItem {
     pub decorators: Vec<Decorator>,
     pub ty: TypeExpr,
 }
+
+impl Statement {
+    /// The declared symbolic name (`x` in `param x ...`, `resource x ...`, `func x`,
+    /// `extensionConfig x`...), for the declarations that have one.
+    pub fn name(&self) -> Option<&Ident> {
+        use StatementKind::*;
+        match &self.kind {
+            Metadata(d) => Some(&d.name),
+            Param(d) => Some(&d.name),
+            Var(d) => Some(&d.name),
+            Resource(d) => Some(&d.name),
+            Module(d) => Some(&d.name),
+            Output(d) => Some(&d.name),
+            Type(d) => Some(&d.name),
+            Func(d) => Some(&d.name),
+            Test(d) => Some(&d.name),
+            Assert(d) => Some(&d.name),
+            ParamAssignment(d) => Some(&d.name),
+            ExtensionConfig(d) => Some(&d.alias),
+            Extension(d) => d.alias.as_ref(),
+            TargetScope(_) | Import(_) | Using(_) | Extends(_) | Error => None,
+        }
+    }
+}

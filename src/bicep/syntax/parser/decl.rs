@@ -574,11 +574,11 @@ impl Parser<'_> {
         self.expect_char(RightBrace, "}")?;
         Ok(ImportTarget::Symbols {
             span: self.span_from(open.span.start),
-            symbols: symbols.into_iter().flatten().collect(),
+            symbols,
         })
     }
 
-    fn imported_symbol(&mut self) -> Option<ImportedSymbol> {
+    fn imported_symbol(&mut self) -> ImportedSymbol {
         let start = self.peek().span.start;
         let name = match self.peek_kind() {
             Identifier => {
@@ -626,11 +626,11 @@ impl Parser<'_> {
             let span = self.span_from(start);
             self.report(span, "BCP375", "An import list item that identifies its target with a quoted string must include an 'as <alias>' clause.");
         }
-        Some(ImportedSymbol {
+        ImportedSymbol {
             span: self.span_from(start),
             name,
             alias,
-        })
+        }
     }
 
     /// After `extension` (or `import` / `provider`): `spec [with {...}] [as alias]`.

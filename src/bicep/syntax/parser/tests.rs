@@ -367,6 +367,16 @@ fn declarations() {
     assert_eq!(k.len(), 11);
     assert!(matches!(k[0], StatementKind::TargetScope(_)));
     assert!(matches!(k[1], StatementKind::Metadata(m) if m.name.name == "info"));
+    let names: Vec<&str> = parsed
+        .program
+        .statements
+        .iter()
+        .filter_map(|s| s.name().map(|n| n.name.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        ["info", "pw", "loc", "st", "v", "o", "p", "t", "f", "ok"]
+    );
     let s = &parsed.program.statements[2];
     assert_eq!(s.decorators.len(), 2);
     assert_eq!(s.decorators[0].name().unwrap().name, "secure");
