@@ -6,8 +6,9 @@
 //! inside parentheses, before `?` and `:` of a ternary, after `=>`, and around the
 //! body of a loop.
 
-use super::{empty_skip, PResult, Parser, Skipped};
+use super::{empty_skip, Fail, PResult, Parser, Skipped};
 use crate::bicep::syntax::ast::*;
+use crate::bicep::syntax::error::SyntaxError;
 use crate::bicep::syntax::span::Span;
 use crate::bicep::syntax::strings::{self, StringStyle};
 use crate::bicep::syntax::token::TokenKind::{self, *};
@@ -658,8 +659,9 @@ impl Parser<'_> {
         code: &'static str,
         message: &str,
     ) -> PResult<StringExpr> {
-        let start = self.pos;
-        let fail = self.fail(code, message);
+        // The error goes at the first token, whatever is skipped after it.
+        let at = self.here();
+        let fail = || Fail(Box::new(SyntaxError::new(at, code, message)));
         if !self.check_any(&[StringComplete, StringLeftPiece]) {
             // The compiler's string parser skips what is not a string up to the line's
             // end before giving up; so do we, for the same errors after it.
@@ -667,17 +669,9 @@ impl Parser<'_> {
             {
                 self.bump();
             }
-            return Err(fail);
+            return Err(fail());
         }
-        match self.string_literal() {
-            Some(s) => Ok(s),
-            None => {
-                // Report at the string's first token, as the compiler does.
-                let mut fail = fail;
-                fail.0.span = self.tokens[start].span;
-                Err(fail)
-            }
-        }
+        self.string_literal().ok_or_else(fail)
     }
 
     /// `{ ... }`
