@@ -622,6 +622,11 @@ fn newline_rules() {
     assert!(!parse("var a = 1 +\n2\n").errors.is_empty());
     // Declarations need their own lines.
     assert_eq!(codes(&parse("var a = 1 var b = 2\n")), ["BCP019"]);
+    // Parentheses around an expression stay on one line; a lambda's parameters need not.
+    assert_eq!(codes(&parse("var a = (\n  1\n)\n")), ["BCP243"]);
+    assert_eq!(expr("map(xs, (\n  x,\n  i\n) => x)"), "map(xs (=> x i x))");
+    // The body of a lambda may start on the next line, unless a declaration does.
+    assert_eq!(codes(&parse("var f = x =>\nvar y = 1\n")), ["BCP009"]);
 }
 
 #[test]
@@ -650,6 +655,16 @@ fn recovery_keeps_good_declarations() {
     assert!(matches!(k[5], StatementKind::Error));
     assert_eq!(parsed.program.statements[5].decorators.len(), 1);
     assert!(codes(&parsed).contains(&"BCP292"));
+}
+
+#[test]
+fn decorators_without_a_declaration() {
+    let parsed = parse("@description('x')\nfoo\nvar y = 1\n");
+    assert_eq!(codes(&parsed), ["BCP292", "BCP007"]);
+    let k = kinds(&parsed);
+    assert!(matches!(k[0], StatementKind::Error));
+    assert!(matches!(k[1], StatementKind::Error));
+    assert!(matches!(k[2], StatementKind::Var(v) if v.name.name == "y"));
 }
 
 #[test]
