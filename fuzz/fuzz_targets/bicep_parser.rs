@@ -1,6 +1,9 @@
 //! The Bicep lexer and parser: any text lexes and parses (in both grammars) to a tree
 //! and errors, never a panic, a stack overflow or a hang; every span lies inside the
 //! text on character boundaries, and tokens come in order without overlapping.
+//!
+//! Run as the other targets (see the README's "Fuzzing"), seeded with the shared Bicep
+//! samples: `RUSTC_BOOTSTRAP=1 cargo fuzz run bicep_parser CORPUS -- -max_len=8192`.
 #![no_main]
 use aksgate::bicep::syntax::ast::{Expr, Statement, StringExpr, TypeExpr};
 use aksgate::bicep::syntax::visit::{self, Visitor};
