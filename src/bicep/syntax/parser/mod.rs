@@ -3,14 +3,14 @@
 //! The grammar, its newline rules and its recovery points follow the Bicep compiler's
 //! parser, so that the files it accepts are accepted and the files it rejects for
 //! their syntax are rejected. Recovery works as the compiler's does: a construct that
-//! cannot go on fails (a [`Fail`] unwinds with `?`) to the nearest recovery point,
+//! cannot go on fails (a `Fail` unwinds with `?`) to the nearest recovery point,
 //! which records the error, skips tokens up to one of the kinds it names as its
 //! terminators (usually the line break), and leaves an error node. Each declaration
 //! is such a point, so a bad line costs that line alone.
 //!
-//! - [`decl`]: declarations and decorators;
-//! - [`expr`]: expressions, strings, objects, arrays, loops;
-//! - [`types`]: type expressions.
+//! - `decl`: declarations and decorators;
+//! - `expr`: expressions, strings, objects, arrays, loops;
+//! - `types`: type expressions.
 
 mod decl;
 mod expr;
