@@ -5,6 +5,7 @@
 pub mod arm;
 pub mod audit;
 pub mod baseline;
+pub mod bicep;
 pub mod chunks;
 pub mod classify;
 pub mod cli;
