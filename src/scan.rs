@@ -837,7 +837,7 @@ pub(crate) fn resolve_job<'p>(
                     if m.key == "$schema" {
                         continue;
                     }
-                    let Some(decl) = declared.and_then(|d| d.get(&m.key)) else {
+                    if declared.and_then(|d| d.get(&m.key)).is_none() {
                         problems.push(resolve::Problem {
                             site: Site::new(pid, m.key_span),
                             message: format!(
@@ -847,14 +847,9 @@ pub(crate) fn resolve_job<'p>(
                             ),
                         });
                         continue;
-                    };
+                    }
                     if let Some(v) = m.value.get("value") {
-                        if let Some(bad) = not_allowed(decl, v) {
-                            problems.push(resolve::Problem {
-                                site: Site::new(pid, v.span),
-                                message: bad,
-                            });
-                        }
+                        // The evaluator checks the value against the declaration.
                         supplied.insert(
                             m.key.clone(),
                             Supplied::File {
@@ -874,6 +869,7 @@ pub(crate) fn resolve_job<'p>(
                 }
             }
             let mut eval = ArmEvaluator::new(job.file, root, supplied);
+            eval.check_parameters();
             let mut unit =
                 resolve::resolve_template(root, job.file, job.kind.clone(), &mut eval, &links);
             unit.param_file = job.params;
@@ -886,24 +882,6 @@ pub(crate) fn resolve_job<'p>(
         Kind::Export => resolve::resolve_export(root, job.file, &mut resolve::PlainEvaluator),
         _ => unreachable!("only deployment kinds become jobs"),
     }
-}
-
-/// ARM rejects a parameter value outside the declared `allowedValues`.
-fn not_allowed(decl: &json::Node, value: &json::Node) -> Option<String> {
-    let allowed = decl.get("allowedValues")?.as_array()?;
-    let v = value.to_json();
-    let same = |a: &serde_json::Value| match (a, &v) {
-        (serde_json::Value::String(x), serde_json::Value::String(y)) => x.eq_ignore_ascii_case(y),
-        (a, b) => a == b,
-    };
-    if allowed.iter().any(|a| same(&a.to_json())) {
-        return None;
-    }
-    let list: Vec<String> = allowed.iter().map(|a| a.to_json().to_string()).collect();
-    Some(format!(
-        "value {v} is not one of the parameter's allowedValues ({}): ARM rejects the deployment",
-        list.join(", ")
-    ))
 }
 
 /// The policy input documents of every unit, as policies would see them, all at once

@@ -16,6 +16,36 @@ const INVALID: &[(&str, &str)] = &[
         "Azure__azure-quickstart-templates/quickstarts/microsoft.kubernetes/aks/azuredeploy.parameters.json",
         "sets authorizedIPRange, which the template does not declare",
     ),
+    // Templates that read a parameter or variable they do not declare, in an expression
+    // ARM evaluates (issue 19 item 4).
+    (
+        "Azure__AKS-Construction/samples/SampleAppMain.json",
+        "the nested aksconstruction template reads parameters('ebpfDataplane') (networkPlugin defaults to azure, so the branch is taken) and declares no such parameter: a stale compiled sample",
+    ),
+    (
+        "Azure__AKS-Construction/samples/shared-acr/main.json",
+        "the same stale nested template: parameters('ebpfDataplane') is not declared",
+    ),
+    (
+        "Azure__arm-ttk/unit-tests/IDs-Should-Be-Derived-From-ResourceIDs/Pass/IDs-in-InnerTemplates.json",
+        "an inner-scope template reads variables('bastionPublicIpAddressName'), declared only in no scope it sees (an arm-ttk test snippet, not a deployable template)",
+    ),
+    (
+        "bridgecrewio__checkov/tests/arm/checks/parameter/test_SecureStringParameterNoHardcodedValue/test_parameters.json",
+        "reads parameters('location'), 'clusterName', ... which it does not declare (a checkov test fixture)",
+    ),
+    (
+        "bridgecrewio__checkov/tests/arm/checks/resource/example_AKSEncryptionAtHostEnabled/pass.json",
+        "reads parameters('kubernetesVersion'), which it does not declare",
+    ),
+    (
+        "bridgecrewio__checkov/tests/arm/checks/resource/example_AKSMaxPodsMinimum/agentPoolProfiles_with_maxPods_fail4.json",
+        "reads parameters('kubernetesVersion') and variables('dnsPrefix'), which it does not declare",
+    ),
+    (
+        "bridgecrewio__checkov/tests/arm/checks/resource/example_AKSMaxPodsMinimum/properties_with_maxPods_fail2.json",
+        "reads parameters('clusterName'), which it does not declare",
+    ),
 ];
 
 fn corpus_scan() -> (i32, Value) {

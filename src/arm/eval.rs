@@ -64,6 +64,10 @@ pub trait Context {
     fn exhausted(&self) -> bool {
         false
     }
+    /// A reference to a parameter or variable the template does not declare: ARM
+    /// rejects such a template, so the context reports it (AKS901), and the reference
+    /// evaluates to `null` so the rest of the value is still evaluated.
+    fn undeclared(&mut self, _what: &str, _name: &str) {}
 }
 
 /// Function names handled by the evaluator itself (they need the context, lazy
@@ -310,7 +314,8 @@ impl<'c, 's> Evaluator<'c, 's> {
                         } else {
                             "variable"
                         };
-                        self.fail(at, format!("{what} '{name}' is not declared"))
+                        self.ctx.undeclared(what, &name);
+                        Val::Null
                     }
                 }
             }

@@ -903,6 +903,13 @@ pub fn call(lower: &str, args: Vec<Val>, dc: &DeploymentContext) -> R {
         }
         "union" => {
             arity(n, a, 1, usize::MAX)?;
+            // A `null` argument adds nothing (an undeclared reference evaluates to null,
+            // and the rest of the union is still worth knowing).
+            let kept: Vec<Val> = a.iter().filter(|v| !matches!(v, Val::Null)).cloned().collect();
+            if kept.is_empty() {
+                return Ok(Val::Null);
+            }
+            let a = &kept[..];
             match &a[0] {
                 Val::Array(_) => {
                     let mut out: Vec<Val> = Vec::new();

@@ -39,6 +39,10 @@ struct Binding {
 struct Scope<'a> {
     file: FileId,
     params: HashMap<String, &'a Node>,
+    /// User-defined types (`definitions`, languageVersion 2.0), for `$ref`.
+    definitions: Option<&'a Node>,
+    /// The parameters as declared (their names' casing), in order.
+    declared: Vec<(&'a str, &'a Node)>,
     vars: HashMap<String, VarDecl<'a>>,
     supplied: HashMap<String, Supplied<'a>>,
     param_cache: HashMap<String, Binding>,
@@ -56,12 +60,14 @@ enum VarDecl<'a> {
 impl<'a> Scope<'a> {
     fn new(file: FileId, template: &'a Node, supplied: HashMap<String, Supplied<'a>>) -> Scope<'a> {
         let mut params = HashMap::new();
+        let mut declared = Vec::new();
         for m in template
             .get("parameters")
             .and_then(Node::as_object)
             .unwrap_or_default()
         {
             params.insert(m.key.to_ascii_lowercase(), &m.value);
+            declared.push((m.key.as_str(), &m.value));
         }
         let mut vars = HashMap::new();
         for m in template
@@ -82,6 +88,8 @@ impl<'a> Scope<'a> {
         Scope {
             file,
             params,
+            definitions: template.get("definitions"),
+            declared,
             vars,
             supplied: supplied
                 .into_iter()
@@ -102,6 +110,8 @@ pub struct ArmEvaluator<'a> {
     pub problems: Vec<Problem>,
     /// The weight of the values evaluation has built so far ([`super::EVAL_BUDGET`]).
     spent: usize,
+    /// The template string being evaluated: where a problem in it is reported.
+    at: Option<Site>,
 }
 
 impl<'a> ArmEvaluator<'a> {
@@ -112,6 +122,7 @@ impl<'a> ArmEvaluator<'a> {
             traces: Vec::new(),
             problems: Vec::new(),
             spent: 0,
+            at: None,
         }
     }
 
@@ -126,6 +137,73 @@ impl<'a> ArmEvaluator<'a> {
 
     fn scope(&mut self) -> &mut Scope<'a> {
         self.scopes.last_mut().expect("a scope")
+    }
+
+    /// Evaluates every parameter of the current scope and reports each value ARM would
+    /// reject: outside `allowedValues`, `minLength`/`maxLength`, `minValue`/`maxValue`
+    /// (of the declaration or the user-defined type it refers to). ARM validates every
+    /// parameter, used or not, wherever its value comes from.
+    pub fn check_parameters(&mut self) {
+        let names = self.scope().declared.clone();
+        for (name, decl) in names {
+            let Some(b) = self.param_binding(name) else {
+                continue;
+            };
+            let decls = self.declarations(decl);
+            for d in decls {
+                if let Some(message) = violation(name, d, &b.val) {
+                    self.problems.push(Problem {
+                        site: b.node.site,
+                        message,
+                    });
+                    break;
+                }
+            }
+        }
+    }
+
+    /// A declaration and the user-defined types it refers to (`$ref`), outermost first.
+    fn declarations(&mut self, decl: &'a Node) -> Vec<&'a Node> {
+        let defs = self.scope().definitions;
+        let mut out = vec![decl];
+        let mut node = decl;
+        for _ in 0..8 {
+            let target = node
+                .get("$ref")
+                .and_then(Node::as_str)
+                .and_then(|r| r.strip_prefix("#/definitions/"))
+                .and_then(|name| defs.and_then(|d| d.get(name)));
+            match target {
+                Some(t) => {
+                    out.push(t);
+                    node = t;
+                }
+                None => break,
+            }
+        }
+        out
+    }
+
+    /// Whether a parameter declaration is nullable (languageVersion 2.0), itself or
+    /// through a `$ref` to a nullable user-defined type (a few levels deep).
+    fn nullable(&mut self, decl: &'a Node) -> bool {
+        let defs = self.scope().definitions;
+        let mut node = decl;
+        for _ in 0..8 {
+            if node.get("nullable").and_then(Node::as_bool) == Some(true) {
+                return true;
+            }
+            let target = node
+                .get("$ref")
+                .and_then(Node::as_str)
+                .and_then(|r| r.strip_prefix("#/definitions/"))
+                .and_then(|name| defs.and_then(|d| d.get(name)));
+            match target {
+                Some(t) => node = t,
+                None => return false,
+            }
+        }
+        false
     }
 
     fn record(&mut self, origin: &Origin) {
@@ -211,6 +289,18 @@ impl<'a> ArmEvaluator<'a> {
                                 label: format!("default value of parameter '{name}'"),
                             },
                             node,
+                        }
+                    }
+                    None if self.nullable(decl) => {
+                        // A nullable parameter nobody sets is null, as ARM passes it.
+                        let site = Site::new(file, decl.span);
+                        Binding {
+                            node: RNode::new(RValue::Null, site),
+                            val: Val::Null,
+                            origin: Origin {
+                                site,
+                                label: format!("parameter '{name}' is nullable and not set: null"),
+                            },
                         }
                     }
                     None => {
@@ -413,7 +503,9 @@ impl<'a> Evaluator<'a> for ArmEvaluator<'a> {
                         return n;
                     }
                 }
+                let outer = self.at.replace(site);
                 let (val, trace) = self.eval_with_trace(s, parsed);
+                self.at = outer;
                 for o in &trace {
                     self.record(o);
                 }
@@ -479,6 +571,28 @@ impl<'a> Evaluator<'a> for ArmEvaluator<'a> {
             if let Some(v) = m.value.get("value") {
                 let n = self.resolve(v, params_file);
                 supplied.insert(m.key.clone(), Supplied::Resolved(n));
+            } else if m.value.as_str().is_some_and(|s| as_expression(s).is_some()) {
+                // The whole `{"value": ...}` wrapper is one expression, as Bicep compiles
+                // a ternary in a module's parameters:
+                // `[if(c, createObject('value', 'a'), createObject('value', 'b'))]`.
+                let wrapper = self.resolve(&m.value, params_file);
+                let value = match &wrapper.value {
+                    RValue::Object(_) => wrapper.get("value").cloned(),
+                    RValue::Unknown(_) => Some(wrapper.clone()),
+                    _ => None,
+                };
+                match value {
+                    Some(v) => {
+                        supplied.insert(m.key.clone(), Supplied::Resolved(v));
+                    }
+                    None => self.problems.push(Problem {
+                        site: wrapper.site,
+                        message: format!(
+                            "parameter '{}' of a nested deployment must be an object with a `value`",
+                            m.key
+                        ),
+                    }),
+                }
             } else if m.value.get("reference").is_some() {
                 supplied.insert(
                     m.key.clone(),
@@ -489,6 +603,7 @@ impl<'a> Evaluator<'a> for ArmEvaluator<'a> {
             }
         }
         self.scopes.push(Scope::new(file, template, supplied));
+        self.check_parameters();
     }
 
     fn exit_scope(&mut self) {
@@ -504,6 +619,72 @@ impl<'a> Evaluator<'a> for ArmEvaluator<'a> {
     fn over_budget(&self) -> bool {
         self.spent > super::EVAL_BUDGET
     }
+}
+
+/// Why ARM rejects `value` for parameter `name` declared by `decl`, if it does. An
+/// unknown value or one of another type is not judged here.
+fn violation(name: &str, decl: &Node, value: &Val) -> Option<String> {
+    if value.contains_unknown() || matches!(value, Val::Null) {
+        return None;
+    }
+    if let Some(allowed) = decl.get("allowedValues").and_then(Node::as_array) {
+        let same = |a: &Node| match (&a.value, value) {
+            (Value::String(x), Val::Str(y)) => x.eq_ignore_ascii_case(y),
+            _ => rnode_val(&RNode::literal(a, 0)).to_json() == value.to_json(),
+        };
+        // An array parameter's allowedValues constrain each of its items.
+        let ok = match value {
+            Val::Array(items) if !allowed.iter().any(|a| a.as_array().is_some()) => {
+                items.iter().all(|i| {
+                    allowed.iter().any(|a| match (&a.value, i) {
+                        (Value::String(x), Val::Str(y)) => x.eq_ignore_ascii_case(y),
+                        _ => rnode_val(&RNode::literal(a, 0)).to_json() == i.to_json(),
+                    })
+                })
+            }
+            _ => allowed.iter().any(same),
+        };
+        if !ok {
+            let list: Vec<String> = allowed.iter().map(|a| a.to_json().to_string()).collect();
+            return Some(format!(
+                "value {} of parameter '{name}' is not one of its allowedValues ({}): ARM rejects the deployment",
+                value.to_json(),
+                list.join(", ")
+            ));
+        }
+    }
+    let int = |k: &str| {
+        decl.get(k).and_then(|n| match n.value {
+            Value::Number(crate::json::Number::Int(i)) => Some(i),
+            _ => None,
+        })
+    };
+    let len = match value {
+        Val::Str(s) => Some(s.chars().count() as i64),
+        Val::Array(a) => Some(a.len() as i64),
+        _ => None,
+    };
+    if let Some(len) = len {
+        if let Some(min) = int("minLength").filter(|m| len < *m) {
+            return Some(format!("parameter '{name}' has length {len}, under its minLength {min}: ARM rejects the deployment"));
+        }
+        if let Some(max) = int("maxLength").filter(|m| len > *m) {
+            return Some(format!("parameter '{name}' has length {len}, over its maxLength {max}: ARM rejects the deployment"));
+        }
+    }
+    if let Val::Int(v) = value {
+        if let Some(min) = int("minValue").filter(|m| v < m) {
+            return Some(format!(
+                "parameter '{name}' is {v}, under its minValue {min}: ARM rejects the deployment"
+            ));
+        }
+        if let Some(max) = int("maxValue").filter(|m| v > m) {
+            return Some(format!(
+                "parameter '{name}' is {v}, over its maxValue {max}: ARM rejects the deployment"
+            ));
+        }
+    }
+    None
 }
 
 fn is_copy_spec(n: &Node) -> bool {
@@ -541,6 +722,25 @@ impl Context for Ctx<'_, '_> {
 
     fn charge(&mut self, weight: usize) -> Result<(), String> {
         self.ev.charge(weight)
+    }
+
+    fn undeclared(&mut self, what: &str, name: &str) {
+        if let Some(site) = self.ev.at {
+            let problem = Problem {
+                site,
+                message: format!(
+                    "{what} '{name}' is not declared by the template: ARM rejects the deployment"
+                ),
+            };
+            if !self
+                .ev
+                .problems
+                .iter()
+                .any(|p| p.site == problem.site && p.message == problem.message)
+            {
+                self.ev.problems.push(problem);
+            }
+        }
     }
 
     fn exhausted(&self) -> bool {
