@@ -77,11 +77,7 @@ impl Facts {
             s.types.iter().for_each(|t| types.note(t));
         }
         let links = if matches!(kind, Kind::Template(_)) {
-            s.links
-                .iter()
-                .filter(|rel| is_literal_link(rel))
-                .cloned()
-                .collect()
+            s.links.clone()
         } else {
             Vec::new()
         };
@@ -149,24 +145,78 @@ impl Types {
     }
 }
 
-/// A `relativePath` that is not an expression: the planner can follow it.
-fn is_literal_link(rel: &str) -> bool {
-    !rel.starts_with('[')
+/// The scanned file a `templateLink` names, as far as the planner can tell without
+/// evaluating: a literal `relativePath`; without one, a literal relative `uri`, or the
+/// quickstart convention `uri(<base>, 'nested/x.json')` (with a SAS token
+/// `concat`enated or not) whose base is `deployment().properties.templateLink.uri` or
+/// the `_artifactsLocation` parameter that defaults to it. The resolver decides at
+/// evaluation (`crate::arm::functions::SELF_URI`); this only keeps such a template from
+/// being judged alone as if nothing passed it parameters.
+pub fn link_of(path: Option<&str>, uri: Option<&str>) -> Option<String> {
+    if let Some(p) = path {
+        return (!p.starts_with('[')).then(|| p.to_string());
+    }
+    let uri = uri?;
+    if !uri.starts_with('[') {
+        return (!uri.contains("://")).then(|| uri.to_string());
+    }
+    let inner = crate::arm::expr::as_expression(uri)?;
+    let expr = crate::arm::expr::parse(inner).ok()?;
+    self_link(&expr)
 }
 
-/// Literal `templateLink.relativePath` values anywhere in a template.
+/// [`link_of`] of a `templateLink` node.
+pub fn link_of_node(link: &Node) -> Option<String> {
+    link.as_object()?;
+    let s = |k: &str| match link.get(k) {
+        Some(n) => n.as_str().map(Some).ok_or(()),
+        None => Ok(None),
+    };
+    // As the skim reads them: the first member of each name, which must be a string.
+    match (s("relativePath"), s("uri")) {
+        (Ok(Some(p)), _) => link_of(Some(p), None),
+        (Err(()), _) => None,
+        (Ok(None), Ok(u)) => link_of(None, u),
+        (Ok(None), Err(())) => None,
+    }
+}
+
+fn self_link(e: &crate::arm::expr::Expr) -> Option<String> {
+    use crate::arm::expr::Expr;
+    let Expr::Call { name, args } = e else {
+        return None;
+    };
+    match name.to_ascii_lowercase().as_str() {
+        "concat" | "format" => args.first().and_then(self_link),
+        "uri" if args.len() == 2 && is_self_base(&args[0]) => match &args[1] {
+            Expr::Str(rel) => Some(rel.clone()),
+            // `concat('nested/x.json', parameters('_artifactsLocationSasToken'))`
+            Expr::Call { name, args: parts } if name.eq_ignore_ascii_case("concat") => {
+                match parts.first() {
+                    Some(Expr::Str(rel)) => Some(rel.clone()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `deployment().properties.templateLink.uri` or `parameters('_artifactsLocation')`.
+fn is_self_base(e: &crate::arm::expr::Expr) -> bool {
+    let text = e.to_string().to_ascii_lowercase().replace(' ', "");
+    text == "deployment().properties.templatelink.uri" || text == "parameters('_artifactslocation')"
+}
+
+/// The linked files of a template: [`link_of_node`] of every `templateLink` at a level
+/// the skim searches.
 pub fn linked_paths(n: &Node, out: &mut Vec<String>, depth: usize) {
     if depth > json::LINK_LEVEL {
         return;
     }
-    if let Some(rel) = n
-        .get("templateLink")
-        .and_then(|l| l.get("relativePath"))
-        .and_then(Node::as_str)
-    {
-        if is_literal_link(rel) {
-            out.push(rel.to_string());
-        }
+    if let Some(rel) = n.get("templateLink").and_then(link_of_node) {
+        out.push(rel);
     }
     match &n.value {
         json::Value::Object(members) => members

@@ -105,6 +105,10 @@ pub enum ScanError {
     Baseline(String),
 }
 
+/// How an AKS900 about what a deployment links to and aksgate cannot see begins: it
+/// blocks every rule for those resources, not one.
+pub const UNSEEN: &str = "not checked: ";
+
 /// A finding's sequence number in the sorter: the order the findings would have in
 /// one list, the load failures (`slot` 0) then each job's (`slot` its index + 1).
 /// [`EARLY`] marks the findings of the network pass, which a job evaluated again
@@ -920,6 +924,14 @@ pub fn evaluate_unit(
             (None, f)
         })
         .collect();
+    out.extend(unit.unseen.iter().map(|u| {
+        let message = format!("{UNSEEN}{}", u.message);
+        let mut f = builtin_finding(policies, "AKS900", u.site, message, "not visible");
+        f.help = Some(policies.shared_text(
+            "put the linked template (or its parameters) in the scanned files and link it by relativePath, or scan the repository that holds it",
+        ));
+        (None, f)
+    }));
     out.extend(unit.assumptions.iter().map(|a| {
         let mut f = builtin_finding(policies, "AKS900", a.site, a.message.clone(), "unknown");
         f.severity = Severity::Note;

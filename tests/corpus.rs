@@ -176,8 +176,12 @@ fn expression_built_values_resolve_or_are_precisely_unknown() {
     );
     // Every AKS900 names the rule it blocks and the expression it came from.
     let (_, doc) = corpus_scan();
+    // (What a deployment links to and aksgate cannot see blocks every rule.)
     for f in findings(&doc).iter().filter(|f| f["rule"] == "AKS900") {
         let m = f["message"].as_str().unwrap();
+        if m.starts_with(aksgate::scan::UNSEEN) {
+            continue;
+        }
         assert!(
             m.starts_with("AKS0"),
             "AKS900 without the rule it blocks: {m}"

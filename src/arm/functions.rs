@@ -16,6 +16,21 @@ use crate::arm::eval::DeploymentContext;
 use crate::arm::value::{Unknown, Val};
 use std::cmp::Ordering;
 
+/// What `deployment().properties.templateLink.uri` gives: the template's own location,
+/// so that a link relative to it (`uri(base, 'nested/x.json')`) names a file of the
+/// scan. The resolver reads a link under this prefix as a path relative to the linking
+/// template ([`self_relative`]).
+pub const SELF_URI: &str = "https://aksgate.invalid/template-itself/azuredeploy.json";
+
+/// The path relative to the linking template that a link built on [`SELF_URI`] names
+/// (its query, a SAS token, dropped), or `None` for any other URI.
+pub fn self_relative(uri: &str) -> Option<&str> {
+    let base = SELF_URI.rsplit_once('/').map_or(SELF_URI, |(b, _)| b);
+    let rest = uri.strip_prefix(base)?.strip_prefix('/')?;
+    let rest = rest.split(['?', '#']).next().unwrap_or(rest);
+    (!rest.is_empty()).then_some(rest)
+}
+
 /// Longest string a function may produce (bytes).
 pub const MAX_STRING_BYTES: usize = 1 << 20;
 /// Most elements an array (or entries an object) produced by a function may have.
@@ -1092,10 +1107,28 @@ pub fn call(lower: &str, args: Vec<Val>, dc: &DeploymentContext) -> R {
         }
         "deployment" => {
             arity(n, a, 0, 0)?;
+            // `properties.templateLink.uri` is where the template itself is: the
+            // quickstart convention `uri(deployment().properties.templateLink.uri,
+            // 'nested/x.json')` names a file beside it, which the resolver finds in the
+            // scan ([`SELF_URI`]). The rest of the properties are known only to ARM.
             Ok(Val::Object(vec![
                 kv("name", s(&dc.deployment_name)),
                 kv("location", known_location(dc, "deployment().location")),
-                kv("properties", dt("deployment().properties")),
+                kv(
+                    "properties",
+                    Val::Object(vec![
+                        kv(
+                            "templateLink",
+                            Val::Object(vec![
+                                kv("uri", s(SELF_URI)),
+                                kv("id", dt("deployment().properties.templateLink.id")),
+                            ]),
+                        ),
+                        kv("parameters", dt("deployment().properties.parameters")),
+                        kv("mode", dt("deployment().properties.mode")),
+                        kv("provisioningState", dt("deployment().properties.provisioningState")),
+                    ]),
+                ),
             ]))
         }
         "environment" => {

@@ -116,12 +116,8 @@ fn prune(n: Node, level: usize) -> Node {
 /// [`Skim::types`] and [`Skim::links`] of a tree, in a pre-order walk.
 fn walk(n: &Node, level: usize, types: &mut Vec<String>, links: &mut Vec<String>) {
     if level <= LINK_LEVEL {
-        if let Some(rel) = n
-            .get("templateLink")
-            .and_then(|l| l.get("relativePath"))
-            .and_then(Node::as_str)
-        {
-            links.push(rel.to_string());
+        if let Some(rel) = n.get("templateLink").and_then(crate::plan::link_of_node) {
+            links.push(rel);
         }
     }
     match &n.value {
@@ -157,6 +153,16 @@ enum Role {
     Link,
     /// The first `relativePath` of a `templateLink` object: the link itself.
     Path,
+    /// The first `uri` of a `templateLink` object: the link when it has no
+    /// `relativePath` ([`crate::plan::link_of`]).
+    Uri,
+}
+
+/// The two strings of a `templateLink` object that can name a scanned file.
+#[derive(Default)]
+struct LinkStrings {
+    path: Option<String>,
+    uri: Option<String>,
 }
 
 /// Which of the keys that matter `key` (the decoded key) is, ignoring ASCII case.
@@ -165,6 +171,7 @@ fn key_role(key: &[u8]) -> Role {
         4 if key.eq_ignore_ascii_case(b"type") => Role::Type,
         12 if key.eq_ignore_ascii_case(b"templateLink") => Role::Link,
         12 if key.eq_ignore_ascii_case(b"relativePath") => Role::Path,
+        3 if key.eq_ignore_ascii_case(b"uri") => Role::Uri,
         _ => Role::Plain,
     }
 }
@@ -173,11 +180,7 @@ impl Skimmer<'_> {
     /// The value at the current position (whitespace skipped), at `level` <=
     /// [`KEEP`]. `path`: this is a `templateLink` value whose `relativePath`
     /// string is wanted.
-    fn node(
-        &mut self,
-        level: usize,
-        path: Option<&mut Option<String>>,
-    ) -> Result<Node, ParseError> {
+    fn node(&mut self, level: usize, path: Option<&mut LinkStrings>) -> Result<Node, ParseError> {
         let start = self.lx.pos;
         let value = match self.lx.bytes.get(start) {
             Some(b'{') => Value::Object(self.object(level, path)?),
@@ -194,7 +197,7 @@ impl Skimmer<'_> {
     }
 
     /// Like [`Skimmer::node`] at `level` > [`KEEP`]: checked, not built.
-    fn skip(&mut self, level: usize, path: Option<&mut Option<String>>) -> Result<(), ParseError> {
+    fn skip(&mut self, level: usize, path: Option<&mut LinkStrings>) -> Result<(), ParseError> {
         match self.lx.bytes.get(self.lx.pos) {
             Some(b'{') => {
                 self.members::<false>(level, path)?;
@@ -227,7 +230,7 @@ impl Skimmer<'_> {
     fn object(
         &mut self,
         level: usize,
-        path: Option<&mut Option<String>>,
+        path: Option<&mut LinkStrings>,
     ) -> Result<Vec<Member>, ParseError> {
         if level < KEEP {
             self.members::<true>(level, path)
@@ -272,14 +275,15 @@ impl Skimmer<'_> {
     fn members<const BUILD: bool>(
         &mut self,
         level: usize,
-        mut path: Option<&mut Option<String>>,
+        mut path: Option<&mut LinkStrings>,
     ) -> Result<Vec<Member>, ParseError> {
         self.lx.check_depth(level + 1)?;
         // This object's link precedes those of its members (pre-order).
         let slot = self.links.len();
         let mut seen_link = level > LINK_LEVEL;
         let mut seen_path = path.is_none();
-        let mut link = None;
+        let mut seen_uri = path.is_none();
+        let mut link: Option<LinkStrings> = None;
         self.lx.pos += 1; // '{'
         let mut members = Vec::new();
         loop {
@@ -312,6 +316,10 @@ impl Skimmer<'_> {
                 Role::Path if !seen_path => {
                     seen_path = true;
                     Role::Path
+                }
+                Role::Uri if !seen_uri => {
+                    seen_uri = true;
+                    Role::Uri
                 }
                 Role::Type => Role::Type,
                 _ => Role::Plain,
@@ -350,11 +358,12 @@ impl Skimmer<'_> {
                 }
                 match (role, path.as_deref_mut()) {
                     (Role::Type, _) => self.types.push(s),
-                    (_, Some(p)) => *p = Some(s),
+                    (Role::Path, Some(p)) => p.path = Some(s),
+                    (Role::Uri, Some(p)) => p.uri = Some(s),
                     _ => {}
                 }
             } else {
-                let wanted = (role == Role::Link).then_some(&mut link);
+                let wanted = (role == Role::Link).then(|| link.insert(LinkStrings::default()));
                 if BUILD {
                     let value = self.node(level + 1, wanted)?;
                     members.push(Member {
@@ -374,7 +383,9 @@ impl Skimmer<'_> {
             }
         }
         self.lx.pos += 1; // '}'
-        if let Some(l) = link {
+        if let Some(l) =
+            link.and_then(|l| crate::plan::link_of(l.path.as_deref(), l.uri.as_deref()))
+        {
             self.links.insert(slot, l);
         }
         Ok(members)
@@ -655,7 +666,26 @@ mod tests {
             ),
             (
                 r#"{"templateLink": {"uri": "u"}, "templateLink": {"relativePath": "b"}}"#,
+                &["u"],
+            ),
+            // a uri names a scanned file when relative, or built on the template's own
+            // location (the quickstart convention)
+            (r#"{"templateLink": {"uri": "https://x/y.json"}}"#, &[]),
+            (
+                r#"{"templateLink": {"uri": "[uri(parameters('_artifactsLocation'), 'nested/x.json')]"}}"#,
+                &["nested/x.json"],
+            ),
+            (
+                r#"{"templateLink": {"uri": "[concat(uri(deployment().properties.templateLink.uri, 'n.json'), parameters('sas'))]"}}"#,
+                &["n.json"],
+            ),
+            (
+                r#"{"templateLink": {"uri": "[uri('https://example.com/', 'n.json')]"}}"#,
                 &[],
+            ),
+            (
+                r#"{"templateLink": {"relativePath": "a", "uri": "b"}}"#,
+                &["a"],
             ),
             (
                 r#"{"TEMPLATELINK": {"RelativePath": "a"}, "templateLink": {"relativePath": "b"}}"#,
@@ -680,7 +710,7 @@ mod tests {
             ),
             (
                 r#"{"templateLink": {"relativePath": "[concat('a', 'b')]"}}"#,
-                &["[concat('a', 'b')]"],
+                &[],
             ),
         ];
         for level in [0, 2, KEEP, KEEP + 3] {
@@ -688,10 +718,10 @@ mod tests {
                 assert_eq!(ok(&nest(level, inner)).links, *want, "{inner} at {level}");
             }
         }
-        // expressions are listed, but not facts
-        let s = ok(cases[cases.len() - 1].0);
+        // the skim's links are the facts'
+        let s = ok(cases[3].0);
         let f = Facts::from_skim(&s, &Kind::Template(Scope::ResourceGroup));
-        assert!(f.links.is_empty());
+        assert_eq!(f.links, s.links);
     }
 
     #[test]

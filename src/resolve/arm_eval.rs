@@ -25,6 +25,8 @@ pub enum Supplied<'a> {
     KeyVault { site: Site },
     /// A nested deployment's `parameters.x.value`, already resolved in the outer scope.
     Resolved(RNode),
+    /// Known only at deployment time, for `reason` (a `parametersLink`).
+    Unknown { site: Site, reason: String },
 }
 
 /// A resolved parameter or variable: its plain value and its spanned tree.
@@ -267,6 +269,17 @@ impl<'a> ArmEvaluator<'a> {
                     origin: Origin {
                         site,
                         label: format!("parameter '{name}' is a Key Vault reference"),
+                    },
+                }
+            }
+            Some(Supplied::Unknown { site, reason }) => {
+                let val = Val::unknown(format!("[parameters('{name}')]"), reason);
+                Binding {
+                    node: val_node(&val, site, Vec::new()),
+                    val,
+                    origin: Origin {
+                        site,
+                        label: format!("parameter '{name}' comes from a parametersLink"),
                     },
                 }
             }
@@ -604,6 +617,28 @@ impl<'a> Evaluator<'a> for ArmEvaluator<'a> {
         }
         self.scopes.push(Scope::new(file, template, supplied));
         self.check_parameters();
+    }
+
+    fn enter_scope_unknown(&mut self, file: FileId, template: &'a Node, reason: &str) {
+        let site = Site::new(file, template.span);
+        let site = Site {
+            end: (site.start + 1).min(site.end),
+            ..site
+        };
+        let supplied = template
+            .get("parameters")
+            .and_then(Node::as_object)
+            .unwrap_or_default()
+            .iter()
+            .map(|m| {
+                let s = Supplied::Unknown {
+                    site,
+                    reason: reason.to_string(),
+                };
+                (m.key.clone(), s)
+            })
+            .collect();
+        self.scopes.push(Scope::new(file, template, supplied));
     }
 
     fn exit_scope(&mut self) {

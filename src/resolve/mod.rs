@@ -46,6 +46,11 @@ pub trait Evaluator<'a> {
         _params_file: FileId,
     ) {
     }
+    /// Enters a linked template whose parameters cannot be known (they come from a
+    /// `parametersLink`): every parameter is unknown for `reason`, none takes its default.
+    fn enter_scope_unknown(&mut self, file: FileId, template: &'a Node, _reason: &str) {
+        self.enter_scope(file, template, None, file);
+    }
     fn exit_scope(&mut self) {}
     /// Problems found while evaluating (AKS901).
     fn take_problems(&mut self) -> Vec<Problem> {
@@ -131,6 +136,9 @@ pub struct Unit {
     /// Assumptions the network view made (an unknown subnet taken to be the only
     /// candidate): reported as AKS900 notes so nothing rests on a silent guess.
     pub assumptions: Vec<Problem>,
+    /// What the unit deploys that aksgate cannot see (a remote linked template, a
+    /// template spec, parameters from a remote file): AKS900, never a silent pass.
+    pub unseen: Vec<Problem>,
     /// The baselines of some of its resources (`--base`, `--baseline`): the same
     /// resource in the base revision or in an exported live cluster.
     pub baselines: Vec<Baseline>,
@@ -207,6 +215,7 @@ pub fn resolve_template<'a>(
         problems: Vec::new(),
         external_start: None,
         assumptions: Vec::new(),
+        unseen: Vec::new(),
         baselines: Vec::new(),
     };
     let mut w = Walk {
@@ -479,6 +488,19 @@ fn walk_resource<'a>(
     if full_type.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
         walk_nested(item, file, w, unit, depth);
     }
+    // A template spec version holds a template of its own: what it deploys when used,
+    // checked with its defaults (its parameters are given when it is deployed).
+    if full_type.eq_ignore_ascii_case("Microsoft.Resources/templateSpecs/versions") {
+        if let Some(tpl) = item.get("properties").and_then(|p| p.get("mainTemplate")) {
+            if let Some(res) = tpl.get("resources") {
+                if depth < MAX_NESTING {
+                    w.eval.enter_scope(file, tpl, None, file);
+                    walk_resources(res, file, None, w, unit, depth + 1);
+                    w.eval.exit_scope();
+                }
+            }
+        }
+    }
 }
 
 /// Follows a nested deployment: an inline `template` (scope `outer` evaluates it with the
@@ -525,15 +547,75 @@ fn walk_nested<'a>(
     let Some(link) = props.get("templateLink") else {
         return;
     };
+    let not_visible = |unit: &mut Unit, at: &Node, what: String| {
+        unit.problems.push(Problem {
+            site: Site::new(file, at.span),
+            message: format!("{what}: its resources are not checked"),
+        });
+    };
+    // A template spec version, by id: deployed from Azure, not from the scanned files.
+    if let (Some(id), None) = (link.get("id"), link.get("relativePath")) {
+        let shown = w.eval.resolve(id, file);
+        let shown = shown
+            .as_str()
+            .map_or_else(|| "an id known at deployment".to_string(), str::to_string);
+        return unknown_link(
+            unit,
+            Site::new(file, id.span),
+            format!("the template spec {shown} is not visible to aksgate"),
+        );
+    }
     let Some(rel_node) = link.get("relativePath").or_else(|| link.get("uri")) else {
         return;
     };
-    let rel = w.eval.resolve(rel_node, file);
-    let Some(rel) = rel.as_str() else { return };
-    if rel.contains("://") {
-        // A remote template: not among the scanned files.
-        return;
-    }
+    let resolved = w.eval.resolve(rel_node, file);
+    let rel = match &resolved.value {
+        RValue::Str(s) => s.clone(),
+        RValue::Unknown(u) => {
+            return unknown_link(
+                unit,
+                Site::new(file, rel_node.span),
+                format!(
+                    "the linked template's location {} is unknown ({})",
+                    u.expr, u.reason
+                ),
+            );
+        }
+        _ => {
+            return not_visible(
+                unit,
+                rel_node,
+                "the linked template's location is not a string".into(),
+            )
+        }
+    };
+    let rel = match crate::arm::functions::self_relative(&rel) {
+        // Beside the linking template (`deployment().properties.templateLink.uri`).
+        Some(r) => r.to_string(),
+        None if rel.contains("://")
+            || rel.starts_with("br:")
+            || rel.starts_with("br/")
+            || rel.starts_with("ts:") =>
+        {
+            return unknown_link(
+                unit,
+                Site::new(file, rel_node.span),
+                format!("the linked template {rel} is not visible to aksgate (a remote template)"),
+            );
+        }
+        None => rel,
+    };
+    let rel = rel.as_str();
+    // Parameters from a file of their own (`parametersLink`): aksgate does not read
+    // them, so the linked template's parameters are unknown, never its defaults.
+    let params_unknown = props.get("parametersLink").map(|pl| {
+        let at = pl.get("uri").unwrap_or(pl);
+        let shown = w.eval.resolve(at, file);
+        let shown = shown.as_str().unwrap_or("(an expression)").to_string();
+        let why = format!("the linked template's parameters come from parametersLink {shown}, which aksgate does not read: they are unknown");
+        unknown_link(unit, Site::new(file, at.span), why.clone());
+        why
+    });
     let Some((linked_file, linked)) = w.links.linked(file, rel) else {
         unit.problems.push(Problem {
             site: Site::new(file, rel_node.span),
@@ -552,10 +634,19 @@ fn walk_nested<'a>(
         return;
     };
     w.stack.push(linked_file);
-    w.eval.enter_scope(linked_file, linked, params, file);
+    match &params_unknown {
+        Some(why) => w.eval.enter_scope_unknown(linked_file, linked, why),
+        None => w.eval.enter_scope(linked_file, linked, params, file),
+    }
     walk_resources(res, linked_file, None, w, unit, depth + 1);
     w.eval.exit_scope();
     w.stack.pop();
+}
+
+/// A linked template or its parameters cannot be seen: an AKS900 note on the unit
+/// (never a silent pass), which the report shows as a warning.
+fn unknown_link(unit: &mut Unit, site: Site, message: String) {
+    unit.unseen.push(Problem { site, message });
 }
 
 /// Resolves a resource object, leaving out its child `resources` (flattened separately)
@@ -571,11 +662,18 @@ fn resolve_without_children<'a>(
         if m.key.eq_ignore_ascii_case("resources") {
             continue;
         }
-        let value = if m.key.eq_ignore_ascii_case("properties") && m.value.get("template").is_some()
+        // A nested template (`template`, a template spec's `mainTemplate`) is walked in
+        // its own scope, not resolved as values of this one.
+        let nested =
+            |k: &str| k.eq_ignore_ascii_case("template") || k.eq_ignore_ascii_case("mainTemplate");
+        let value = if m.key.eq_ignore_ascii_case("properties")
+            && m.value
+                .as_object()
+                .is_some_and(|ms| ms.iter().any(|pm| nested(&pm.key)))
         {
             let mut props = Vec::new();
             for pm in m.value.as_object().unwrap_or_default() {
-                if pm.key.eq_ignore_ascii_case("template") {
+                if nested(&pm.key) {
                     continue;
                 }
                 props.push(RMember {
@@ -664,6 +762,7 @@ pub fn resolve_export<'a>(root: &'a Node, file: FileId, eval: &mut dyn Evaluator
         problems: Vec::new(),
         external_start: None,
         assumptions: Vec::new(),
+        unseen: Vec::new(),
         baselines: Vec::new(),
     };
     for item in items {
@@ -728,6 +827,7 @@ fn single_cluster<'a>(
         problems: Vec::new(),
         external_start: None,
         assumptions: Vec::new(),
+        unseen: Vec::new(),
         baselines: Vec::new(),
     }
 }
