@@ -230,6 +230,29 @@ pub fn findings_with_refs(
         } else {
             format!("{msg} ({})", notes.join("; "))
         };
+        // A resource that exists only if a condition aksgate cannot evaluate holds
+        // (its own or an enclosing deployment's): what a rule finds on it cannot fail
+        // the gate as certain. It is AKS900 about that rule, which `--strict` fails.
+        let conditional = res.is_some_and(|r| r.condition.is_some())
+            && !meta.id.starts_with("AKS9")
+            && severity != Severity::Note;
+        let (meta, severity, about, message) = match policies.rule("AKS900").filter(|_| conditional)
+        {
+            Some(unverifiable) => (
+                unverifiable,
+                unverifiable.severity,
+                Some(meta.id.clone()),
+                format!("{} cannot decide: {message}", meta.id),
+            ),
+            None => (
+                meta,
+                severity,
+                obj.get("about")
+                    .and_then(Value::as_str)
+                    .map(|a| policies.shared_text(a)),
+                message,
+            ),
+        };
         out.push((
             res_ref,
             Finding {
@@ -245,10 +268,7 @@ pub fn findings_with_refs(
                     .and_then(Value::as_str)
                     .map(|h| policies.shared_text(h)),
                 docs: meta.docs.clone(),
-                about: obj
-                    .get("about")
-                    .and_then(Value::as_str)
-                    .map(|a| policies.shared_text(a)),
+                about,
                 context: context.cloned(),
                 suppression: None,
                 resource: res.map(|r| r.site),

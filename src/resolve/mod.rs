@@ -93,6 +93,9 @@ pub struct Walk<'w, 'a> {
     /// Files of the templates being walked, outermost first: a linked template that is
     /// already on this stack is a cycle.
     stack: Vec<FileId>,
+    /// The unknown conditions of the deployments the walk is inside: a resource in
+    /// them exists only if they hold.
+    conditions: Vec<String>,
 }
 
 /// One resource a unit deploys.
@@ -222,6 +225,7 @@ pub fn resolve_template<'a>(
         eval,
         links,
         stack: vec![file],
+        conditions: Vec::new(),
     };
     match root.get("resources") {
         Some(res) => walk_resources(res, file, None, &mut w, &mut unit, 0),
@@ -437,6 +441,13 @@ fn walk_resource<'a>(
             _ => condition = cond.as_str().map(str::to_string),
         }
     }
+    // An enclosing deployment's unknown condition is this resource's too.
+    let own = condition.clone();
+    if !w.conditions.is_empty() {
+        let mut all = w.conditions.clone();
+        all.extend(condition.take());
+        condition = Some(all.join(" and "));
+    }
     let (full_type, parent_name) = match parent {
         Some(p) if !ty.contains('/') || !ty.contains('.') => {
             let pt = &unit.resources[p].ty;
@@ -486,7 +497,10 @@ fn walk_resource<'a>(
         walk_resources(children, file, Some(idx), w, unit, depth);
     }
     if full_type.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
+        let before = w.conditions.len();
+        w.conditions.extend(own);
         walk_nested(item, file, w, unit, depth);
+        w.conditions.truncate(before);
     }
     // A template spec version holds a template of its own: what it deploys when used,
     // checked with its defaults (its parameters are given when it is deployed).
