@@ -214,6 +214,26 @@ pub fn findings_with_refs(
             notes.push(a.message.to_string());
         }
         if let Some(r) = res {
+            // The value is written outside the resource (a parameter, a variable, a
+            // parent's module parameters): two resources can share that place, and each
+            // finding names its own, so none is merged with another's.
+            let inside = r.site.file == loc.site.file
+                && r.site.start <= loc.site.start
+                && loc.site.end <= r.site.end;
+            if !inside {
+                let short = r.ty.rsplit('/').next().unwrap_or(&r.ty);
+                let name = match &r.name.value {
+                    crate::resolve::tree::RValue::Str(n) => n.clone(),
+                    crate::resolve::tree::RValue::Unknown(u) => u.expr.clone(),
+                    _ => "(no name)".into(),
+                };
+                let what = if short.eq_ignore_ascii_case("managedClusters") {
+                    "cluster".to_string()
+                } else {
+                    short.to_string()
+                };
+                notes.push(format!("{what} {name}"));
+            }
             match &r.copy {
                 Some((name, Some(i))) => notes.push(format!("copy loop '{name}' instance {i}")),
                 Some((name, None)) => notes.push(format!(
