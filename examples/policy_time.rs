@@ -1,5 +1,6 @@
 //! Where policy evaluation time goes: every unit of a path evaluated by the built-in
-//! pack, compiled (RVM) and interpreted, with the slowest units.
+//! pack (interpreted, as a scan runs it: one collecting query, then each package alone),
+//! with the slowest units.
 //! `cargo run --release --example policy_time -- ../shared/corpus`
 //!
 //! `--by-package` adds a breakdown of the compiled pack: the conversion of the input to
@@ -48,24 +49,24 @@ fn main() {
     let inputs = scan::inputs(&opts).expect("scan");
     let policies = Policies::load(&PolicyOptions::default()).expect("policies");
     let mut worker = policies.worker();
-    for compiled in [true, false].into_iter().filter(|_| probes.is_empty()) {
+    for collect in [true, false].into_iter().filter(|_| probes.is_empty()) {
         let mut times: Vec<(f64, &serde_json::Value)> = inputs
             .iter()
             .map(|input| {
                 let t = Instant::now();
                 for _ in 0..ROUNDS {
                     policies
-                        .evaluate_with(&mut worker, input, compiled)
+                        .evaluate_with(&mut worker, input, collect)
                         .expect("evaluate");
                 }
                 (t.elapsed().as_secs_f64() / f64::from(ROUNDS), input)
             })
             .collect();
         let total: f64 = times.iter().map(|t| t.0).sum();
-        let name = if compiled {
-            "compiled (RVM)"
+        let name = if collect {
+            "interpreted, collected"
         } else {
-            "interpreted"
+            "interpreted, package by package"
         };
         println!(
             "{name}: {:.1} ms for {} units, {:.3} ms per unit",

@@ -2,20 +2,20 @@
 //! package's rule metadata, and evaluates `deny` / `warn` of every package against an
 //! input document. Each worker thread evaluates with its own clone of the prepared engine.
 //!
-//! The built-in pack is also compiled to regorus's virtual machine (RVM), which
-//! evaluates it about 2.7 times faster than the interpreter. User policies stay on the
-//! interpreter: the RVM of regorus 0.14 gets some constructs wrong (a rule `else` after
-//! a body whose `some` finds nothing is never taken), and a test holds the pack to
-//! giving the same results both ways.
+//! Every policy, the built-in pack included, runs on regorus's interpreter. The pack once
+//! ran compiled to regorus's virtual machine (RVM), about 2.7 times faster, but the RVM
+//! of regorus 0.14 never takes a rule's `else` after a body that fails on an undefined
+//! value (a `some` that finds nothing, a lookup of a missing key): AKS001's message
+//! function failed that way on `"outboundType": "firewall"`, the finding vanished and the
+//! gate passed. A VM that can drop a finding is not a gate's engine, whatever the tests
+//! of the day say; `tests/compiled_pack.rs` keeps the two constructs it gets wrong, so a
+//! regorus upgrade that fixes them is noticed.
 
 use crate::finding::Severity;
 use crate::text::{Interner, Text};
-use regorus::rvm::program::Program;
-use regorus::rvm::vm::RegoVM;
 use regorus::utils::limits::ExecutionTimerConfig;
 use regorus::Engine;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 mod embedded {
@@ -96,10 +96,6 @@ pub struct Policies {
     /// The collecting queries: (query rule, its (package index, set) pairs), the
     /// built-in pack's first.
     collected: Vec<(String, Vec<(usize, &'static str)>)>,
-    /// The built-in pack's collecting query compiled for the RVM (`None`: no built-in
-    /// pack, or it did not compile).
-    compiled: Option<Arc<Program>>,
-    timer: Option<ExecutionTimerConfig>,
     pub rules: Vec<RuleMeta>,
     /// Text that repeats across findings (a result's help), shared.
     texts: Interner,
@@ -108,7 +104,6 @@ pub struct Policies {
 /// What one worker thread evaluates with.
 pub struct Worker {
     engine: Engine,
-    vm: Option<RegoVM>,
 }
 
 const COLLECT_FILE: &str = "<aksgate collect>";
@@ -314,17 +309,11 @@ impl Policies {
                 })?;
             collected.push((collect_rule(name), pairs));
         }
-        let compiled = match collected.first() {
-            Some((rule, pairs)) if packages[pairs[0].0].builtin => compile(&mut engine, rule),
-            _ => None,
-        };
         let mut policies = Policies {
             engine,
             packages,
             only_builtin,
             collected,
-            compiled,
-            timer,
             rules: Vec::new(),
             texts: Interner::default(),
         };
@@ -399,23 +388,9 @@ impl Policies {
 
     /// A fresh evaluator for one worker: the parsed policies, no input.
     pub fn worker(&self) -> Worker {
-        let vm = self.compiled.as_ref().map(|program| {
-            let mut vm = RegoVM::new();
-            vm.load_program(program.clone());
-            // The time limit bounds a run; the instruction count need not.
-            vm.set_max_instructions(usize::MAX);
-            vm.set_execution_timer_config(self.timer);
-            vm
-        });
         Worker {
             engine: self.engine.clone(),
-            vm,
         }
-    }
-
-    /// The built-in pack runs compiled (see the module comment).
-    pub fn compiled(&self) -> bool {
-        self.compiled.is_some()
     }
 
     /// Evaluates every package's `deny` and `warn` against `input`.
@@ -436,15 +411,17 @@ impl Policies {
         self.evaluate_with(worker, &input, true)
     }
 
-    /// [`Policies::evaluate`], the built-in pack compiled (`compiled`) or interpreted.
+    /// [`Policies::evaluate`], every side's packages collected by one query
+    /// (`collect`, as a scan does) or each package's `deny` and `warn` evaluated alone
+    /// (what the collecting queries must agree with).
     pub fn evaluate_with(
         &self,
         worker: &mut Worker,
         input: &serde_json::Value,
-        compiled: bool,
+        collect: bool,
     ) -> Result<Vec<RawResult>, EvalError> {
         let value = input_value(input).map_err(EvalError::Input)?;
-        self.evaluate_value(worker, value, compiled)
+        self.evaluate_value(worker, value, collect)
             .map_err(EvalError::Policy)
     }
 
@@ -452,7 +429,7 @@ impl Policies {
         &self,
         worker: &mut Worker,
         input: regorus::Value,
-        compiled: bool,
+        collect: bool,
     ) -> Result<Vec<RawResult>, PolicyError> {
         // An input that is not an object would make every rule undefined: no findings
         // for a deployment nobody looked at.
@@ -465,24 +442,13 @@ impl Policies {
         let mut out = Vec::new();
         let mut done = vec![false; self.packages.len()];
         let mut interpreter_ready = false;
-        for (n, (rule, pairs)) in self.collected.iter().enumerate() {
-            let vm = worker.vm.as_mut().filter(|_| n == 0 && compiled);
-            let results = match vm {
-                Some(vm) => {
-                    vm.set_input(input.clone());
-                    vm.execute().map_err(|e| e.to_string())
-                }
-                None => {
-                    if !interpreter_ready {
-                        worker.engine.set_input(input.clone());
-                        interpreter_ready = true;
-                    }
-                    worker
-                        .engine
-                        .eval_rule(rule.clone())
-                        .map_err(|e| e.to_string())
-                }
-            };
+        let collected = if collect { &self.collected[..] } else { &[] };
+        for (rule, pairs) in collected {
+            if !interpreter_ready {
+                worker.engine.set_input(input.clone());
+                interpreter_ready = true;
+            }
+            let results = worker.engine.eval_rule(rule.clone());
             // On an error (or anything but the object of results), these packages are
             // evaluated one by one below, which names the culprit or its error.
             let Ok(regorus::Value::Object(results)) = results else {
@@ -688,14 +654,6 @@ pub fn result_json(v: &regorus::Value) -> Result<serde_json::Value, String> {
         }
         Value::Undefined => return Err("a value is undefined".into()),
     })
-}
-
-/// The RVM program of a collecting query, or `None` when regorus cannot compile it (the
-/// interpreter then evaluates it: slower, same results).
-fn compile(engine: &mut Engine, rule: &str) -> Option<Arc<Program>> {
-    let entry: regorus::Rc<str> = rule.into();
-    let policy = engine.compile_with_entrypoint(&entry).ok()?;
-    regorus::languages::rego::compiler::Compiler::compile_from_policy(&policy, &[rule]).ok()
 }
 
 #[cfg(test)]
