@@ -174,7 +174,12 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    run(cli) as i32
+    // Policies are evaluated on the workers and on this thread's stand-in: give every
+    // one of them the stack deep (finite) policies need (see policy_limits).
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(crate::policy_limits::EVAL_STACK_BYTES)
+        .build_global();
+    crate::policy_limits::with_big_stack(move || run(cli) as i32)
 }
 
 pub(crate) fn error(msg: impl std::fmt::Display) -> Exit {

@@ -93,6 +93,9 @@ pub struct Policies {
     packages: Vec<Package>,
     /// Every package is the built-in pack's: no user policy is loaded.
     only_builtin: bool,
+    /// The wall-clock limit of one evaluation (regorus's timer; the watchdog of
+    /// [`crate::policy_limits`] stops a builtin that runs past it).
+    time_limit: Option<Duration>,
     /// The collecting queries: (query rule, its (package index, set) pairs), the
     /// built-in pack's first.
     collected: Vec<(String, Vec<(usize, &'static str)>)>,
@@ -253,6 +256,10 @@ impl Policies {
         let mut packages = Vec::new();
         let mut builtin_pkgs = Vec::new();
         let only_builtin = sources.iter().all(|(_, builtin)| *builtin);
+        let texts: std::collections::BTreeMap<String, String> = sources
+            .iter()
+            .map(|((p, t), _)| (p.clone(), t.clone()))
+            .collect();
         for ((path, text), builtin) in sources {
             let pkg = engine
                 .add_policy(path.clone(), text)
@@ -287,6 +294,23 @@ impl Policies {
                 }
             }
         }
+        // A function that calls itself would overflow the stack (see policy_limits).
+        if let Some(r) =
+            crate::policy_graph::find_recursion(&engine, &texts).map_err(|message| {
+                PolicyError::Load {
+                    file: "(policies)".into(),
+                    message,
+                }
+            })?
+        {
+            return Err(PolicyError::Load {
+                file: r.file,
+                message: format!(
+                    "recursion is not allowed in Rego: {}",
+                    r.cycle.join(" calls ")
+                ),
+            });
+        }
         // One query per side collects every package's `deny` and `warn`, so the shared
         // library rules (`lib.clusters`, ...) are computed once per input, not once per
         // package.
@@ -313,6 +337,7 @@ impl Policies {
             engine,
             packages,
             only_builtin,
+            time_limit: opts.time_limit,
             collected,
             rules: Vec::new(),
             texts: Interner::default(),
@@ -421,8 +446,34 @@ impl Policies {
         collect: bool,
     ) -> Result<Vec<RawResult>, EvalError> {
         let value = input_value(input).map_err(EvalError::Input)?;
-        self.evaluate_value(worker, value, collect)
-            .map_err(EvalError::Policy)
+        let deployment = deployment_name(input);
+        self.evaluate_value(worker, value, collect, &deployment)
+            .map_err(|e| {
+                EvalError::Policy(match e {
+                    PolicyError::Eval { package, message } => PolicyError::Eval {
+                        package: format!("{package} on deployment {deployment}"),
+                        message,
+                    },
+                    other => other,
+                })
+            })
+    }
+
+    /// What a collecting query runs, for a limit's message: the built-in pack, or the
+    /// user packages with their files.
+    fn side_name(&self, pairs: &[(usize, &'static str)]) -> String {
+        let mut names: Vec<String> = Vec::new();
+        for (i, _) in pairs {
+            let p = &self.packages[*i];
+            if p.builtin {
+                return "the built-in pack".into();
+            }
+            let name = format!("{} ({})", p.name, p.file);
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        format!("policy {}", names.join(", "))
     }
 
     fn evaluate_value(
@@ -430,6 +481,7 @@ impl Policies {
         worker: &mut Worker,
         input: regorus::Value,
         collect: bool,
+        deployment: &str,
     ) -> Result<Vec<RawResult>, PolicyError> {
         // An input that is not an object would make every rule undefined: no findings
         // for a deployment nobody looked at.
@@ -448,7 +500,13 @@ impl Policies {
                 worker.engine.set_input(input.clone());
                 interpreter_ready = true;
             }
-            let results = worker.engine.eval_rule(rule.clone());
+            let results = {
+                let _watch = crate::policy_limits::watch(
+                    format!("{} on deployment {deployment}", self.side_name(pairs)),
+                    self.time_limit,
+                );
+                worker.engine.eval_rule(rule.clone())
+            };
             // On an error (or anything but the object of results), these packages are
             // evaluated one by one below, which names the culprit or its error.
             let Ok(regorus::Value::Object(results)) = results else {
@@ -491,11 +549,15 @@ impl Policies {
                 if !declared {
                     continue;
                 }
+                let _watch = crate::policy_limits::watch(
+                    format!("policy {pkg} ({}) on deployment {deployment}", p.file),
+                    self.time_limit,
+                );
                 let v =
                     engine
                         .eval_rule(format!("{pkg}.{set}"))
                         .map_err(|e| PolicyError::Eval {
-                            package: pkg.clone(),
+                            package: format!("{pkg} ({})", p.file),
                             message: e.to_string(),
                         })?;
                 // A partial set with no member is empty, not undefined: undefined
@@ -528,6 +590,15 @@ impl Policies {
             }
         }
         Ok(out)
+    }
+}
+
+/// The deployment an input is, for messages: its file, with its parameter file.
+fn deployment_name(input: &serde_json::Value) -> String {
+    let file = input["file"].as_str().unwrap_or("(unnamed)");
+    match input["parameterFile"].as_str() {
+        Some(p) => format!("{file} with {p}"),
+        None => file.to_string(),
     }
 }
 

@@ -24,6 +24,8 @@ pub mod load;
 pub mod network;
 pub mod pairing;
 pub mod plan;
+pub mod policy_graph;
+pub mod policy_limits;
 pub mod policy_test;
 pub mod report;
 pub mod resolve;

@@ -2,7 +2,37 @@
 // whose many short-lived parse trees and values dominate the allocation profile.
 #[cfg(not(feature = "heap-stats"))]
 #[global_allocator]
-static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+static GLOBAL: Guarded = Guarded;
+
+/// jemalloc, refusing a policy's single allocation past the policy memory limit with a
+/// clear error (exit 2) instead of the abort of a failed allocation
+/// (`numbers.range(1, 1e9)` asks for 24 GB at once).
+#[cfg(not(feature = "heap-stats"))]
+struct Guarded;
+
+// SAFETY: every call is forwarded unchanged to jemalloc; a huge request may end the
+// process first, which is no allocation at all.
+#[cfg(not(feature = "heap-stats"))]
+unsafe impl std::alloc::GlobalAlloc for Guarded {
+    unsafe fn alloc(&self, l: std::alloc::Layout) -> *mut u8 {
+        aksgate::policy_limits::huge_allocation(l.size());
+        tikv_jemallocator::Jemalloc.alloc(l)
+    }
+
+    unsafe fn alloc_zeroed(&self, l: std::alloc::Layout) -> *mut u8 {
+        aksgate::policy_limits::huge_allocation(l.size());
+        tikv_jemallocator::Jemalloc.alloc_zeroed(l)
+    }
+
+    unsafe fn dealloc(&self, p: *mut u8, l: std::alloc::Layout) {
+        tikv_jemallocator::Jemalloc.dealloc(p, l)
+    }
+
+    unsafe fn realloc(&self, p: *mut u8, l: std::alloc::Layout, new: usize) -> *mut u8 {
+        aksgate::policy_limits::huge_allocation(new);
+        tikv_jemallocator::Jemalloc.realloc(p, l, new)
+    }
+}
 
 #[cfg(feature = "heap-stats")]
 #[global_allocator]

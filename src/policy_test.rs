@@ -30,6 +30,10 @@ pub struct TestOutcome {
     pub duration: Duration,
 }
 
+/// The time one test may take: a test that runs longer fails with an error, and one
+/// stuck in a builtin stops the run (exit 2, see `policy_limits`).
+pub const TEST_TIME_LIMIT: Duration = Duration::from_secs(10);
+
 /// Loads all given Rego sources (path, text) into one engine and runs every rule whose
 /// name starts with `test_`, like `opa test`.
 ///
@@ -61,10 +65,22 @@ pub fn run_tests_with_coverage(
 ) -> Result<(Vec<TestOutcome>, Vec<FileCoverage>), String> {
     let mut engine = regorus::Engine::new();
     engine.set_enable_coverage(coverage);
+    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        limit: TEST_TIME_LIMIT,
+        check_interval: std::num::NonZeroU32::new(64).expect("non-zero"),
+    });
     for (path, text) in sources {
         engine
             .add_policy(path.clone(), text.clone())
             .map_err(|e| format!("{path}: {e}"))?;
+    }
+    let texts = sources.iter().cloned().collect();
+    if let Some(r) = crate::policy_graph::find_recursion(&engine, &texts)? {
+        return Err(format!(
+            "{}: recursion is not allowed in Rego: {}",
+            r.file,
+            r.cycle.join(" calls ")
+        ));
     }
 
     // Compile-time errors (unsafe variables, unknown functions, conflicting rule
@@ -95,7 +111,13 @@ pub fn run_tests_with_coverage(
     for (file, package, name) in tests {
         let query = format!("data.{package}.{name}");
         let start = Instant::now();
-        let result = engine.eval_rule(query);
+        let result = {
+            let _watch = crate::policy_limits::watch(
+                format!("test {query} ({file})"),
+                Some(TEST_TIME_LIMIT),
+            );
+            engine.eval_rule(query.clone())
+        };
         let duration = start.elapsed();
         let (passed, error) = match result {
             Ok(regorus::Value::Bool(true)) => (true, None),

@@ -1,0 +1,94 @@
+//! Policy limits (issue 18 item 9): a hostile user policy ends as exit 2 naming the
+//! policy (and the deployment, when one was being evaluated), within its limit, never a
+//! crash, a hang or a pass. Each test builds its policy and deployment.
+mod common;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const TEMPLATE: &str = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [{"type": "Microsoft.ContainerService/managedClusters", "apiVersion": "2024-02-01",
+    "name": "aks", "location": "westeurope",
+    "properties": {"networkProfile": {"outboundType": "loadBalancer", "networkPlugin": "azure"}}}]}"#;
+
+/// A repository with `azuredeploy.json` and a policy directory whose `p.rego` denies
+/// when `condition` holds, after the rules `defs`.
+fn setup(defs: &str, condition: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("azuredeploy.json"), TEMPLATE).unwrap();
+    std::fs::create_dir(dir.path().join("pol")).unwrap();
+    std::fs::write(
+        dir.path().join("pol/p.rego"),
+        format!(
+            "package user.hostile\nimport rego.v1\n{defs}\ndeny contains {{\"rule\": \"USR1\", \"msg\": \"m\"}} if {{ {condition} }}\n"
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+fn check(dir: &Path, extra: &[&str]) -> (common::Run, Duration) {
+    let mut args = vec!["check", "--policy", "pol"];
+    args.extend_from_slice(extra);
+    args.push("azuredeploy.json");
+    let t = Instant::now();
+    let r = common::run(&args, Some(dir));
+    (r, t.elapsed())
+}
+
+#[test]
+fn a_recursive_function_is_refused_before_evaluation_in_check_and_test() {
+    let dir = setup("f(x) := y if { y := f(x + 1) }", "f(1) > 0");
+    let (r, _) = check(dir.path(), &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("recursion is not allowed") && r.stderr.contains("data.user.hostile.f"),
+        "{}",
+        r.stderr
+    );
+    std::fs::write(
+        dir.path().join("pol/p_test.rego"),
+        "package user.hostile\nimport rego.v1\ntest_f if { f(1) > 0 }\n",
+    )
+    .unwrap();
+    let t = common::run(&["test", "pol"], Some(dir.path()));
+    assert_eq!(t.code, 2, "{}{}", t.stdout, t.stderr);
+    assert!(
+        t.stderr.contains("recursion is not allowed"),
+        "{}",
+        t.stderr
+    );
+}
+
+#[test]
+fn a_huge_numbers_range_is_a_clear_error_naming_the_policy_and_deployment() {
+    let dir = setup("", "count(numbers.range(1, 1000000000)) > 0");
+    let (r, took) = check(dir.path(), &["--policy-timeout", "1000"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("data.user.hostile") && r.stderr.contains("azuredeploy.json"),
+        "{}",
+        r.stderr
+    );
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}
+
+#[test]
+fn builtins_that_ignore_the_timer_are_stopped_by_the_watchdog() {
+    for condition in [
+        "count(sprintf(\"%1000000000d\", [1])) > 0",
+        "count(net.cidr_expand(\"10.0.0.0/8\")) > 0",
+    ] {
+        let dir = setup("", condition);
+        let (r, took) = check(dir.path(), &["--policy-timeout", "300"]);
+        assert_eq!(r.code, 2, "{condition}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("data.user.hostile") && r.stderr.contains("azuredeploy.json"),
+            "{condition}: {}",
+            r.stderr
+        );
+        // 300 ms, the watchdog's grace (250 ms) and its tick, with room for a loaded
+        // machine; without the watchdog these ran for 5 s and 2 GB.
+        assert!(took < Duration::from_secs(4), "{condition}: {took:?}");
+    }
+}
