@@ -16,6 +16,7 @@ use crate::text::{Interner, Text};
 use regorus::utils::limits::ExecutionTimerConfig;
 use regorus::Engine;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 mod embedded {
@@ -102,7 +103,23 @@ pub struct Policies {
     pub rules: Vec<RuleMeta>,
     /// Text that repeats across findings (a result's help), shared.
     texts: Interner,
+    /// The results of inputs already evaluated (see [`ResultCache`]).
+    cache: Arc<ResultCache>,
 }
+
+/// The results of every input evaluated so far, by the input's text: a repository
+/// holds the same deployment many times (environment folders, copies, one template
+/// instantiated per region), and evaluation is deterministic, so an input met again
+/// gets the results it had. The key is the whole input, except, when only the built-in
+/// pack is loaded, its top-level `file` and `parameterFile`, which no rule of the pack
+/// reads (a test holds the pack to that; user policies may read them). Bounded: past
+/// [`CACHE_BYTES`] of keys nothing more is kept.
+#[derive(Default)]
+struct ResultCache {
+    map: std::sync::Mutex<(usize, std::collections::HashMap<String, Vec<RawResult>>)>,
+}
+
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 /// What one worker thread evaluates with.
 pub struct Worker {
@@ -341,6 +358,7 @@ impl Policies {
             collected,
             rules: Vec::new(),
             texts: Interner::default(),
+            cache: Arc::default(),
         };
         policies.rules = policies.read_metadata(&builtin_pkgs)?;
         Ok(policies)
@@ -433,7 +451,48 @@ impl Policies {
         worker: &mut Worker,
         input: serde_json::Value,
     ) -> Result<Vec<RawResult>, EvalError> {
-        self.evaluate_with(worker, &input, true)
+        self.evaluate_cached(worker, &input)
+    }
+
+    /// [`Policies::evaluate`] through the cache of results (see [`ResultCache`]).
+    pub fn evaluate_cached(
+        &self,
+        worker: &mut Worker,
+        input: &serde_json::Value,
+    ) -> Result<Vec<RawResult>, EvalError> {
+        let key = self.cache_key(input);
+        if let Some(key) = &key {
+            let map = self.cache.map.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(hit) = map.1.get(key) {
+                return Ok(hit.clone());
+            }
+        }
+        let results = self.evaluate_with(worker, input, true)?;
+        if let Some(key) = key {
+            let mut map = self.cache.map.lock().unwrap_or_else(|e| e.into_inner());
+            if map.0 + key.len() <= CACHE_BYTES {
+                map.0 += key.len();
+                map.1.insert(key, results.clone());
+            }
+        }
+        Ok(results)
+    }
+
+    /// The input's cache key: its JSON text, the file names left out when only the
+    /// built-in pack reads it.
+    fn cache_key(&self, input: &serde_json::Value) -> Option<String> {
+        let obj = input.as_object()?;
+        let mut key = String::new();
+        for (k, v) in obj {
+            if self.only_builtin && (k == "file" || k == "parameterFile") {
+                continue;
+            }
+            key.push_str(&serde_json::to_string(k).ok()?);
+            key.push(':');
+            key.push_str(&serde_json::to_string(v).ok()?);
+            key.push(',');
+        }
+        Some(key)
     }
 
     /// [`Policies::evaluate`], every side's packages collected by one query

@@ -491,3 +491,39 @@ fn check_reports_an_unknown_outbound_type_with_the_built_in_pack_and_with_policy
         assert_eq!((code, rules), (1, vec!["AKS001".to_string()]), "{args:?}");
     }
 }
+
+/// The cache of results (src/engine.rs `ResultCache`) leaves out the input's `file` and
+/// `parameterFile` when only the built-in pack runs: on generated inputs, a cached
+/// result under another file name is the result evaluated afresh, and no rule of the
+/// pack names those members.
+#[test]
+fn cached_results_are_the_results_whatever_the_file_name() {
+    let policies = Policies::load(&PolicyOptions::default()).unwrap();
+    let mut worker = policies.worker();
+    let (seed, _) = settings();
+    let mut rng = Rng(seed ^ 0xcac4e);
+    for n in 0..150 {
+        let mut input = input(&mut rng);
+        // Each input twice: first evaluated and kept, then met under other names.
+        let first = sorted(policies.evaluate_cached(&mut worker, &input).unwrap());
+        input["file"] = json!(format!("other/{n}.json"));
+        input["parameterFile"] = json!("other/p.parameters.json");
+        let cached = sorted(policies.evaluate_cached(&mut worker, &input).unwrap());
+        let fresh = sorted(policies.evaluate_with(&mut worker, &input, true).unwrap());
+        assert_eq!(first, fresh, "input {n}");
+        assert_eq!(cached, fresh, "input {n}");
+    }
+    for (path, text) in builtin_sources(false) {
+        for member in [
+            "input.file",
+            "input.parameterFile",
+            "\"parameterFile\"",
+            "input[\"file\"]",
+        ] {
+            assert!(
+                !text.contains(member),
+                "{path} reads {member}: the cache key must keep it"
+            );
+        }
+    }
+}
