@@ -523,18 +523,39 @@ fn explain(id: &str, dirs: &[PathBuf]) -> Exit {
     emit(&text, Exit::Clean)
 }
 
+/// The built-in library (`policies/lib/`, without its tests) when `sources` do not
+/// declare `package aksgate.lib` themselves.
+fn library_sources(sources: &[(String, String)]) -> Vec<(String, String)> {
+    let declares_lib = sources
+        .iter()
+        .any(|(_, text)| crate::policy_test::package_of(text).as_deref() == Some("aksgate.lib"));
+    if declares_lib {
+        return Vec::new();
+    }
+    crate::engine::builtin_sources(false)
+        .into_iter()
+        .filter(|(p, _)| p.starts_with("policies/lib/"))
+        .collect()
+}
+
 fn test(dir: Option<PathBuf>, coverage: bool) -> Exit {
-    let sources = match dir {
+    let mut sources = match dir {
         Some(d) => match crate::engine::rego_files(&d, true) {
             Ok(s) => s,
             Err(e) => return error(e),
         },
         None => crate::engine::builtin_sources(true),
     };
-    let (outcomes, files) = match crate::policy_test::run_tests_with_coverage(&sources, coverage) {
-        Ok(o) => o,
-        Err(e) => return error(e),
-    };
+    // A user's policies run next to the built-in library in `check --policy`, so their
+    // tests must see `data.aksgate.lib` too (unless DIR is the library itself).
+    let library = library_sources(&sources);
+    sources.extend(library.iter().cloned());
+    let (outcomes, mut files) =
+        match crate::policy_test::run_tests_with_coverage(&sources, coverage) {
+            Ok(o) => o,
+            Err(e) => return error(e),
+        };
+    files.retain(|f| !library.iter().any(|(p, _)| *p == f.file));
     if outcomes.is_empty() {
         return error("no test_ rules found");
     }
