@@ -32,4 +32,6 @@ pub mod source;
 pub mod spill;
 pub(crate) mod stream;
 pub mod suppress;
+#[cfg(test)]
+mod testdata;
 pub mod text;

@@ -1387,7 +1387,8 @@ mod tests {
     fn the_streaming_audit_lists_what_one_over_every_unit_at_once_does() {
         let policies = Policies::load(&PolicyOptions::default()).unwrap();
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        for path in [root.join("fixtures/rules"), root.join("../shared/corpus")] {
+        let corpus = crate::testdata::corpus();
+        for path in [root.join("fixtures/rules")].into_iter().chain(corpus) {
             let opts = ScanOptions {
                 paths: vec![path.clone()],
                 ..ScanOptions::default()
