@@ -147,6 +147,15 @@ pub enum Command {
     /// Inventory of every cluster: how it egresses and what is wrong with it (a report:
     /// exits 0 unless the tool failed).
     Audit(crate::audit::command::AuditArgs),
+    /// Write a commented starter `.aksgate.toml` and, with --ci, the pipeline file for
+    /// that CI (never overwrites: exits 2 when a file exists).
+    Init {
+        /// Directory to write into (default: the current directory).
+        dir: Option<PathBuf>,
+        /// Also write the pipeline file for this CI.
+        #[arg(long, value_enum, value_name = "CI")]
+        ci: Option<crate::init::Ci>,
+    },
     /// Run the `test_` rules of Rego policies (default: the built-in pack).
     Test {
         /// Directory of policies and their tests.
@@ -242,6 +251,9 @@ pub fn run(cli: Cli) -> Exit {
         },
         Command::Explain { id, policy } => explain(&id, &policy),
         Command::Test { dir, coverage } => test(dir, coverage),
+        Command::Init { dir, ci } => {
+            crate::init::run(&dir.unwrap_or_else(|| PathBuf::from(".")), ci)
+        }
         Command::Input { paths, baseline } => {
             let opts = ScanOptions {
                 paths,

@@ -17,6 +17,7 @@ pub mod evaluate;
 pub mod finding;
 pub mod git;
 pub mod heap;
+pub mod init;
 pub mod input;
 pub mod inputs;
 pub mod json;
