@@ -26,3 +26,45 @@ fn findings_on_different_clusters_sharing_a_span_are_not_merged() {
         "{aks003:?}"
     );
 }
+
+// 13. An empty or blank file named like a deployment file is invalid, not "not a
+// deployment file"; an empty file with another name is still skipped.
+#[test]
+fn an_empty_file_named_like_a_deployment_file_is_aks901() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "azuredeploy.json",
+        "mainTemplate.json",
+        "aks.parameters.json",
+        "x.deploymentTemplate.json",
+    ] {
+        std::fs::write(dir.path().join(name), " \n\t").unwrap();
+    }
+    std::fs::write(dir.path().join("empty.json"), "").unwrap();
+    std::fs::write(dir.path().join("azuredeploy.parameters.dev.json"), "").unwrap();
+    let (code, doc) = check_json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let mut invalid: Vec<String> = findings(&doc)
+        .iter()
+        .filter(|f| f["rule"] == "AKS901")
+        .map(|f| f["file"].as_str().unwrap().to_string())
+        .collect();
+    invalid.sort();
+    assert_eq!(
+        invalid,
+        [
+            "aks.parameters.json",
+            "azuredeploy.json",
+            "azuredeploy.parameters.dev.json",
+            "mainTemplate.json",
+            "x.deploymentTemplate.json"
+        ]
+    );
+    let human = run(&["check", dir.path().to_str().unwrap()], None);
+    assert!(
+        human.stdout.contains("the file is empty"),
+        "{}",
+        human.stdout
+    );
+    assert!(!human.stdout.contains("Failed to read"), "{}", human.stdout);
+}
