@@ -405,6 +405,12 @@ fn check(args: ScanArgs) -> Exit {
             result.stats.skipped.len()
         ));
     }
+    if result.stats.by_kind.keys().all(|k| *k == "parameters") {
+        return error(format!(
+            "only parameter files found ({}), and no template they feed: a gate with nothing to check does not pass",
+            result.stats.files_examined
+        ));
+    }
     let always = |_: &str| true;
     let mut settle = crate::suppress::Settle::new(
         &settings,

@@ -189,3 +189,20 @@ fn expression_built_values_resolve_or_are_precisely_unknown() {
         );
     }
 }
+
+/// Issue 19: the Bicep compiler's output committed in public AKS repositories
+/// (`../shared/corpus-iac/bicep/`, 29 JSON files: templates, symbolic-name templates,
+/// parameter files) is all valid ARM: no AKS901 on any of it, and every cluster found.
+#[test]
+fn committed_bicep_compiler_output_is_read_without_aks901() {
+    let dir = root().join("../shared/corpus-iac/bicep");
+    let (_, doc) = check_json(&[dir.to_str().unwrap()]);
+    let invalid: Vec<String> = findings(&doc)
+        .iter()
+        .filter(|f| f["rule"] == "AKS901")
+        .map(|f| format!("{}:{} {}", f["file"], f["line"], f["message"]))
+        .collect();
+    assert!(invalid.is_empty(), "{invalid:#?}");
+    assert!(doc["summary"]["filesExamined"].as_u64().unwrap() >= 29, "{}", doc["summary"]);
+    assert!(doc["summary"]["clusters"].as_u64().unwrap() >= 6, "{}", doc["summary"]);
+}
