@@ -195,7 +195,9 @@ fn expression_built_values_resolve_or_are_precisely_unknown() {
 /// parameter files) is all valid ARM: no AKS901 on any of it, and every cluster found.
 #[test]
 fn committed_bicep_compiler_output_is_read_without_aks901() {
-    let dir = root().join("../shared/corpus-iac/bicep");
+    let Some(dir) = shared("corpus-iac/bicep") else {
+        return;
+    };
     let (_, doc) = check_json(&[dir.to_str().unwrap()]);
     let invalid: Vec<String> = findings(&doc)
         .iter()
@@ -203,6 +205,14 @@ fn committed_bicep_compiler_output_is_read_without_aks901() {
         .map(|f| format!("{}:{} {}", f["file"], f["line"], f["message"]))
         .collect();
     assert!(invalid.is_empty(), "{invalid:#?}");
-    assert!(doc["summary"]["filesExamined"].as_u64().unwrap() >= 29, "{}", doc["summary"]);
-    assert!(doc["summary"]["clusters"].as_u64().unwrap() >= 6, "{}", doc["summary"]);
+    assert!(
+        doc["summary"]["filesExamined"].as_u64().unwrap() >= 29,
+        "{}",
+        doc["summary"]
+    );
+    assert!(
+        doc["summary"]["clusters"].as_u64().unwrap() >= 6,
+        "{}",
+        doc["summary"]
+    );
 }
