@@ -105,3 +105,34 @@ fn the_readme_configuration_parses_with_the_real_loader() {
     assert_eq!(cfg.suppress.len(), 1);
     assert_eq!(cfg.pair.len(), 1);
 }
+
+/// Every relative link of the README and the docs names a file of the repository.
+#[test]
+fn relative_links_in_the_readme_and_docs_exist() {
+    let mut pages = vec![root().join("README.md")];
+    for e in std::fs::read_dir(root().join("docs")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "md") {
+            pages.push(p);
+        }
+    }
+    let mut checked = 0;
+    for page in pages {
+        let text = std::fs::read_to_string(&page).unwrap();
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("](") {
+            let after = &rest[i + 2..];
+            let end = after.find(')').unwrap_or(after.len());
+            let target = &after[..end];
+            rest = &after[end..];
+            if target.contains("://") || target.starts_with('#') || target.contains(' ') {
+                continue;
+            }
+            let file = target.split('#').next().unwrap();
+            let p = page.parent().unwrap().join(file);
+            assert!(p.exists(), "{}: broken link {target}", page.display());
+            checked += 1;
+        }
+    }
+    assert!(checked > 10, "{checked} links");
+}
