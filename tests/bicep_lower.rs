@@ -53,6 +53,7 @@ fn compiler_samples_lower_to_the_compilers_resources() {
             continue;
         };
         if let Some(p) = lowered.problems.first() {
+            eprintln!("{}: {}", dir.display(), p.message);
             let key: String = p.message.chars().take(60).collect();
             *why.entry(key).or_default() += 1;
             continue;

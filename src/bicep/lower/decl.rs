@@ -404,7 +404,20 @@ fn resource(
             ObjectItem::Property { key, value, .. } => {
                 let Some(k) = l.key(key) else { continue };
                 if k == "scope" {
-                    l.unsupported("`scope:` on a resource", value.span);
+                    // An extension resource on another resource: ARM takes its id.
+                    match l.resource_of(value) {
+                        Some(target) if !target.looped => {
+                            let at = span(value.span);
+                            let id = node::expression(&target.id(), at);
+                            members.push(node::member("scope", span(key.span()), id));
+                        }
+                        _ => {
+                            l.unsupported(
+                                "`scope:` on a resource other than a resource symbol",
+                                value.span,
+                            );
+                        }
+                    }
                 }
                 if NOT_PROPERTIES.contains(&k.as_str()) {
                     continue;

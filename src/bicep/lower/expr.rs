@@ -169,7 +169,7 @@ impl<'s> Lower<'s> {
                 n.span = at;
                 n
             }
-            ExprKind::Object(items) if !items.iter().any(is_spread) => {
+            ExprKind::Object(items) if !items.iter().any(|i| is_spread(i) || is_computed(i)) => {
                 let mut members = Vec::new();
                 for item in items {
                     match item {
@@ -206,7 +206,10 @@ impl<'s> Lower<'s> {
             }
             _ => {
                 let text = self.expr(e);
-                node::expression(&text, at)
+                match unquote(&text) {
+                    Some(lit) => node::literal(&lit, at),
+                    None => node::expression(&text, at),
+                }
             }
         }
     }
@@ -379,8 +382,14 @@ impl<'s> Lower<'s> {
         for item in items {
             match item {
                 ObjectItem::Property { key, value, .. } => {
-                    let Some(k) = self.key(key) else { continue };
-                    current.push(quote(&k));
+                    match (key, key.as_name()) {
+                        (_, Some(k)) => current.push(quote(k)),
+                        (ObjectKey::String(s), None) => current.push(self.string(s)),
+                        _ => {
+                            self.key(key);
+                            continue;
+                        }
+                    }
                     current.push(self.expr(value));
                 }
                 ObjectItem::Spread { value, .. } => {
@@ -477,7 +486,10 @@ impl<'s> Lower<'s> {
             }
         }
         if let ExprKind::Ident(m) = &base.kind {
-            if self.sym.modules.contains_key(&m.name) && self.local(&m.name).is_none() {
+            if let (Some(dep), None) = (self.sym.modules.get(&m.name), self.local(&m.name)) {
+                if name == "name" {
+                    return dep.clone();
+                }
                 return self.unsupported(&format!("the module property .{name}"), e.span);
             }
         }
@@ -503,6 +515,11 @@ impl<'s> Lower<'s> {
         let a: Vec<String> = args.iter().map(|x| self.expr(x)).collect();
         format!("{name}({})", a.join(", "))
     }
+}
+
+/// An object property whose key is interpolated (`'${p}-x': ...`).
+fn is_computed(i: &ObjectItem) -> bool {
+    matches!(i, ObjectItem::Property { key: ObjectKey::String(s), .. } if s.as_plain().is_none())
 }
 
 fn is_spread(i: &ObjectItem) -> bool {

@@ -279,9 +279,7 @@ pub(crate) fn lower(
                     }
                 }
             }
-            Some("scope") => {
-                l.unsupported("`scope:` on a module", value.span);
-            }
+            Some("scope") => scope(l, value, &mut members),
             _ => {}
         }
     }
@@ -301,4 +299,47 @@ pub(crate) fn lower(
     );
     members.push(node::member("properties", ps, props));
     Some(node::object(members, at))
+}
+
+/// `scope:` of a module: the deployment's target, as ARM's `subscriptionId`,
+/// `resourceGroup` and `scope` properties of a nested deployment.
+fn scope(l: &mut Lower<'_>, value: &crate::bicep::syntax::ast::Expr, members: &mut Vec<Member>) {
+    let (name, args) = match &value.kind {
+        ExprKind::Call { name, args } => (name.name.as_str(), args.as_slice()),
+        ExprKind::MethodCall {
+            receiver,
+            name,
+            args,
+        } if matches!(&receiver.kind, ExprKind::Ident(ns) if ns.name == "az") => {
+            (name.name.as_str(), args.as_slice())
+        }
+        _ => {
+            l.unsupported("this module `scope:`", value.span);
+            return;
+        }
+    };
+    let at = span(value.span);
+    let mut put = |l: &mut Lower<'_>, key: &str, e: &crate::bicep::syntax::ast::Expr| {
+        let v = l.value(e);
+        members.push(node::member(key, at, v));
+    };
+    match (name, args) {
+        ("resourceGroup", [rg]) => put(l, "resourceGroup", rg),
+        ("resourceGroup", [sub, rg]) => {
+            put(l, "subscriptionId", sub);
+            put(l, "resourceGroup", rg);
+        }
+        ("subscription", [sub]) => put(l, "subscriptionId", sub),
+        ("resourceGroup" | "subscription", []) => {}
+        ("tenant", []) => members.push(node::member("scope", at, node::string("/", at))),
+        ("managementGroup", [mg]) => {
+            let id = l.expr(mg);
+            let text = format!("format('Microsoft.Management/managementGroups/{{0}}', {id})");
+            members.push(node::member("scope", at, node::expression(&text, at)));
+        }
+        ("managementGroup", []) => {}
+        _ => {
+            l.unsupported("this module `scope:`", value.span);
+        }
+    }
 }

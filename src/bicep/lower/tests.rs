@@ -206,3 +206,28 @@ fn registry_missing_and_cyclic_modules_are_problems() {
         l.problems
     );
 }
+
+#[test]
+fn interpolated_keys_and_extension_scopes() {
+    let j = json(
+        "param p string\nvar o = { '${p}-x': 1, k: 2 }\nresource a 'A.B/c@1' = { name: 'a' }\n\
+         resource l 'Microsoft.Authorization/locks@2020-05-01' = { name: 'l', scope: a }\n",
+    );
+    assert_eq!(
+        j["variables"]["o"],
+        "[createObject(format('{0}-x', parameters('p')), 1, 'k', 2)]"
+    );
+    assert_eq!(j["resources"][1]["scope"], "[resourceId('A.B/c', 'a')]");
+}
+
+#[test]
+fn module_scope_and_name() {
+    let files = MapFiles(HashMap::from([("m.bicep", "param x int = 1\n")]));
+    let text = "module m './m.bicep' = {\n  name: 'dep'\n  scope: resourceGroup('sub', 'rg')\n}\nvar n = m.name\n";
+    let l = lower_text(text, "main.bicep", &files).unwrap();
+    assert!(l.problems.is_empty(), "{:?}", l.problems);
+    let j = l.doc.root.to_json();
+    assert_eq!(j["resources"][0]["subscriptionId"], "sub");
+    assert_eq!(j["resources"][0]["resourceGroup"], "rg");
+    assert_eq!(j["variables"]["n"], "dep");
+}
