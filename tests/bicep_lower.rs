@@ -17,6 +17,8 @@ fn resources(root: &json::Node) -> Vec<(String, String)> {
     };
     let mut out: Vec<(String, String)> = items
         .iter()
+        // The compiler leaves `existing` resources out of its (non-symbolic) output.
+        .filter(|r| r.get("existing").and_then(json::Node::as_bool) != Some(true))
         .map(|r| {
             let s = |k| {
                 r.get(k)
@@ -24,10 +26,36 @@ fn resources(root: &json::Node) -> Vec<(String, String)> {
                     .unwrap_or("")
                     .to_string()
             };
-            (s("type"), s("name").replace(' ', ""))
+            // Types are case-insensitive; the compiler writes the casing of its type data.
+            (
+                s("type").to_ascii_lowercase(),
+                literal_format(&s("name").replace(' ', "")),
+            )
         })
         .collect();
     out.sort();
+    out
+}
+
+/// `[format('{0}/{1}','a','b')]` as the literal `a/b` it is (the compiler writes a
+/// parent's name so; aksgate folds it).
+fn literal_format(name: &str) -> String {
+    let Some(inner) = name
+        .strip_prefix("[format('")
+        .and_then(|s| s.strip_suffix(")]"))
+    else {
+        return name.to_string();
+    };
+    let Some((fmt, args)) = inner.split_once("',") else {
+        return name.to_string();
+    };
+    let mut out = fmt.to_string();
+    for (i, a) in args.split(',').enumerate() {
+        let Some(lit) = a.strip_prefix('\'').and_then(|a| a.strip_suffix('\'')) else {
+            return name.to_string();
+        };
+        out = out.replace(&format!("{{{i}}}"), lit);
+    }
     out
 }
 
@@ -53,7 +81,8 @@ fn compiler_samples_lower_to_the_compilers_resources() {
             continue;
         };
         if let Some(p) = lowered.problems.first() {
-            eprintln!("{}: {}", dir.display(), p.message);
+            let line = json::line_col(&text, p.span.start).0;
+            eprintln!("{}:{line}: {}", dir.display(), p.message);
             let key: String = p.message.chars().take(60).collect();
             *why.entry(key).or_default() += 1;
             continue;

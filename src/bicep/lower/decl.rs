@@ -272,9 +272,7 @@ fn declare(
     };
     let pushed = loop_locals(&mut l, &r.body);
     // `parent: p` names the parent explicitly.
-    let explicit = property(items, "parent")
-        .and_then(|p| l.resource_of(p))
-        .cloned();
+    let explicit = property(items, "parent").and_then(|p| l.resource_of(p));
     let mut segments = explicit
         .as_ref()
         .or(parent.as_ref().map(|p| &p.1))
@@ -411,6 +409,11 @@ fn resource(
                             let id = node::expression(&target.id(), at);
                             members.push(node::member("scope", span(key.span()), id));
                         }
+                        None if is_tenant(value) => {
+                            let at = span(value.span);
+                            let root = node::string("/", at);
+                            members.push(node::member("scope", span(key.span()), root));
+                        }
                         _ => {
                             l.unsupported(
                                 "`scope:` on a resource other than a resource symbol",
@@ -441,6 +444,11 @@ fn resource(
             }
         }
     }
+}
+
+/// `tenant()`: the root scope `/`.
+fn is_tenant(e: &Expr) -> bool {
+    matches!(&e.kind, ExprKind::Call { name, args } if name.name == "tenant" && args.is_empty())
 }
 
 /// A `param`'s definition.

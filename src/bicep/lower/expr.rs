@@ -26,6 +26,20 @@ pub(crate) struct ResourceSym {
 }
 
 impl ResourceSym {
+    /// One resource of a loop: the one whose `copyIndex()` is `index`. (The loop
+    /// variables of a resource loop's name are the only `copyIndex()` in it.)
+    pub fn at(&self, index: &str) -> ResourceSym {
+        ResourceSym {
+            segments: self
+                .segments
+                .iter()
+                .map(|s| s.replace("copyIndex()", index))
+                .collect(),
+            looped: false,
+            ..self.clone()
+        }
+    }
+
     pub fn id(&self) -> String {
         let mut s = format!("resourceId({}", quote(&self.ty));
         for seg in &self.segments {
@@ -260,10 +274,8 @@ impl<'s> Lower<'s> {
                 if *from_end {
                     return self.unsupported("index from the end `[^i]`", e.span);
                 }
-                if let Some(r) = self.resource_of(base) {
-                    if r.looped {
-                        return self.unsupported("a reference to one resource of a loop", e.span);
-                    }
+                if let Some(r) = self.resource_of(e) {
+                    return format!("reference({}, {}, 'full')", r.id(), quote(&r.api));
                 }
                 let b = self.expr(base);
                 let i = self.expr(index);
@@ -442,13 +454,41 @@ impl<'s> Lower<'s> {
         )
     }
 
-    /// The resource a symbolic expression (`x`, `x::y`) names, if it is one.
-    pub fn resource_of(&self, e: &Expr) -> Option<&'s ResourceSym> {
+    /// The resource a symbolic expression (`x`, `x::y`, `xs[i]` of a resource loop)
+    /// names, if it is one.
+    pub fn resource_of(&mut self, e: &Expr) -> Option<ResourceSym> {
+        if let ExprKind::Index {
+            base,
+            index,
+            safe: false,
+            from_end: false,
+        } = &e.kind
+        {
+            let r = self.resource_of(base)?;
+            if !r.looped {
+                return None;
+            }
+            let i = self.expr(index);
+            return Some(r.at(&i));
+        }
         let key = resource_key(e)?;
         if self.local(key.split("::").next()?).is_some() {
             return None;
         }
-        self.sym.resources.get(&key)
+        if let Some(r) = self.sym.resources.get(&key) {
+            return Some(r.clone());
+        }
+        // `child::grandchild` inside the parent's body: the one key ending so.
+        let tail = format!("::{key}");
+        let mut found = self
+            .sym
+            .resources
+            .iter()
+            .filter(|(k, _)| k.ends_with(&tail));
+        match (found.next(), found.next()) {
+            (Some((_, r)), None) => Some(r.clone()),
+            _ => None,
+        }
     }
 
     fn property(&mut self, e: &Expr, base: &Expr, name: &str, safe: bool) -> String {
@@ -508,6 +548,18 @@ impl<'s> Lower<'s> {
         }
         if self.sym.funcs.contains(name) {
             return self.unsupported(&format!("the user-defined function {name}()"), at);
+        }
+        if lower == "nameof" && args.len() == 1 {
+            // Compile time: the last name of the symbol or property written.
+            return match &args[0].kind {
+                ExprKind::Ident(n) | ExprKind::Property { name: n, .. } => quote(&n.name),
+                ExprKind::ResourceAccess { name: n, .. } => quote(&n.name),
+                ExprKind::Index { index, .. } => match &index.kind {
+                    ExprKind::String(s) if s.as_plain().is_some() => self.string(s),
+                    _ => self.unsupported("nameof() of a computed index", at),
+                },
+                _ => self.unsupported("nameof() of this expression", at),
+            };
         }
         if lower == "any" && args.len() == 1 {
             return self.expr(&args[0]);

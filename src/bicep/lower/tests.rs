@@ -231,3 +231,26 @@ fn module_scope_and_name() {
     assert_eq!(j["resources"][0]["resourceGroup"], "rg");
     assert_eq!(j["variables"]["n"], "dep");
 }
+
+#[test]
+fn one_resource_of_a_loop_by_index() {
+    let j = json(
+        "param names array\nresource s 'A.B/c@1' = [for n in names: { name: n }]\nvar id = s[1].id\n\
+         resource l 'Microsoft.Authorization/locks@2020-05-01' = [for (n, i) in names: { name: 'l${i}', scope: s[i] }]\n",
+    );
+    assert_eq!(
+        j["variables"]["id"],
+        "[resourceId('A.B/c', parameters('names')[1])]"
+    );
+    assert_eq!(
+        j["resources"][1]["scope"],
+        "[resourceId('A.B/c', parameters('names')[copyIndex()])]"
+    );
+}
+
+#[test]
+fn nameof_is_the_name_written() {
+    let j = json("var c = { 'server-name': 1 }\nvar n = 'x-${nameof(c['server-name'])}'\nvar m = nameof(c)\n");
+    assert_eq!(j["variables"]["n"], "[format('x-{0}', 'server-name')]");
+    assert_eq!(j["variables"]["m"], "c");
+}
