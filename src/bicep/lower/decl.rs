@@ -5,7 +5,7 @@
 
 use super::expr::{unquote, Lower, ResourceSym, Symbols};
 use super::node::{self, quote};
-use super::{module, span, Files, Lowered, Problem};
+use super::{module, span, Files, Lowered, Problem, Trail};
 use crate::bicep::syntax::ast::{
     Decorator, Expr, ExprKind, ForExpr, LiteralType, ObjectItem, ParamDecl, Program, ResourceDecl,
     Statement, StatementKind, TypeExpr, TypeKind,
@@ -20,7 +20,7 @@ pub(crate) fn lower_file(
     program: &Program,
     path: &str,
     files: &dyn Files,
-    stack: &mut Vec<String>,
+    stack: &mut Trail,
 ) -> Lowered {
     let mut sym = Symbols::default();
     let mut types: HashMap<String, &TypeExpr> = HashMap::new();

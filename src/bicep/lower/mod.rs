@@ -34,6 +34,16 @@ pub struct Lowered {
 /// Modules nest at most this deep (ARM's own limit on nested deployments is lower).
 pub const MAX_MODULE_DEPTH: usize = 16;
 
+/// One deployment (a file and every module it reaches) lowers at most this many
+/// modules: a module used twice is lowered twice, so fan-out must be bounded too.
+pub const MAX_MODULES: usize = 256;
+
+/// The files being lowered (for cycles and depth) and how many modules were.
+pub(crate) struct Trail {
+    pub files: Vec<String>,
+    pub loaded: usize,
+}
+
 pub(crate) fn span(s: BSpan) -> json::Span {
     json::Span::new(s.start, s.end)
 }
@@ -41,8 +51,11 @@ pub(crate) fn span(s: BSpan) -> json::Span {
 /// Lowers `text` (a `.bicep` file at `path`, relative to the scan root, used to find
 /// modules through `files`). Syntax errors are not handled here: see [`lower_text`].
 pub fn lower_program(program: &syntax::Program, path: &str, files: &dyn Files) -> Lowered {
-    let mut stack = vec![path.to_string()];
-    decl::lower_file(program, path, files, &mut stack)
+    let mut trail = Trail {
+        files: vec![path.to_string()],
+        loaded: 0,
+    };
+    decl::lower_file(program, path, files, &mut trail)
 }
 
 /// Parses and lowers a `.bicep` file; `Err` is the first syntax error.

@@ -7,7 +7,7 @@
 use super::decl::{self, body, loop_locals, name_node, property};
 use super::expr::{Lower, DEPLOYMENTS_API};
 use super::node;
-use super::{span, MAX_MODULE_DEPTH};
+use super::{span, Trail, MAX_MODULES, MAX_MODULE_DEPTH};
 use crate::bicep::syntax::ast::{ExprKind, ModuleDecl, ObjectItem, Statement};
 use crate::json::{self, Member, Node, Value};
 use std::path::{Component, Path, PathBuf};
@@ -95,7 +95,7 @@ fn template(
     target: &str,
     from: &str,
     files: &dyn Files,
-    stack: &mut Vec<String>,
+    stack: &mut Trail,
     at: crate::bicep::syntax::Span,
 ) -> Option<Node> {
     if ["br:", "br/", "ts:", "ts/"]
@@ -111,7 +111,15 @@ fn template(
         );
         return None;
     }
-    if stack.len() > MAX_MODULE_DEPTH {
+    if stack.loaded >= MAX_MODULES {
+        l.problem(
+            "AKS901",
+            format!("module '{name}': more than {MAX_MODULES} modules in one deployment"),
+            at,
+        );
+        return None;
+    }
+    if stack.files.len() > MAX_MODULE_DEPTH {
         l.problem(
             "AKS901",
             format!("module '{name}': modules nest deeper than {MAX_MODULE_DEPTH}"),
@@ -130,7 +138,7 @@ fn template(
             return None;
         }
     };
-    if stack.contains(&path) {
+    if stack.files.contains(&path) {
         l.problem(
             "AKS901",
             format!("module '{name}': '{path}' includes itself"),
@@ -139,6 +147,7 @@ fn template(
         return None;
     }
     let mut root = if path.ends_with(".json") {
+        stack.loaded += 1;
         match json::parse(&text) {
             Ok(d) => d.root,
             Err(e) => {
@@ -163,9 +172,10 @@ fn template(
             );
             return None;
         }
-        stack.push(path.clone());
+        stack.files.push(path.clone());
+        stack.loaded += 1;
         let lowered = decl::lower_file(&parsed.program, &path, files, stack);
-        stack.pop();
+        stack.files.pop();
         for p in lowered.problems {
             l.problem(
                 p.code,
@@ -185,7 +195,7 @@ pub(crate) fn lower(
     m: &ModuleDecl,
     from: &str,
     files: &dyn Files,
-    stack: &mut Vec<String>,
+    stack: &mut Trail,
 ) -> Option<Node> {
     let Some(target) = m.path.as_ref().and_then(|p| p.as_plain()) else {
         l.unsupported("a module path that is not a plain string", st.span);

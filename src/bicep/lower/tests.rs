@@ -254,3 +254,34 @@ fn nameof_is_the_name_written() {
     assert_eq!(j["variables"]["n"], "[format('x-{0}', 'server-name')]");
     assert_eq!(j["variables"]["m"], "c");
 }
+
+#[test]
+fn module_fan_out_is_bounded() {
+    // Each level uses the next twice: 2^20 modules unless the count is bounded.
+    let mut files = HashMap::new();
+    let texts: Vec<&'static str> = (0..20)
+        .map(|i| {
+            let t = format!(
+                "module a './m{n}.bicep' = {{ name: 'a' }}\nmodule b './m{n}.bicep' = {{ name: 'b' }}\n",
+                n = i + 1
+            );
+            &*Box::leak(t.into_boxed_str())
+        })
+        .collect();
+    let names: Vec<&'static str> = (0..21)
+        .map(|i| &*Box::leak(format!("m{i}.bicep").into_boxed_str()))
+        .collect();
+    for i in 0..20 {
+        files.insert(names[i], texts[i]);
+    }
+    files.insert(names[20], "param x int = 1\n");
+    let l = lower_text(texts[0], "m0.bicep", &MapFiles(files)).unwrap();
+    assert!(
+        l.problems
+            .iter()
+            .any(|p| p.message.contains("modules in one deployment")
+                || p.message.contains("nest deeper")),
+        "{:?}",
+        l.problems.first()
+    );
+}
