@@ -61,7 +61,7 @@ fn failed(rel: String, message: String) -> Loaded {
 pub fn load(c: &Candidate) -> Loaded {
     let files = disk_files(&c.path, &c.rel);
     let l = read_then(c, |rel, bytes| load_with(rel, bytes, false, &files));
-    superseded(c, l)
+    superseded(c, l, &files)
 }
 
 /// [`load`] for a scan that keeps only facts: the file is skimmed (validated as
@@ -69,7 +69,7 @@ pub fn load(c: &Candidate) -> Loaded {
 pub fn load_skim(c: &Candidate) -> Loaded {
     let files = disk_files(&c.path, &c.rel);
     let l = read_then(c, |rel, bytes| load_with(rel, bytes, true, &files));
-    superseded(c, l)
+    superseded(c, l, &files)
 }
 
 /// A `.bicep` file (judged by lowering it to ARM).
@@ -90,8 +90,8 @@ fn disk_files(path: &Path, rel: &str) -> DiskFiles {
     DiskFiles { root }
 }
 
-/// The compiled JSON of a `.bicep` file beside it is not judged: the source is.
-fn superseded(c: &Candidate, l: Loaded) -> Loaded {
+/// Was the JSON template of this outcome written by the Bicep compiler?
+fn compiled_by_bicep(outcome: &Outcome) -> bool {
     let generator = |root: &json::Node| {
         root.get("metadata")
             .and_then(|m| m.get("_generator"))
@@ -99,7 +99,7 @@ fn superseded(c: &Candidate, l: Loaded) -> Loaded {
             .and_then(json::Node::as_str)
             .is_some_and(|n| n.eq_ignore_ascii_case("bicep"))
     };
-    let compiled = match &l.outcome {
+    match outcome {
         Outcome::Parsed {
             doc,
             kind: Kind::Template(_),
@@ -109,19 +109,75 @@ fn superseded(c: &Candidate, l: Loaded) -> Loaded {
             kind: Kind::Template(_),
         } => generator(&skim.root),
         _ => false,
-    };
-    let source = c.path.with_extension("bicep");
-    if !compiled || is_bicep(&c.rel) || !source.is_file() {
-        return l;
     }
-    let name = source
-        .file_name()
+}
+
+/// Does the `.bicep` file at `path` lower to a template without problems?
+fn bicep_lowers(path: &Path, rel: &str, files: &dyn Files) -> bool {
+    let Ok(bytes) = std::fs::read(path) else {
+        return false;
+    };
+    let Ok(text) = text_of(bytes) else {
+        return false;
+    };
+    matches!(bicep_outcome(&text, rel, files), Outcome::Parsed { .. })
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// A `.bicep` file and the JSON Bicep compiled from it beside it are one deployment,
+/// judged once: at the `.bicep` when aksgate lowers it, else at the compiled JSON
+/// (what Azure deploys), the other one skipped with the reason.
+fn superseded(c: &Candidate, l: Loaded, files: &dyn Files) -> Loaded {
+    let rel_with = |ext: &str| {
+        let stem = c.rel.rsplit_once('.').map_or(c.rel.as_str(), |(s, _)| s);
+        format!("{stem}.{ext}")
+    };
+    let reason = if is_bicep(&c.rel) {
+        // Only a file that did not lower (not a syntax error: that is never deployed).
+        let not_lowered = matches!(&l.outcome, Outcome::Failed { message, .. }
+            if !message.starts_with("invalid Bicep"));
+        let json = c.path.with_extension("json");
+        if !not_lowered || !json.is_file() {
+            return l;
+        }
+        let compiled = read_then(
+            &Candidate {
+                path: json.clone(),
+                rel: rel_with("json"),
+                problem: None,
+            },
+            |rel, bytes| load_with(rel, bytes, true, &NoFiles),
+        );
+        if !compiled_by_bicep(&compiled.outcome) {
+            return l;
+        }
+        let Outcome::Failed { message, .. } = &l.outcome else {
+            return l;
+        };
+        format!(
+            "Bicep that aksgate does not lower yet ({message}): {}, compiled from it beside it, is judged instead",
+            file_name(&json)
+        )
+    } else {
+        let source = c.path.with_extension("bicep");
+        if !compiled_by_bicep(&l.outcome)
+            || !source.is_file()
+            || !bicep_lowers(&source, &rel_with("bicep"), files)
+        {
+            return l;
+        }
+        format!(
+            "compiled by Bicep from {} beside it, which is judged instead",
+            file_name(&source)
+        )
+    };
     Loaded {
-        outcome: Outcome::Superseded {
-            reason: format!("compiled by Bicep from {name} beside it, which is judged instead"),
-        },
+        outcome: Outcome::Superseded { reason },
         ..l
     }
 }

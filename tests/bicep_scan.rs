@@ -121,3 +121,57 @@ fn a_module_outside_the_scanned_folder_is_not_read() {
         .unwrap()
         .contains("module not visible"));
 }
+
+#[test]
+fn a_bicep_file_not_lowered_yet_leaves_its_compiled_json_to_be_judged() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("main.bicep"),
+        "var p = loadJsonContent('p.json')\n",
+    )
+    .unwrap();
+    let mut compiled: serde_json::Value =
+        serde_json::from_str(&fixture("rules/AKS003/fail-kubenet.json")).unwrap();
+    compiled["metadata"] = serde_json::json!({"_generator": {"name": "bicep"}});
+    fs::write(dir.path().join("main.json"), compiled.to_string()).unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (_, doc) = check_json(&[d]);
+    let rules: Vec<_> = pairs(&doc).into_iter().map(|p| (p.0, p.1)).collect();
+    assert_eq!(rules, vec![("AKS003".into(), "main.json".into())]);
+    let r = run(&["check", "--show-skipped", d], None);
+    assert!(
+        r.stderr
+            .contains("skipped main.bicep: Bicep that aksgate does not lower yet"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_lone_bicep_module_does_not_take_a_parameter_file_it_does_not_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("main.bicep"),
+        "import * as t from 'types.bicep'\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("telemetry.bicep"),
+        "param enabled bool = true\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("parameters-main.json"),
+        r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "contentVersion": "1.0.0.0", "parameters": {"rgName": {"value": "rg"}}}"#,
+    )
+    .unwrap();
+    let (_, doc) = check_json(&[dir.path().to_str().unwrap()]);
+    let rules: Vec<_> = pairs(&doc).into_iter().map(|p| (p.0, p.1)).collect();
+    assert_eq!(
+        rules,
+        vec![
+            ("AKS900".into(), "parameters-main.json".into()),
+            ("AKS901".into(), "main.bicep".into())
+        ]
+    );
+}
