@@ -74,7 +74,9 @@ pub fn load_skim(c: &Candidate) -> Loaded {
 
 /// A `.bicep` file (judged by lowering it to ARM).
 pub fn is_bicep(rel: &str) -> bool {
-    rel.len() >= 6 && rel[rel.len() - 6..].eq_ignore_ascii_case(".bicep")
+    // Bytes, not chars: a name may end in any character.
+    let b = rel.as_bytes();
+    b.len() >= 6 && b[b.len() - 6..].eq_ignore_ascii_case(b".bicep")
 }
 
 /// The scanned root of a file at `path` whose path under it is `rel`, to read Bicep
@@ -179,6 +181,16 @@ fn superseded(c: &Candidate, l: Loaded, files: &dyn Files) -> Loaded {
     Loaded {
         outcome: Outcome::Superseded { reason },
         ..l
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bicep_names_of_any_characters() {
+        assert!(super::is_bicep("a/Main.BICEP"));
+        assert!(!super::is_bicep("c \u{1b}]0;title\u{202e}.json"));
+        assert!(!super::is_bicep("\u{202e}json"));
     }
 }
 
