@@ -184,16 +184,6 @@ fn superseded(c: &Candidate, l: Loaded, files: &dyn Files) -> Loaded {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn bicep_names_of_any_characters() {
-        assert!(super::is_bicep("a/Main.BICEP"));
-        assert!(!super::is_bicep("c \u{1b}]0;title\u{202e}.json"));
-        assert!(!super::is_bicep("\u{202e}json"));
-    }
-}
-
 /// Lowers a `.bicep` file's text to an ARM template; what could not be lowered, or a
 /// syntax error, makes the file a failure at the first problem.
 fn bicep_outcome(text: &str, rel: &str, files: &dyn Files) -> Outcome {
@@ -375,4 +365,14 @@ pub fn parse_again(text: &str, rel: &str, path: Option<&Path>) -> Result<json::D
         };
     }
     json::parse(text).map_err(|e| format!("invalid JSON: {}", e.message))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bicep_names_of_any_characters() {
+        assert!(super::is_bicep("a/Main.BICEP"));
+        assert!(!super::is_bicep("c \u{1b}]0;title\u{202e}.json"));
+        assert!(!super::is_bicep("\u{202e}json"));
+    }
 }
