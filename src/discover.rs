@@ -25,8 +25,8 @@ const SKIPPED_DIRS: &[&str] = &[
     "vendor",
 ];
 
-/// Extensions of files that may hold ARM JSON.
-const EXTENSIONS: &[&str] = &["json", "jsonc"];
+/// Extensions of files that may hold deployments: ARM JSON and Bicep.
+const EXTENSIONS: &[&str] = &["json", "jsonc", "bicep"];
 
 #[derive(Debug, Clone)]
 pub struct Candidate {

@@ -1,6 +1,7 @@
 //! Reading one file: size limit, decoding, parsing, classification. The same decoding
 //! serves a file read again later (by a streaming scan, or by a renderer).
 
+use crate::bicep::lower::{self as bicep, DiskFiles, Files, NoFiles};
 use crate::classify::{self, Kind};
 use crate::discover::Candidate;
 use crate::json;
@@ -30,6 +31,11 @@ pub enum Outcome {
         skim: json::Skim,
         kind: Kind,
     },
+    /// Not judged: a compiled JSON template whose `.bicep` source is beside it (the
+    /// source is judged instead). `reason` is the listed skip reason.
+    Superseded {
+        reason: String,
+    },
     /// Unreadable, undecodable or unparseable: `deployment` says whether it looked like
     /// a deployment file (then it is AKS901) or not (then it is skipped).
     Failed {
@@ -53,13 +59,158 @@ fn failed(rel: String, message: String) -> Loaded {
 }
 
 pub fn load(c: &Candidate) -> Loaded {
-    read_then(c, load_owned)
+    let files = disk_files(&c.path, &c.rel);
+    let l = read_then(c, |rel, bytes| load_with(rel, bytes, false, &files));
+    superseded(c, l, &files)
 }
 
 /// [`load`] for a scan that keeps only facts: the file is skimmed (validated as
 /// strictly, but only its top levels built), not parsed into a whole tree.
 pub fn load_skim(c: &Candidate) -> Loaded {
-    read_then(c, |rel, bytes| load_with(rel, bytes, true))
+    let files = disk_files(&c.path, &c.rel);
+    let l = read_then(c, |rel, bytes| load_with(rel, bytes, true, &files));
+    superseded(c, l, &files)
+}
+
+/// A `.bicep` file (judged by lowering it to ARM).
+pub fn is_bicep(rel: &str) -> bool {
+    // Bytes, not chars: a name may end in any character.
+    let b = rel.as_bytes();
+    b.len() >= 6 && b[b.len() - 6..].eq_ignore_ascii_case(b".bicep")
+}
+
+/// The scanned root of a file at `path` whose path under it is `rel`, to read Bicep
+/// modules from (never outside it).
+fn disk_files(path: &Path, rel: &str) -> DiskFiles {
+    let mut root = path.to_path_buf();
+    for _ in rel.split('/') {
+        root.pop();
+    }
+    if root.as_os_str().is_empty() {
+        root = ".".into();
+    }
+    DiskFiles { root }
+}
+
+/// Was the JSON template of this outcome written by the Bicep compiler?
+fn compiled_by_bicep(outcome: &Outcome) -> bool {
+    let generator = |root: &json::Node| {
+        root.get("metadata")
+            .and_then(|m| m.get("_generator"))
+            .and_then(|g| g.get("name"))
+            .and_then(json::Node::as_str)
+            .is_some_and(|n| n.eq_ignore_ascii_case("bicep"))
+    };
+    match outcome {
+        Outcome::Parsed {
+            doc,
+            kind: Kind::Template(_),
+        } => generator(&doc.root),
+        Outcome::Skimmed {
+            skim,
+            kind: Kind::Template(_),
+        } => generator(&skim.root),
+        _ => false,
+    }
+}
+
+/// Does the `.bicep` file at `path` lower to a template without problems?
+fn bicep_lowers(path: &Path, rel: &str, files: &dyn Files) -> bool {
+    let Ok(bytes) = std::fs::read(path) else {
+        return false;
+    };
+    let Ok(text) = text_of(bytes) else {
+        return false;
+    };
+    matches!(bicep_outcome(&text, rel, files), Outcome::Parsed { .. })
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// A `.bicep` file and the JSON Bicep compiled from it beside it are one deployment,
+/// judged once: at the `.bicep` when aksgate lowers it, else at the compiled JSON
+/// (what Azure deploys), the other one skipped with the reason.
+fn superseded(c: &Candidate, l: Loaded, files: &dyn Files) -> Loaded {
+    let rel_with = |ext: &str| {
+        let stem = c.rel.rsplit_once('.').map_or(c.rel.as_str(), |(s, _)| s);
+        format!("{stem}.{ext}")
+    };
+    let reason = if is_bicep(&c.rel) {
+        // Only a file that did not lower (not a syntax error: that is never deployed).
+        let not_lowered = matches!(&l.outcome, Outcome::Failed { message, .. }
+            if !message.starts_with("invalid Bicep"));
+        let json = c.path.with_extension("json");
+        if !not_lowered || !json.is_file() {
+            return l;
+        }
+        let compiled = read_then(
+            &Candidate {
+                path: json.clone(),
+                rel: rel_with("json"),
+                problem: None,
+            },
+            |rel, bytes| load_with(rel, bytes, true, &NoFiles),
+        );
+        if !compiled_by_bicep(&compiled.outcome) {
+            return l;
+        }
+        let Outcome::Failed { message, .. } = &l.outcome else {
+            return l;
+        };
+        format!(
+            "Bicep that aksgate does not lower yet ({message}): {}, compiled from it beside it, is judged instead",
+            file_name(&json)
+        )
+    } else {
+        let source = c.path.with_extension("bicep");
+        if !compiled_by_bicep(&l.outcome)
+            || !source.is_file()
+            || !bicep_lowers(&source, &rel_with("bicep"), files)
+        {
+            return l;
+        }
+        format!(
+            "compiled by Bicep from {} beside it, which is judged instead",
+            file_name(&source)
+        )
+    };
+    Loaded {
+        outcome: Outcome::Superseded { reason },
+        ..l
+    }
+}
+
+/// Lowers a `.bicep` file's text to an ARM template; what could not be lowered, or a
+/// syntax error, makes the file a failure at the first problem.
+fn bicep_outcome(text: &str, rel: &str, files: &dyn Files) -> Outcome {
+    match bicep::lower_text(text, rel, files) {
+        Err(p) => Outcome::Failed {
+            message: p.message,
+            span: p.span,
+            deployment: true,
+        },
+        Ok(l) => match l.problems.first() {
+            Some(p) => {
+                let more = match l.problems.len() - 1 {
+                    0 => String::new(),
+                    n => format!(" (and {n} more thing(s) not lowered in this file)"),
+                };
+                Outcome::Failed {
+                    message: format!("{}{more}", p.message),
+                    span: p.span,
+                    deployment: true,
+                }
+            }
+            None => {
+                let kind = classify::classify(&l.doc.root);
+                Outcome::Parsed { doc: l.doc, kind }
+            }
+        },
+    }
 }
 
 fn read_then(c: &Candidate, then: impl FnOnce(String, Vec<u8>) -> Loaded) -> Loaded {
@@ -111,15 +262,15 @@ pub fn load_bytes(rel: String, bytes: &[u8]) -> Loaded {
 
 /// [`load_bytes`] of bytes the caller gives up.
 pub fn load_owned(rel: String, bytes: Vec<u8>) -> Loaded {
-    load_with(rel, bytes, false)
+    load_with(rel, bytes, false, &NoFiles)
 }
 
 /// [`load_skim`] of bytes the caller gives up (a git revision's file).
 pub fn load_skim_owned(rel: String, bytes: Vec<u8>) -> Loaded {
-    load_with(rel, bytes, true)
+    load_with(rel, bytes, true, &NoFiles)
 }
 
-fn load_with(rel: String, bytes: Vec<u8>, skim: bool) -> Loaded {
+fn load_with(rel: String, bytes: Vec<u8>, skim: bool, files: &dyn Files) -> Loaded {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return failed(rel, too_large(bytes.len() as u64));
     }
@@ -140,6 +291,15 @@ fn load_with(rel: String, bytes: Vec<u8>, skim: bool) -> Loaded {
             };
         }
     };
+    if is_bicep(&rel) {
+        let outcome = bicep_outcome(&text, &rel, files);
+        return Loaded {
+            rel,
+            text,
+            print,
+            outcome,
+        };
+    }
     let read = if skim {
         json::skim(&text).map(|skim| {
             let kind = classify::classify(&skim.root);
@@ -190,6 +350,29 @@ pub(crate) fn text_again(bytes: Vec<u8>, print: Fingerprint) -> Result<String, S
 }
 
 /// Parses the text of a file read again, for a streaming scan's second pass.
-pub fn parse_again(text: &str) -> Result<json::Document, String> {
+/// `rel` is the file's path under the scan root, `path` where it is on disk (for a
+/// Bicep file's modules).
+pub fn parse_again(text: &str, rel: &str, path: Option<&Path>) -> Result<json::Document, String> {
+    if is_bicep(rel) {
+        let outcome = match path {
+            Some(p) => bicep_outcome(text, rel, &disk_files(p, rel)),
+            None => bicep_outcome(text, rel, &NoFiles),
+        };
+        return match outcome {
+            Outcome::Parsed { doc, .. } => Ok(doc),
+            Outcome::Failed { message, .. } => Err(message),
+            _ => Err("the Bicep file could not be read again".into()),
+        };
+    }
     json::parse(text).map_err(|e| format!("invalid JSON: {}", e.message))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bicep_names_of_any_characters() {
+        assert!(super::is_bicep("a/Main.BICEP"));
+        assert!(!super::is_bicep("c \u{1b}]0;title\u{202e}.json"));
+        assert!(!super::is_bicep("\u{202e}json"));
+    }
 }

@@ -69,7 +69,8 @@ fn split(rel: &str) -> (&str, &str) {
 
 fn stem(name: &str) -> &str {
     let lower = name.to_ascii_lowercase();
-    for ext in [".jsonc", ".json"] {
+    // A `.bicep` template pairs with parameter files as a JSON template does.
+    for ext in [".jsonc", ".json", ".bicep"] {
         if lower.ends_with(ext) {
             return &name[..name.len() - ext.len()];
         }
@@ -171,7 +172,13 @@ pub fn pair(templates: &[FileRef], params: &[FileRef], explicit: &[(String, Stri
         }
         let (pdir, _) = split(p.rel);
         let same_dir = in_dir(pdir);
-        if same_dir.len() == 1 {
+        // A Bicep folder holds modules beside its main file (which may be missing from
+        // the templates when it could not be lowered): a lone `.bicep` takes a leftover
+        // parameter file only when it declares every parameter the file sets.
+        let lone_bicep_misfit = |t: &FileRef| {
+            crate::load::is_bicep(t.rel) && !(p.names.is_empty() || p.names.within(t.names))
+        };
+        if same_dir.len() == 1 && !lone_bicep_misfit(same_dir[0]) {
             out.entry(same_dir[0].id).or_default().push(p.id);
             continue;
         }
@@ -210,6 +217,7 @@ mod tests {
         assert!(by_convention("aks", "aks.dev.parameters.json"));
         assert!(!by_convention("aks", "aks2.parameters.json"));
         assert!(!by_convention("aks", "aks.json"));
+        assert_eq!(stem("main.bicep"), "main");
         assert!(!by_convention("aks", "aks.a.b.parameters.json"));
     }
 

@@ -327,11 +327,24 @@ enum State {
         inline: Vec<Inline>,
     },
     Other,
+    /// Not judged, for the reason listed with the skipped files.
+    Superseded(String),
     Failed {
         message: String,
         span: json::Span,
         deployment: bool,
     },
+}
+
+/// The rule of a file that could not be judged: AKS900 when what is missing is out of
+/// sight (a module that is not visible), AKS901 when the file itself is invalid or
+/// uses what aksgate does not read yet.
+pub(crate) fn failure_rule(message: &str) -> &'static str {
+    if message.starts_with("not checked:") {
+        "AKS900"
+    } else {
+        "AKS901"
+    }
 }
 
 pub(crate) fn index(
@@ -402,6 +415,7 @@ pub(crate) fn index(
                     inline,
                 }
             }
+            Outcome::Superseded { reason } => State::Superseded(reason),
             Outcome::Failed {
                 message,
                 span,
@@ -532,6 +546,10 @@ impl Index {
             State::Other => stats.skipped.push(Skipped {
                 rel: sources.get(id).rel.to_string(),
                 reason: "not a deployment file".into(),
+            }),
+            State::Superseded(reason) => stats.skipped.push(Skipped {
+                rel: sources.get(id).rel.to_string(),
+                reason,
             }),
             State::Deployment {
                 kind,
@@ -782,7 +800,9 @@ pub(crate) fn job_docs<'a>(
                     continue;
                 };
                 let text = text.map_err(|e| (id, e))?;
-                let doc = load::parse_again(&text).map_err(|e| (id, e))?;
+                let rel = sources.get(id).rel.to_string();
+                let path = sources.disk_path(id).map(|(p, _)| p);
+                let doc = load::parse_again(&text, &rel, path.as_deref()).map_err(|e| (id, e))?;
                 DocRef::Read(text, doc)
             }
         };
@@ -1284,7 +1304,9 @@ fn scan_streaming_with(
     let failures: Vec<Box<Finding>> = load_failures
         .into_iter()
         .filter(|(site, _)| sink.reports_file(site.file, &sources))
-        .map(|(site, message)| builtin_finding(policies, "AKS901", site, message, "here"))
+        .map(|(site, message)| {
+            builtin_finding(policies, failure_rule(&message), site, message, "here")
+        })
         .map(Box::new)
         .collect();
     sources.prefetch(failures.iter().map(|f| f.primary));
@@ -1334,7 +1356,9 @@ pub fn scan_prepared(opts: &ScanOptions, policies: &Policies) -> Result<ScanResu
     inline.extend(metadata_suppressions(&units));
     let mut findings: Vec<Box<Finding>> = load_failures
         .into_iter()
-        .map(|(site, message)| builtin_finding(policies, "AKS901", site, message, "here"))
+        .map(|(site, message)| {
+            builtin_finding(policies, failure_rule(&message), site, message, "here")
+        })
         .map(Box::new)
         .collect();
     findings.extend(

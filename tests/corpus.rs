@@ -199,9 +199,12 @@ fn committed_bicep_compiler_output_is_read_without_aks901() {
         return;
     };
     let (_, doc) = check_json(&[dir.to_str().unwrap()]);
+    // (The `.bicep` sources beside it are judged natively since issue 20; what aksgate
+    // does not lower of them yet is AKS901 at the source, not at the compiled JSON.)
     let invalid: Vec<String> = findings(&doc)
         .iter()
         .filter(|f| f["rule"] == "AKS901")
+        .filter(|f| f["file"].as_str().is_some_and(|p| !p.ends_with(".bicep")))
         .map(|f| format!("{}:{} {}", f["file"], f["line"], f["message"]))
         .collect();
     assert!(invalid.is_empty(), "{invalid:#?}");

@@ -42,19 +42,24 @@ fn every_rule_fixture_produces_exactly_its_expected_findings() {
     let mut count = 0;
     let mut rules_with_fail = BTreeSet::new();
     let mut rules_with_pass = BTreeSet::new();
-    // The rule fixtures, and the templates shaped as `bicep build` emits them (issue 19).
-    let mut entries: Vec<_> = ["fixtures/rules", "fixtures/bicep-compiled"]
-        .iter()
-        .flat_map(|d| walkdir::WalkDir::new(root().join(d)))
-        .filter_map(Result::ok)
-        .collect();
+    // The rule fixtures, the templates shaped as `bicep build` emits them (issue 19), and
+    // Bicep sources judged natively (issue 20).
+    let mut entries: Vec<_> = [
+        "fixtures/rules",
+        "fixtures/bicep-compiled",
+        "fixtures/bicep",
+    ]
+    .iter()
+    .flat_map(|d| walkdir::WalkDir::new(root().join(d)))
+    .filter_map(Result::ok)
+    .collect();
     entries.sort_by(|a, b| a.path().cmp(b.path()));
     for e in entries {
         let p = e.path();
         if p.extension().is_none_or(|x| x != "expect") {
             continue;
         }
-        let fixture = ["json", "jsonc"]
+        let fixture = ["json", "jsonc", "bicep"]
             .iter()
             .map(|ext| p.with_extension(ext))
             .find(|f| f.exists())

@@ -1,0 +1,606 @@
+//! Declarations to the template's sections: `param` to `parameters`, `var` to
+//! `variables`, `resource` (with nested children, `parent:`, `if`, `for`, `existing`)
+//! and `module` to `resources`. Two passes: first every symbol (so references may
+//! come before declarations), then the bodies.
+
+use super::expr::{unquote, Lower, ResourceSym, Symbols};
+use super::node::{self, quote};
+use super::{module, span, Files, Lowered, Problem, Trail};
+use crate::bicep::syntax::ast::{
+    Decorator, Expr, ExprKind, ForExpr, LiteralType, ObjectItem, ParamDecl, Program, ResourceDecl,
+    Statement, StatementKind, TypeExpr, TypeKind,
+};
+use crate::bicep::syntax::Span as BSpan;
+use crate::json::{self, Member, Node, Value};
+use std::collections::HashMap;
+
+const SCHEMA_BASE: &str = "https://schema.management.azure.com/schemas/";
+
+pub(crate) fn lower_file(
+    program: &Program,
+    path: &str,
+    files: &dyn Files,
+    stack: &mut Trail,
+) -> Lowered {
+    let mut sym = Symbols::default();
+    let mut types: HashMap<String, &TypeExpr> = HashMap::new();
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut scope = "resourceGroup".to_string();
+    for st in &program.statements {
+        match &st.kind {
+            StatementKind::Param(p) => {
+                sym.params.insert(p.name.name.clone());
+            }
+            StatementKind::Var(v) => {
+                sym.vars.insert(v.name.name.clone());
+            }
+            StatementKind::Func(f) => {
+                sym.funcs.insert(f.name.name.clone());
+            }
+            StatementKind::Type(t) => {
+                types.insert(t.name.name.clone(), &t.value);
+            }
+            _ => {}
+        }
+    }
+    // Resource and module symbols, in order: a name may use earlier ones.
+    for st in &program.statements {
+        match &st.kind {
+            StatementKind::Resource(r) => declare(&mut sym, &mut problems, r, None),
+            StatementKind::Module(m) => {
+                let name = body_object(&m.body)
+                    .and_then(|(_, obj)| property(obj, "name"))
+                    .map(|e| {
+                        let mut l = Lower::new(&sym);
+                        let loop_locals = loop_locals(&mut l, &m.body);
+                        let t = l.expr(e);
+                        l.locals.truncate(l.locals.len() - loop_locals);
+                        problems.append(&mut l.problems);
+                        t
+                    })
+                    .unwrap_or_else(|| quote(&m.name.name));
+                sym.modules.insert(m.name.name.clone(), name);
+            }
+            _ => {}
+        }
+    }
+
+    let mut l = Lower::new(&sym);
+    l.problems = problems;
+    let mut params = Vec::new();
+    let mut vars = Vec::new();
+    let mut resources = Vec::new();
+    for st in &program.statements {
+        match &st.kind {
+            StatementKind::TargetScope(t) => match &t.value.kind {
+                ExprKind::String(s) if s.as_plain().is_some() => {
+                    scope = s.as_plain().unwrap_or_default().to_string()
+                }
+                _ => {
+                    l.unsupported("a computed targetScope", t.value.span);
+                }
+            },
+            StatementKind::Param(p) => {
+                let v = param(&mut l, &types, st, p);
+                params.push(node::member(&p.name.name, span(p.name.span), v));
+            }
+            StatementKind::Var(v) => {
+                let value = l.value(&v.value);
+                vars.push(node::member(&v.name.name, span(v.name.span), value));
+            }
+            StatementKind::Resource(r) => resource(&mut l, st, r, None, &mut resources),
+            StatementKind::Module(m) => {
+                if let Some(n) = module::lower(&mut l, st, m, path, files, stack) {
+                    resources.push(n);
+                }
+            }
+            StatementKind::Import(_) => {
+                l.unsupported("compile-time imports", st.span);
+            }
+            StatementKind::Extension(_) => {
+                l.unsupported("extensions (resources outside ARM)", st.span);
+            }
+            // Outputs do not change what is deployed; types and functions are used
+            // where they are referenced.
+            StatementKind::Output(_)
+            | StatementKind::Metadata(_)
+            | StatementKind::Type(_)
+            | StatementKind::Func(_)
+            | StatementKind::Test(_)
+            | StatementKind::Assert(_) => {}
+            StatementKind::Using(_)
+            | StatementKind::Extends(_)
+            | StatementKind::ParamAssignment(_)
+            | StatementKind::ExtensionConfig(_) => {
+                l.problem(
+                    "AKS901",
+                    "a .bicepparam statement in a .bicep file".into(),
+                    st.span,
+                );
+            }
+            StatementKind::Error => {
+                l.problem("AKS901", "invalid Bicep statement".into(), st.span);
+            }
+        }
+    }
+    let whole = span(program.span);
+    let schema = match scope.as_str() {
+        "subscription" => "2018-05-01/subscriptionDeploymentTemplate.json#",
+        "managementGroup" => "2019-08-01/managementGroupDeploymentTemplate.json#",
+        "tenant" => "2019-08-01/tenantDeploymentTemplate.json#",
+        _ => "2019-04-01/deploymentTemplate.json#",
+    };
+    let at0 = json::Span::new(whole.start, whole.start);
+    let members = vec![
+        node::member(
+            "$schema",
+            at0,
+            node::string(format!("{SCHEMA_BASE}{schema}"), at0),
+        ),
+        node::member("contentVersion", at0, node::string("1.0.0.0", at0)),
+        node::member("parameters", at0, node::object(params, at0)),
+        node::member("variables", at0, node::object(vars, at0)),
+        node::member(
+            "resources",
+            at0,
+            Node {
+                value: Value::Array(resources),
+                span: at0,
+            },
+        ),
+    ];
+    let mut problems = l.problems;
+    problems.sort_by_key(|p| (p.span.start, p.span.end));
+    Lowered {
+        doc: json::Document {
+            root: node::object(members, whole),
+            comments: Vec::new(),
+        },
+        problems,
+    }
+}
+
+/// The body's loop (if any), condition (if any) and object.
+pub(crate) struct Body<'a> {
+    pub each: Option<&'a ForExpr>,
+    pub condition: Option<&'a Expr>,
+    pub object: &'a Expr,
+}
+
+pub(crate) fn body(e: &Expr) -> Option<Body<'_>> {
+    let (each, inner) = match &e.kind {
+        ExprKind::For(f) => (Some(&**f), &f.body),
+        _ => (None, e),
+    };
+    let (condition, object) = match &inner.kind {
+        ExprKind::If { condition, body } => (Some(&**condition), &**body),
+        _ => (None, inner),
+    };
+    matches!(object.kind, ExprKind::Object(_)).then_some(Body {
+        each,
+        condition,
+        object,
+    })
+}
+
+fn body_object(e: &Expr) -> Option<(Option<&ForExpr>, &[ObjectItem])> {
+    let b = body(e)?;
+    match &b.object.kind {
+        ExprKind::Object(items) => Some((b.each, items)),
+        _ => None,
+    }
+}
+
+pub(crate) fn property<'a>(items: &'a [ObjectItem], name: &str) -> Option<&'a Expr> {
+    items.iter().find_map(|i| match i {
+        ObjectItem::Property { key, value, .. } if key.as_name() == Some(name) => Some(value),
+        _ => None,
+    })
+}
+
+/// Puts a resource loop's variables in scope (`x` is `coll[copyIndex()]`); returns
+/// how many were pushed.
+pub(crate) fn loop_locals(l: &mut Lower<'_>, e: &Expr) -> usize {
+    let ExprKind::For(f) = &e.kind else { return 0 };
+    let coll = l.expr(&f.iterable);
+    l.locals
+        .push((f.item.name.clone(), format!("{coll}[copyIndex()]")));
+    if let Some(i) = &f.index {
+        l.locals.push((i.name.clone(), "copyIndex()".into()));
+        return 2;
+    }
+    1
+}
+
+/// A name node from ARM text: a literal when it is one.
+pub(crate) fn name_node(text: &str, at: json::Span) -> Node {
+    match unquote(text) {
+        Some(s) => node::literal(&s, at),
+        None => node::expression(text, at),
+    }
+}
+
+/// A resource's type and apiVersion from `'T@v'`, children's relative to the parent.
+fn type_of(
+    l: &mut Lower<'_>,
+    r: &ResourceDecl,
+    parent: Option<&ResourceSym>,
+    at: BSpan,
+) -> Option<(String, String)> {
+    let Some(ts) = r.type_string.as_ref().and_then(|s| s.as_plain()) else {
+        l.unsupported("a resource type that is not a plain string", at);
+        return None;
+    };
+    let (ty, api) = match ts.split_once('@') {
+        Some((t, v)) => (t.to_string(), v.to_string()),
+        None => match parent {
+            Some(p) => (ts.to_string(), p.api.clone()),
+            None => {
+                l.problem(
+                    "AKS901",
+                    format!("resource type '{ts}' has no @apiVersion"),
+                    at,
+                );
+                return None;
+            }
+        },
+    };
+    let ty = match parent {
+        Some(p) if !ty.contains('.') => format!("{}/{ty}", p.ty),
+        _ => ty,
+    };
+    Some((ty, api))
+}
+
+/// Pass 1: the symbol of a resource and its nested children.
+fn declare(
+    sym: &mut Symbols,
+    problems: &mut Vec<Problem>,
+    r: &ResourceDecl,
+    parent: Option<(String, ResourceSym)>,
+) {
+    let mut l = Lower::new(sym);
+    let at = r.type_string.as_ref().map_or(r.name.span, |s| s.span);
+    let Some((ty, api)) = type_of(&mut l, r, parent.as_ref().map(|p| &p.1), at) else {
+        problems.append(&mut l.problems);
+        return;
+    };
+    let Some((each, items)) = body_object(&r.body) else {
+        l.unsupported("this resource body", r.body.span);
+        problems.append(&mut l.problems);
+        return;
+    };
+    let pushed = loop_locals(&mut l, &r.body);
+    // `parent: p` names the parent explicitly.
+    let explicit = property(items, "parent").and_then(|p| l.resource_of(p));
+    let mut segments = explicit
+        .as_ref()
+        .or(parent.as_ref().map(|p| &p.1))
+        .map(|p| p.segments.clone())
+        .unwrap_or_default();
+    let looped = each.is_some() || parent.as_ref().is_some_and(|p| p.1.looped);
+    match property(items, "name") {
+        Some(n) => {
+            let text = l.expr(n);
+            match unquote(&text) {
+                // `'vnet/subnet'`: one segment per level, as resourceId wants them.
+                Some(lit) if segments.is_empty() => {
+                    segments.extend(lit.split('/').map(quote));
+                }
+                _ => segments.push(text),
+            }
+        }
+        None => {
+            l.problem("AKS901", "resource has no name".into(), r.name.span);
+        }
+    }
+    l.locals.truncate(l.locals.len() - pushed);
+    problems.append(&mut l.problems);
+    let this = ResourceSym {
+        ty,
+        api,
+        segments,
+        looped,
+    };
+    let key = match &parent {
+        Some((pk, _)) => format!("{pk}::{}", r.name.name),
+        None => r.name.name.clone(),
+    };
+    for item in items {
+        if let ObjectItem::Resource(st) = item {
+            if let StatementKind::Resource(child) = &st.kind {
+                declare(sym, problems, child, Some((key.clone(), this.clone())));
+            }
+        }
+    }
+    if parent.is_some() {
+        sym.resources
+            .entry(r.name.name.clone())
+            .or_insert_with(|| this.clone());
+    }
+    sym.resources.insert(key, this);
+}
+
+/// Keys of the body that are not properties of the resource.
+const NOT_PROPERTIES: &[&str] = &["name", "parent", "dependsOn", "scope"];
+
+/// Pass 2: the resource's JSON, then its nested children's.
+fn resource(
+    l: &mut Lower<'_>,
+    st: &Statement,
+    r: &ResourceDecl,
+    parent_key: Option<&str>,
+    out: &mut Vec<Node>,
+) {
+    let key = match parent_key {
+        Some(p) => format!("{p}::{}", r.name.name),
+        None => r.name.name.clone(),
+    };
+    let sym = l.sym;
+    let Some(this) = sym.resources.get(&key) else {
+        return; // pass 1 reported why
+    };
+    let Some(b) = body(&r.body) else { return };
+    let ExprKind::Object(items) = &b.object.kind else {
+        return;
+    };
+    let at = span(st.span);
+    let mut members: Vec<Member> = Vec::new();
+    let head = span(r.name.span);
+    let tspan = r.type_string.as_ref().map_or(head, |s| span(s.span));
+    members.push(node::member("type", tspan, node::string(&this.ty, tspan)));
+    members.push(node::member(
+        "apiVersion",
+        tspan,
+        node::string(&this.api, tspan),
+    ));
+    let name_span = property(items, "name").map_or(head, |n| span(n.span));
+    members.push(node::member(
+        "name",
+        name_span,
+        name_node(&this.full_name(), name_span),
+    ));
+    if let Some(ex) = r.existing {
+        members.push(node::member(
+            "existing",
+            span(ex),
+            node::boolean(true, span(ex)),
+        ));
+    }
+    let pushed = loop_locals(l, &r.body);
+    if let Some(f) = b.each {
+        let coll = {
+            // The loop variables are not in scope in the collection.
+            let saved = l.locals.split_off(l.locals.len() - pushed);
+            let c = l.expr(&f.iterable);
+            l.locals.extend(saved);
+            c
+        };
+        let fs = span(f.iterable.span);
+        members.push(node::member(
+            "copy",
+            fs,
+            node::object(
+                vec![
+                    node::member("name", fs, node::string(&r.name.name, fs)),
+                    node::member(
+                        "count",
+                        fs,
+                        node::expression(&format!("length({coll})"), fs),
+                    ),
+                ],
+                fs,
+            ),
+        ));
+    }
+    if let Some(c) = b.condition {
+        let v = l.value(c);
+        members.push(node::member("condition", span(c.span), v));
+    }
+    for item in items {
+        match item {
+            ObjectItem::Property { key, value, .. } => {
+                let Some(k) = l.key(key) else { continue };
+                if k == "scope" {
+                    // An extension resource on another resource: ARM takes its id.
+                    match l.resource_of(value) {
+                        Some(target) if !target.looped => {
+                            let at = span(value.span);
+                            let id = node::expression(&target.id(), at);
+                            members.push(node::member("scope", span(key.span()), id));
+                        }
+                        None if is_tenant(value) => {
+                            let at = span(value.span);
+                            let root = node::string("/", at);
+                            members.push(node::member("scope", span(key.span()), root));
+                        }
+                        _ => {
+                            l.unsupported(
+                                "`scope:` on a resource other than a resource symbol",
+                                value.span,
+                            );
+                        }
+                    }
+                }
+                if NOT_PROPERTIES.contains(&k.as_str()) {
+                    continue;
+                }
+                let v = l.value(value);
+                members.push(node::member(&k, span(key.span()), v));
+            }
+            ObjectItem::Spread { span: s, .. } => {
+                l.unsupported("spread `...` in a resource body", *s);
+            }
+            ObjectItem::Resource(_) => {}
+            ObjectItem::Error(s) => l.problem("AKS901", "invalid Bicep object item".into(), *s),
+        }
+    }
+    l.locals.truncate(l.locals.len() - pushed);
+    out.push(node::object(members, at));
+    for item in items {
+        if let ObjectItem::Resource(child_st) = item {
+            if let StatementKind::Resource(child) = &child_st.kind {
+                resource(l, child_st, child, Some(&key), out);
+            }
+        }
+    }
+}
+
+/// `tenant()`: the root scope `/`.
+fn is_tenant(e: &Expr) -> bool {
+    matches!(&e.kind, ExprKind::Call { name, args } if name.name == "tenant" && args.is_empty())
+}
+
+/// A `param`'s definition.
+fn param(
+    l: &mut Lower<'_>,
+    types: &HashMap<String, &TypeExpr>,
+    st: &Statement,
+    p: &ParamDecl,
+) -> Node {
+    let at = span(st.span);
+    let mut t = ParamType::default();
+    param_type(l, types, &p.ty, &mut t, 0);
+    let secure = st.decorators.iter().any(|d| decorator_is(d, "secure"));
+    let base = match (t.base, secure) {
+        ("string", true) => "securestring",
+        ("object", true) => "secureobject",
+        (b, _) => b,
+    };
+    let tspan = span(p.ty.span);
+    let mut members = vec![node::member("type", tspan, node::string(base, tspan))];
+    if let Some(d) = &p.default {
+        members.push(node::member("defaultValue", span(d.span), l.value(d)));
+    }
+    if t.nullable {
+        members.push(node::member("nullable", tspan, node::boolean(true, tspan)));
+    }
+    if let Some(allowed) = t.allowed {
+        members.push(node::member(
+            "allowedValues",
+            tspan,
+            Node {
+                value: Value::Array(allowed),
+                span: tspan,
+            },
+        ));
+    }
+    for d in &st.decorators {
+        let Some(name) = d.name() else { continue };
+        let key = match name.name.as_str() {
+            "allowed" => "allowedValues",
+            "minLength" => "minLength",
+            "maxLength" => "maxLength",
+            "minValue" => "minValue",
+            "maxValue" => "maxValue",
+            _ => continue,
+        };
+        if let [arg] = d.args() {
+            let v = l.value(arg);
+            members.retain(|m| m.key != key);
+            members.push(node::member(key, span(d.span), v));
+        }
+    }
+    node::object(members, at)
+}
+
+fn decorator_is(d: &Decorator, name: &str) -> bool {
+    d.name().is_some_and(|n| n.name == name)
+}
+
+struct ParamType {
+    base: &'static str,
+    nullable: bool,
+    allowed: Option<Vec<Node>>,
+}
+
+impl Default for ParamType {
+    fn default() -> Self {
+        ParamType {
+            base: "object",
+            nullable: false,
+            allowed: None,
+        }
+    }
+}
+
+/// User-defined types refer to each other at most this deep here.
+const MAX_TYPE_DEPTH: usize = 32;
+
+fn param_type(
+    l: &mut Lower<'_>,
+    types: &HashMap<String, &TypeExpr>,
+    ty: &TypeExpr,
+    out: &mut ParamType,
+    depth: usize,
+) {
+    if depth > MAX_TYPE_DEPTH {
+        l.unsupported("a type nested this deep", ty.span);
+        return;
+    }
+    match &ty.kind {
+        TypeKind::Name(n) | TypeKind::Property { name: n, .. } => match n.name.as_str() {
+            "string" => out.base = "string",
+            "int" => out.base = "int",
+            "bool" => out.base = "bool",
+            "object" => out.base = "object",
+            "array" => out.base = "array",
+            other => match types.get(other) {
+                Some(t) => param_type(l, types, t, out, depth + 1),
+                None => {
+                    l.unsupported(&format!("the parameter type `{other}`"), ty.span);
+                }
+            },
+        },
+        TypeKind::Nullable(t) => {
+            out.nullable = true;
+            param_type(l, types, t, out, depth + 1);
+        }
+        TypeKind::NonNullable(t) | TypeKind::Paren(t) => param_type(l, types, t, out, depth + 1),
+        TypeKind::Array(_) | TypeKind::Tuple(_) => out.base = "array",
+        TypeKind::Object(_) | TypeKind::Generic { .. } => out.base = "object",
+        TypeKind::Literal(lit) => {
+            let (base, v) = literal_type(lit, span(ty.span));
+            out.base = base;
+            out.allowed = Some(vec![v]);
+        }
+        TypeKind::Union(items) => {
+            let mut allowed = Vec::new();
+            for item in items {
+                match &item.kind {
+                    TypeKind::Literal(LiteralType::Null) => out.nullable = true,
+                    TypeKind::Literal(lit) => {
+                        let (base, v) = literal_type(lit, span(item.span));
+                        out.base = base;
+                        allowed.push(v);
+                    }
+                    _ => {
+                        l.unsupported("a union of types that are not literals", item.span);
+                    }
+                }
+            }
+            out.allowed = Some(allowed);
+        }
+        _ => {
+            l.unsupported("this parameter type", ty.span);
+        }
+    }
+}
+
+fn literal_type(lit: &LiteralType, at: json::Span) -> (&'static str, Node) {
+    match lit {
+        LiteralType::String(s) => (
+            "string",
+            node::literal(s.as_plain().unwrap_or_default(), at),
+        ),
+        LiteralType::Int(i) => ("int", node::int(i64::try_from(*i).unwrap_or(i64::MAX), at)),
+        LiteralType::Bool(b) => ("bool", node::boolean(*b, at)),
+        LiteralType::Null => (
+            "object",
+            Node {
+                value: Value::Null,
+                span: at,
+            },
+        ),
+    }
+}

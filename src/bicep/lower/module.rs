@@ -1,0 +1,355 @@
+//! `module m './x.bicep' = {...}` to the nested deployment the compiler writes: a
+//! `Microsoft.Resources/deployments` resource with inner expression scope, the
+//! `params` as `{value: ...}`, and the module's lowered template inline. The module's
+//! own spans would point into another file, so its nodes take the span of the module
+//! path here: a finding inside a module points at the `module` line that brings it in.
+
+use super::decl::{self, body, loop_locals, name_node, property};
+use super::expr::{Lower, DEPLOYMENTS_API};
+use super::node;
+use super::{span, Trail, MAX_MODULES, MAX_MODULE_DEPTH};
+use crate::bicep::syntax::ast::{ExprKind, ModuleDecl, ObjectItem, Statement};
+use crate::json::{self, Member, Node, Value};
+use std::path::{Component, Path, PathBuf};
+
+/// Where modules are read from: the scan's files on disk, or text fed by tests.
+pub trait Files {
+    /// The file `rel` names, relative to the file `from` (both `/`-separated, relative
+    /// to the scanned root): its normalised path and its text.
+    fn read(&self, from: &str, rel: &str) -> Result<(String, String), String>;
+}
+
+/// Reads nothing: modules are AKS900 (for texts not read from a folder).
+pub struct NoFiles;
+
+impl Files for NoFiles {
+    fn read(&self, _from: &str, _rel: &str) -> Result<(String, String), String> {
+        Err("modules are not read for this file".into())
+    }
+}
+
+/// Reads modules under a scanned root, never outside it.
+pub struct DiskFiles {
+    pub root: PathBuf,
+}
+
+/// `rel` resolved against the folder of `from`, or `None` when it leaves the root.
+pub fn join(from: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<String> = from.split('/').map(str::to_string).collect();
+    parts.pop();
+    for c in Path::new(rel).components() {
+        match c {
+            Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+            Component::ParentDir => {
+                parts.pop()?;
+            }
+            Component::CurDir => {}
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    Some(parts.join("/"))
+}
+
+impl Files for DiskFiles {
+    fn read(&self, from: &str, rel: &str) -> Result<(String, String), String> {
+        let path = join(from, rel).ok_or("the module path leaves the scanned folder")?;
+        let full = self.root.join(&path);
+        let real = full
+            .canonicalize()
+            .map_err(|e| format!("cannot read: {e}"))?;
+        let root = self
+            .root
+            .canonicalize()
+            .map_err(|e| format!("cannot read: {e}"))?;
+        if !real.starts_with(&root) {
+            return Err("the module file is outside the scanned folder".into());
+        }
+        match std::fs::metadata(&real) {
+            Ok(m) if m.len() > crate::load::MAX_FILE_BYTES => {
+                return Err("the module file is too large".into())
+            }
+            _ => {}
+        }
+        let text = std::fs::read_to_string(&real).map_err(|e| format!("cannot read: {e}"))?;
+        Ok((path, text))
+    }
+}
+
+/// Sets every span in `n` to `at`.
+fn respan(n: &mut Node, at: json::Span) {
+    n.span = at;
+    match &mut n.value {
+        Value::Array(items) => items.iter_mut().for_each(|i| respan(i, at)),
+        Value::Object(members) => members.iter_mut().for_each(|m| {
+            m.key_span = at;
+            respan(&mut m.value, at)
+        }),
+        _ => {}
+    }
+}
+
+/// The module's template, lowered (or `None` after a problem at `at`).
+fn template(
+    l: &mut Lower<'_>,
+    name: &str,
+    target: &str,
+    from: &str,
+    files: &dyn Files,
+    stack: &mut Trail,
+    at: crate::bicep::syntax::Span,
+) -> Option<Node> {
+    if ["br:", "br/", "ts:", "ts/"]
+        .iter()
+        .any(|p| target.starts_with(p))
+    {
+        l.problem(
+            "AKS900",
+            format!(
+                "not checked: module not visible: '{target}' is a registry or template spec module"
+            ),
+            at,
+        );
+        return None;
+    }
+    if stack.loaded >= MAX_MODULES {
+        l.problem(
+            "AKS901",
+            format!("module '{name}': more than {MAX_MODULES} modules in one deployment"),
+            at,
+        );
+        return None;
+    }
+    if stack.files.len() > MAX_MODULE_DEPTH {
+        l.problem(
+            "AKS901",
+            format!("module '{name}': modules nest deeper than {MAX_MODULE_DEPTH}"),
+            at,
+        );
+        return None;
+    }
+    let (path, text) = match files.read(from, target) {
+        Ok(f) => f,
+        Err(e) => {
+            l.problem(
+                "AKS900",
+                format!("not checked: module not visible: '{target}': {e}"),
+                at,
+            );
+            return None;
+        }
+    };
+    if stack.files.contains(&path) {
+        l.problem(
+            "AKS901",
+            format!("module '{name}': '{path}' includes itself"),
+            at,
+        );
+        return None;
+    }
+    let mut root = if path.ends_with(".json") {
+        stack.loaded += 1;
+        match json::parse(&text) {
+            Ok(d) => d.root,
+            Err(e) => {
+                l.problem(
+                    "AKS901",
+                    format!("module '{name}': '{path}' is not valid JSON: {}", e.message),
+                    at,
+                );
+                return None;
+            }
+        }
+    } else {
+        let parsed = crate::bicep::syntax::parse(&text);
+        if let Some(e) = parsed.errors.first() {
+            l.problem(
+                "AKS901",
+                format!(
+                    "module '{name}': '{path}' is not valid Bicep: {}",
+                    e.message
+                ),
+                at,
+            );
+            return None;
+        }
+        stack.files.push(path.clone());
+        stack.loaded += 1;
+        let lowered = decl::lower_file(&parsed.program, &path, files, stack);
+        stack.files.pop();
+        for p in lowered.problems {
+            l.problem(
+                p.code,
+                format!("in module '{name}' ({path}): {}", p.message),
+                at,
+            );
+        }
+        lowered.doc.root
+    };
+    respan(&mut root, span(at));
+    Some(root)
+}
+
+pub(crate) fn lower(
+    l: &mut Lower<'_>,
+    st: &Statement,
+    m: &ModuleDecl,
+    from: &str,
+    files: &dyn Files,
+    stack: &mut Trail,
+) -> Option<Node> {
+    let Some(target) = m.path.as_ref().and_then(|p| p.as_plain()) else {
+        l.unsupported("a module path that is not a plain string", st.span);
+        return None;
+    };
+    let path_span = m.path.as_ref().map_or(st.span, |p| p.span);
+    let Some(b) = body(&m.body) else {
+        l.unsupported("this module body", m.body.span);
+        return None;
+    };
+    let ExprKind::Object(items) = &b.object.kind else {
+        return None;
+    };
+    let tpl = template(l, &m.name.name, target, from, files, stack, path_span)?;
+    let at = span(st.span);
+    let ps = span(path_span);
+    let pushed = loop_locals(l, &m.body);
+    let dep = l.sym.modules.get(&m.name.name).cloned().unwrap_or_default();
+    let name_span = property(items, "name").map_or(span(m.name.span), |n| span(n.span));
+    let mut members: Vec<Member> = vec![
+        node::member(
+            "type",
+            ps,
+            node::string("Microsoft.Resources/deployments", ps),
+        ),
+        node::member("apiVersion", ps, node::string(DEPLOYMENTS_API, ps)),
+        node::member("name", name_span, name_node(&dep, name_span)),
+    ];
+    if let Some(f) = b.each {
+        let saved = l.locals.split_off(l.locals.len() - pushed);
+        let coll = l.expr(&f.iterable);
+        l.locals.extend(saved);
+        let fs = span(f.iterable.span);
+        members.push(node::member(
+            "copy",
+            fs,
+            node::object(
+                vec![
+                    node::member("name", fs, node::string(&m.name.name, fs)),
+                    node::member(
+                        "count",
+                        fs,
+                        node::expression(&format!("length({coll})"), fs),
+                    ),
+                ],
+                fs,
+            ),
+        ));
+    }
+    if let Some(c) = b.condition {
+        let v = l.value(c);
+        members.push(node::member("condition", span(c.span), v));
+    }
+    let mut params = Vec::new();
+    let mut params_span = ps;
+    for item in items {
+        let ObjectItem::Property { key, value, .. } = item else {
+            continue;
+        };
+        match key.as_name() {
+            Some("params") => {
+                params_span = span(value.span);
+                match &value.kind {
+                    ExprKind::Object(ps_items) => {
+                        for pi in ps_items {
+                            match pi {
+                                ObjectItem::Property { key, value, .. } => {
+                                    let Some(k) = l.key(key) else { continue };
+                                    let v = l.value(value);
+                                    let vs = v.span;
+                                    params.push(node::member(
+                                        &k,
+                                        span(key.span()),
+                                        node::object(vec![node::member("value", vs, v)], vs),
+                                    ));
+                                }
+                                other => {
+                                    let s = match other {
+                                        ObjectItem::Spread { span, .. } => *span,
+                                        ObjectItem::Resource(st) => st.span,
+                                        ObjectItem::Error(s) => *s,
+                                        ObjectItem::Property { span, .. } => *span,
+                                    };
+                                    l.unsupported("this module parameter", s);
+                                }
+                            }
+                        }
+                    }
+                    _ => {
+                        l.unsupported("module params that are not an object literal", value.span);
+                    }
+                }
+            }
+            Some("scope") => scope(l, value, &mut members),
+            _ => {}
+        }
+    }
+    l.locals.truncate(l.locals.len() - pushed);
+    let inner = node::object(
+        vec![node::member("scope", ps, node::string("inner", ps))],
+        ps,
+    );
+    let props = node::object(
+        vec![
+            node::member("expressionEvaluationOptions", ps, inner),
+            node::member("mode", ps, node::string("Incremental", ps)),
+            node::member("parameters", params_span, node::object(params, params_span)),
+            node::member("template", ps, tpl),
+        ],
+        ps,
+    );
+    members.push(node::member("properties", ps, props));
+    Some(node::object(members, at))
+}
+
+/// `scope:` of a module: the deployment's target, as ARM's `subscriptionId`,
+/// `resourceGroup` and `scope` properties of a nested deployment.
+fn scope(l: &mut Lower<'_>, value: &crate::bicep::syntax::ast::Expr, members: &mut Vec<Member>) {
+    let (name, args) = match &value.kind {
+        ExprKind::Call { name, args } => (name.name.as_str(), args.as_slice()),
+        ExprKind::MethodCall {
+            receiver,
+            name,
+            args,
+        } if matches!(&receiver.kind, ExprKind::Ident(ns) if ns.name == "az") => {
+            (name.name.as_str(), args.as_slice())
+        }
+        _ => {
+            l.unsupported("this module `scope:`", value.span);
+            return;
+        }
+    };
+    let at = span(value.span);
+    let mut put = |l: &mut Lower<'_>, key: &str, e: &crate::bicep::syntax::ast::Expr| {
+        let v = l.value(e);
+        members.push(node::member(key, at, v));
+    };
+    match (name, args) {
+        ("resourceGroup", [rg]) => put(l, "resourceGroup", rg),
+        ("resourceGroup", [sub, rg]) => {
+            put(l, "subscriptionId", sub);
+            put(l, "resourceGroup", rg);
+        }
+        ("subscription", [sub]) => put(l, "subscriptionId", sub),
+        ("resourceGroup" | "subscription", []) => {}
+        ("tenant", []) => members.push(node::member("scope", at, node::string("/", at))),
+        ("managementGroup", [mg]) => {
+            let id = l.expr(mg);
+            let text = format!("format('Microsoft.Management/managementGroups/{{0}}', {id})");
+            members.push(node::member("scope", at, node::expression(&text, at)));
+        }
+        ("managementGroup", []) => {}
+        _ => {
+            l.unsupported("this module `scope:`", value.span);
+        }
+    }
+}

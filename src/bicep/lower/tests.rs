@@ -1,0 +1,287 @@
+//! One test per lowering construct.
+
+use super::*;
+use std::collections::HashMap;
+
+struct MapFiles(HashMap<&'static str, &'static str>);
+
+impl Files for MapFiles {
+    fn read(&self, from: &str, rel: &str) -> Result<(String, String), String> {
+        let path = module::join(from, rel).ok_or("outside")?;
+        self.0
+            .get(path.as_str())
+            .map(|t| (path.clone(), t.to_string()))
+            .ok_or_else(|| "no such file".into())
+    }
+}
+
+fn lower(text: &str) -> Lowered {
+    lower_text(text, "main.bicep", &NoFiles).expect("parses")
+}
+
+fn json(text: &str) -> serde_json::Value {
+    let l = lower(text);
+    assert!(l.problems.is_empty(), "{:?}", l.problems);
+    l.doc.root.to_json()
+}
+
+fn res(text: &str, i: usize) -> serde_json::Value {
+    json(text)["resources"][i].clone()
+}
+
+#[test]
+fn params_keep_type_default_and_constraints() {
+    let j = json(
+        "@allowed(['a', 'b'])\n@minLength(1)\n@maxLength(5)\nparam p string = 'a'\n\
+         @minValue(1)\n@maxValue(9)\nparam n int\nparam o string?\n@secure()\nparam s string\n\
+         param u 'x' | 'y' = 'x'\n",
+    );
+    let p = &j["parameters"];
+    assert_eq!(p["p"]["type"], "string");
+    assert_eq!(p["p"]["defaultValue"], "a");
+    assert_eq!(p["p"]["allowedValues"], serde_json::json!(["a", "b"]));
+    assert_eq!(p["p"]["minLength"], 1);
+    assert_eq!(p["p"]["maxLength"], 5);
+    assert_eq!(p["n"]["minValue"], 1);
+    assert_eq!(p["n"]["maxValue"], 9);
+    assert_eq!(p["o"]["nullable"], true);
+    assert_eq!(p["s"]["type"], "securestring");
+    assert_eq!(p["u"]["allowedValues"], serde_json::json!(["x", "y"]));
+}
+
+#[test]
+fn variables_and_expressions_become_arm_expressions() {
+    let j = json(
+        "param a string\nparam b int = 1\nvar x = a == 'k' ? 'y' : 'z'\nvar y = !(b > 2) && b != 3 || a =~ 'Q'\n\
+         var z = a ?? 'd'\nvar s = 'pre-${a}-{lit}'\nvar m = { k: [1, a] }\nvar e = x.foo[0]\nvar f = toLower(a)\n\
+         var g = map([1], i => i + 1)\nvar h = -b\n",
+    );
+    let v = &j["variables"];
+    assert_eq!(v["x"], "[if(equals(parameters('a'), 'k'), 'y', 'z')]");
+    assert_eq!(
+        v["y"],
+        "[or(and(not(greater(parameters('b'), 2)), not(equals(parameters('b'), 3))), equals(toLower(parameters('a')), toLower('Q')))]"
+    );
+    assert_eq!(v["z"], "[coalesce(parameters('a'), 'd')]");
+    assert_eq!(v["s"], "[format('pre-{0}-{{lit}}', parameters('a'))]");
+    assert_eq!(v["m"]["k"][1], "[parameters('a')]");
+    assert_eq!(v["e"], "[variables('x').foo[0]]");
+    assert_eq!(v["f"], "[toLower(parameters('a'))]");
+    assert_eq!(
+        v["g"],
+        "[map(createArray(1), lambda('i', add(lambdaVariables('i'), 1)))]"
+    );
+    assert_eq!(v["h"], "[sub(0, parameters('b'))]");
+}
+
+#[test]
+fn a_literal_starting_with_a_bracket_is_escaped() {
+    let j = json("var x = '[not an expression]'\n");
+    assert_eq!(j["variables"]["x"], "[[not an expression]");
+}
+
+#[test]
+fn resources_split_type_and_keep_body_keys() {
+    let r = res(
+        "param loc string\nresource aks 'Microsoft.ContainerService/managedClusters@2024-02-01' = {\n  name: 'c1'\n  location: loc\n  sku: { name: 'Base' }\n  properties: { networkProfile: { networkPlugin: 'kubenet' } }\n}\n",
+        0,
+    );
+    assert_eq!(r["type"], "Microsoft.ContainerService/managedClusters");
+    assert_eq!(r["apiVersion"], "2024-02-01");
+    assert_eq!(r["name"], "c1");
+    assert_eq!(r["location"], "[parameters('loc')]");
+    assert_eq!(
+        r["properties"]["networkProfile"]["networkPlugin"],
+        "kubenet"
+    );
+}
+
+#[test]
+fn conditions_loops_and_existing() {
+    let j = json(
+        "param on bool\nparam names array\nresource a 'A.B/c@1' = if (on) { name: 'a' }\n\
+         resource b 'A.B/c@1' = [for (n, i) in names: { name: n, properties: { i: i } }]\n\
+         resource e 'A.B/c@1' existing = { name: 'e' }\n",
+    );
+    let r = &j["resources"];
+    assert_eq!(r[0]["condition"], "[parameters('on')]");
+    assert_eq!(r[1]["copy"]["count"], "[length(parameters('names'))]");
+    assert_eq!(r[1]["name"], "[parameters('names')[copyIndex()]]");
+    assert_eq!(r[1]["properties"]["i"], "[copyIndex()]");
+    assert_eq!(r[2]["existing"], true);
+}
+
+#[test]
+fn nested_and_parent_children_get_full_names_and_ids() {
+    let j = json(
+        "resource vnet 'Microsoft.Network/virtualNetworks@2023-04-01' = {\n  name: 'v'\n  resource sub 'subnets' = { name: 's' }\n}\n\
+         resource s2 'Microsoft.Network/virtualNetworks/subnets@2023-04-01' = { parent: vnet\n name: 't' }\n\
+         var id = vnet::sub.id\nvar id2 = s2.id\nvar p = vnet.properties.addressSpace\n",
+    );
+    let r = &j["resources"];
+    assert_eq!(r[1]["type"], "Microsoft.Network/virtualNetworks/subnets");
+    assert_eq!(r[1]["apiVersion"], "2023-04-01");
+    assert_eq!(r[1]["name"], "v/s");
+    assert_eq!(r[2]["name"], "v/t");
+    let v = &j["variables"];
+    assert_eq!(
+        v["id"],
+        "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'v', 's')]"
+    );
+    assert_eq!(
+        v["id2"],
+        "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'v', 't')]"
+    );
+    assert_eq!(
+        v["p"],
+        "[reference(resourceId('Microsoft.Network/virtualNetworks', 'v'), '2023-04-01').addressSpace]"
+    );
+}
+
+#[test]
+fn spans_point_into_the_bicep_text() {
+    let text = "param p string\nvar x = toLower(p)\n";
+    let l = lower(text);
+    let x = l.doc.root.get("variables").unwrap().get("x").unwrap();
+    assert_eq!(&text[x.span.start..x.span.end], "toLower(p)");
+}
+
+#[test]
+fn what_is_not_lowered_is_a_problem_at_its_span() {
+    let text = "var x = loadTextContent('a.txt')\n";
+    let l = lower(text);
+    assert_eq!(l.problems.len(), 1);
+    assert_eq!(l.problems[0].code, "AKS901");
+    let s = l.problems[0].span;
+    assert_eq!(&text[s.start..s.end], "loadTextContent('a.txt')");
+}
+
+#[test]
+fn a_syntax_error_is_reported() {
+    let e = lower_text("resource x = {\n", "main.bicep", &NoFiles).unwrap_err();
+    assert_eq!(e.code, "AKS901");
+}
+
+#[test]
+fn modules_become_inner_scope_deployments() {
+    let files = MapFiles(HashMap::from([(
+        "mods/aks.bicep",
+        "param net string\nresource a 'Microsoft.ContainerService/managedClusters@2024-02-01' = { name: 'c', properties: { networkProfile: { networkPlugin: net } } }\n",
+    )]));
+    let text = "module m './mods/aks.bicep' = {\n  name: 'dep'\n  params: { net: 'kubenet' }\n}\n";
+    let l = lower_text(text, "main.bicep", &files).unwrap();
+    assert!(l.problems.is_empty(), "{:?}", l.problems);
+    let r = &l.doc.root.to_json()["resources"][0];
+    assert_eq!(r["type"], "Microsoft.Resources/deployments");
+    assert_eq!(r["name"], "dep");
+    assert_eq!(
+        r["properties"]["expressionEvaluationOptions"]["scope"],
+        "inner"
+    );
+    assert_eq!(r["properties"]["parameters"]["net"]["value"], "kubenet");
+    let inner = &r["properties"]["template"]["resources"][0];
+    assert_eq!(inner["type"], "Microsoft.ContainerService/managedClusters");
+}
+
+#[test]
+fn registry_missing_and_cyclic_modules_are_problems() {
+    let l = lower("module m 'br:reg.io/x:1' = { name: 'd' }\n");
+    assert_eq!(l.problems[0].code, "AKS900");
+    assert!(l.problems[0].message.contains("module not visible"));
+    let l = lower("module m './x.bicep' = { name: 'd' }\n");
+    assert_eq!(l.problems[0].code, "AKS900");
+    let files = MapFiles(HashMap::from([(
+        "main.bicep",
+        "module m './main.bicep' = { name: 'd' }\n",
+    )]));
+    let l = lower_text(
+        "module m './main.bicep' = { name: 'd' }\n",
+        "main.bicep",
+        &files,
+    )
+    .unwrap();
+    assert!(
+        l.problems[0].message.contains("includes itself"),
+        "{:?}",
+        l.problems
+    );
+}
+
+#[test]
+fn interpolated_keys_and_extension_scopes() {
+    let j = json(
+        "param p string\nvar o = { '${p}-x': 1, k: 2 }\nresource a 'A.B/c@1' = { name: 'a' }\n\
+         resource l 'Microsoft.Authorization/locks@2020-05-01' = { name: 'l', scope: a }\n",
+    );
+    assert_eq!(
+        j["variables"]["o"],
+        "[createObject(format('{0}-x', parameters('p')), 1, 'k', 2)]"
+    );
+    assert_eq!(j["resources"][1]["scope"], "[resourceId('A.B/c', 'a')]");
+}
+
+#[test]
+fn module_scope_and_name() {
+    let files = MapFiles(HashMap::from([("m.bicep", "param x int = 1\n")]));
+    let text = "module m './m.bicep' = {\n  name: 'dep'\n  scope: resourceGroup('sub', 'rg')\n}\nvar n = m.name\n";
+    let l = lower_text(text, "main.bicep", &files).unwrap();
+    assert!(l.problems.is_empty(), "{:?}", l.problems);
+    let j = l.doc.root.to_json();
+    assert_eq!(j["resources"][0]["subscriptionId"], "sub");
+    assert_eq!(j["resources"][0]["resourceGroup"], "rg");
+    assert_eq!(j["variables"]["n"], "dep");
+}
+
+#[test]
+fn one_resource_of_a_loop_by_index() {
+    let j = json(
+        "param names array\nresource s 'A.B/c@1' = [for n in names: { name: n }]\nvar id = s[1].id\n\
+         resource l 'Microsoft.Authorization/locks@2020-05-01' = [for (n, i) in names: { name: 'l${i}', scope: s[i] }]\n",
+    );
+    assert_eq!(
+        j["variables"]["id"],
+        "[resourceId('A.B/c', parameters('names')[1])]"
+    );
+    assert_eq!(
+        j["resources"][1]["scope"],
+        "[resourceId('A.B/c', parameters('names')[copyIndex()])]"
+    );
+}
+
+#[test]
+fn nameof_is_the_name_written() {
+    let j = json("var c = { 'server-name': 1 }\nvar n = 'x-${nameof(c['server-name'])}'\nvar m = nameof(c)\n");
+    assert_eq!(j["variables"]["n"], "[format('x-{0}', 'server-name')]");
+    assert_eq!(j["variables"]["m"], "c");
+}
+
+#[test]
+fn module_fan_out_is_bounded() {
+    // Each level uses the next twice: 2^20 modules unless the count is bounded.
+    let mut files = HashMap::new();
+    let texts: Vec<&'static str> = (0..20)
+        .map(|i| {
+            let t = format!(
+                "module a './m{n}.bicep' = {{ name: 'a' }}\nmodule b './m{n}.bicep' = {{ name: 'b' }}\n",
+                n = i + 1
+            );
+            &*Box::leak(t.into_boxed_str())
+        })
+        .collect();
+    let names: Vec<&'static str> = (0..21)
+        .map(|i| &*Box::leak(format!("m{i}.bicep").into_boxed_str()))
+        .collect();
+    for i in 0..20 {
+        files.insert(names[i], texts[i]);
+    }
+    files.insert(names[20], "param x int = 1\n");
+    let l = lower_text(texts[0], "m0.bicep", &MapFiles(files)).unwrap();
+    assert!(
+        l.problems
+            .iter()
+            .any(|p| p.message.contains("modules in one deployment")
+                || p.message.contains("nest deeper")),
+        "{:?}",
+        l.problems.first()
+    );
+}

@@ -1,0 +1,177 @@
+//! The binary on Bicep files: judged natively, findings at Bicep lines, the compiled
+//! JSON beside a source skipped with its reason, syntax errors AKS901 without
+//! stopping the scan.
+
+mod common;
+
+use common::{check_json, findings, root, run};
+use std::fs;
+
+fn fixture(name: &str) -> String {
+    fs::read_to_string(root().join("fixtures").join(name)).unwrap()
+}
+
+fn pairs(doc: &serde_json::Value) -> Vec<(String, String, u64)> {
+    let mut v: Vec<_> = findings(doc)
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_bicep_source_is_judged_and_its_compiled_json_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("main.bicep"),
+        fixture("bicep/fail-udr-kubenet.bicep"),
+    )
+    .unwrap();
+    // A clean compiled JSON: were it judged instead of the source, the scan would pass.
+    let mut compiled: serde_json::Value =
+        serde_json::from_str(&fixture("rules/AKS003/pass-azure.json")).unwrap();
+    compiled["metadata"] = serde_json::json!({"_generator": {"name": "bicep"}});
+    fs::write(dir.path().join("main.json"), compiled.to_string()).unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (code, doc) = check_json(&[d]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        pairs(&doc),
+        vec![("AKS003".into(), "main.bicep".into(), 66)]
+    );
+    let r = run(&["check", "--show-skipped", d], None);
+    assert!(
+        r.stderr
+            .contains("skipped main.json: compiled by Bicep from main.bicep"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_json_not_compiled_by_bicep_beside_a_bicep_file_is_judged_too() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("main.bicep"),
+        fixture("bicep/pass-udr-azure-cni.bicep"),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("main.json"),
+        fixture("rules/AKS003/fail-kubenet.json"),
+    )
+    .unwrap();
+    let (_, doc) = check_json(&[dir.path().to_str().unwrap()]);
+    let rules: Vec<_> = pairs(&doc).into_iter().map(|p| (p.0, p.1)).collect();
+    assert_eq!(rules, vec![("AKS003".into(), "main.json".into())]);
+}
+
+#[test]
+fn a_bicep_syntax_error_is_aks901_and_other_files_are_still_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("bad.bicep"),
+        fixture("bicep/fail-syntax.bicep"),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("pip.bicep"),
+        fixture("bicep/fail-public-ip.bicep"),
+    )
+    .unwrap();
+    let (code, doc) = check_json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        pairs(&doc),
+        vec![
+            ("AKS007".into(), "pip.bicep".into(), 74),
+            ("AKS901".into(), "bad.bicep".into(), 9),
+        ]
+    );
+}
+
+#[test]
+fn a_module_outside_the_scanned_folder_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let inner = dir.path().join("scan");
+    fs::create_dir(&inner).unwrap();
+    fs::write(
+        dir.path().join("cluster.bicep"),
+        fixture("bicep/modules/cluster.bicep"),
+    )
+    .unwrap();
+    fs::write(
+        inner.join("main.bicep"),
+        "module c '../cluster.bicep' = {\n  name: 'c'\n}\n",
+    )
+    .unwrap();
+    let (_, doc) = check_json(&[inner.to_str().unwrap()]);
+    let f = findings(&doc);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0]["rule"], "AKS900");
+    assert!(f[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("module not visible"));
+}
+
+#[test]
+fn a_bicep_file_not_lowered_yet_leaves_its_compiled_json_to_be_judged() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("main.bicep"),
+        "var p = loadJsonContent('p.json')\n",
+    )
+    .unwrap();
+    let mut compiled: serde_json::Value =
+        serde_json::from_str(&fixture("rules/AKS003/fail-kubenet.json")).unwrap();
+    compiled["metadata"] = serde_json::json!({"_generator": {"name": "bicep"}});
+    fs::write(dir.path().join("main.json"), compiled.to_string()).unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (_, doc) = check_json(&[d]);
+    let rules: Vec<_> = pairs(&doc).into_iter().map(|p| (p.0, p.1)).collect();
+    assert_eq!(rules, vec![("AKS003".into(), "main.json".into())]);
+    let r = run(&["check", "--show-skipped", d], None);
+    assert!(
+        r.stderr
+            .contains("skipped main.bicep: Bicep that aksgate does not lower yet"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_lone_bicep_module_does_not_take_a_parameter_file_it_does_not_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("main.bicep"),
+        "import * as t from 'types.bicep'\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("telemetry.bicep"),
+        "param enabled bool = true\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("parameters-main.json"),
+        r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "contentVersion": "1.0.0.0", "parameters": {"rgName": {"value": "rg"}}}"#,
+    )
+    .unwrap();
+    let (_, doc) = check_json(&[dir.path().to_str().unwrap()]);
+    let rules: Vec<_> = pairs(&doc).into_iter().map(|p| (p.0, p.1)).collect();
+    assert_eq!(
+        rules,
+        vec![
+            ("AKS900".into(), "parameters-main.json".into()),
+            ("AKS901".into(), "main.bicep".into())
+        ]
+    );
+}
