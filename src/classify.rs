@@ -181,6 +181,27 @@ pub fn text_looks_like_deployment(text: &str) -> bool {
         || lower_prefix.contains("\"agentpoolprofiles\"")
 }
 
+/// For a file that failed to parse: is it named like a deployment file (the names the
+/// quickstarts, the portal export and `bicep build` use), so that an empty or broken one
+/// is reported rather than skipped as "not a deployment file"?
+pub fn name_looks_like_deployment(rel: &str) -> bool {
+    let name = rel
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(rel)
+        .to_ascii_lowercase();
+    let Some(stem) = name.strip_suffix(".json") else {
+        return false;
+    };
+    stem.starts_with("azuredeploy")
+        || stem == "maintemplate"
+        || stem.ends_with(".deploymenttemplate")
+        || stem
+            .split('.')
+            .skip(1)
+            .any(|part| part.starts_with("parameters"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +245,28 @@ mod tests {
         let export = r#"{"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/a", "type": "Microsoft.ContainerService/ManagedClusters", "properties": {}}"#;
         assert_eq!(kind(export), Kind::Export);
         assert_eq!(kind(&format!("[{export}]")), Kind::Export);
+    }
+
+    #[test]
+    fn deployment_names() {
+        for yes in [
+            "azuredeploy.json",
+            "infra/AzureDeploy.parameters.dev.json",
+            "mainTemplate.json",
+            "x/aks.deploymentTemplate.json",
+            "aks.parameters.json",
+            "aks.parameters-prod.json",
+        ] {
+            assert!(name_looks_like_deployment(yes), "{yes}");
+        }
+        for no in [
+            "package.json",
+            "parameters.txt",
+            "azuredeploy.bicep",
+            "tsconfig.json",
+        ] {
+            assert!(!name_looks_like_deployment(no), "{no}");
+        }
     }
 
     #[test]

@@ -147,6 +147,15 @@ pub enum Command {
     /// Inventory of every cluster: how it egresses and what is wrong with it (a report:
     /// exits 0 unless the tool failed).
     Audit(crate::audit::command::AuditArgs),
+    /// Write a commented starter `.aksgate.toml` and, with --ci, the pipeline file for
+    /// that CI (never overwrites: exits 2 when a file exists).
+    Init {
+        /// Directory to write into (default: the current directory).
+        dir: Option<PathBuf>,
+        /// Also write the pipeline file for this CI.
+        #[arg(long, value_enum, value_name = "CI")]
+        ci: Option<crate::init::Ci>,
+    },
     /// Run the `test_` rules of Rego policies (default: the built-in pack).
     Test {
         /// Directory of policies and their tests.
@@ -242,6 +251,9 @@ pub fn run(cli: Cli) -> Exit {
         },
         Command::Explain { id, policy } => explain(&id, &policy),
         Command::Test { dir, coverage } => test(dir, coverage),
+        Command::Init { dir, ci } => {
+            crate::init::run(&dir.unwrap_or_else(|| PathBuf::from(".")), ci)
+        }
         Command::Input { paths, baseline } => {
             let opts = ScanOptions {
                 paths,
@@ -393,6 +405,12 @@ fn check(args: ScanArgs) -> Exit {
             result.stats.skipped.len()
         ));
     }
+    if result.stats.by_kind.keys().all(|k| *k == "parameters") {
+        return error(format!(
+            "only parameter files found ({}), and no template they feed: a gate with nothing to check does not pass",
+            result.stats.files_examined
+        ));
+    }
     let always = |_: &str| true;
     let mut settle = crate::suppress::Settle::new(
         &settings,
@@ -523,18 +541,39 @@ fn explain(id: &str, dirs: &[PathBuf]) -> Exit {
     emit(&text, Exit::Clean)
 }
 
+/// The built-in library (`policies/lib/`, without its tests) when `sources` do not
+/// declare `package aksgate.lib` themselves.
+fn library_sources(sources: &[(String, String)]) -> Vec<(String, String)> {
+    let declares_lib = sources
+        .iter()
+        .any(|(_, text)| crate::policy_test::package_of(text).as_deref() == Some("aksgate.lib"));
+    if declares_lib {
+        return Vec::new();
+    }
+    crate::engine::builtin_sources(false)
+        .into_iter()
+        .filter(|(p, _)| p.starts_with("policies/lib/"))
+        .collect()
+}
+
 fn test(dir: Option<PathBuf>, coverage: bool) -> Exit {
-    let sources = match dir {
+    let mut sources = match dir {
         Some(d) => match crate::engine::rego_files(&d, true) {
             Ok(s) => s,
             Err(e) => return error(e),
         },
         None => crate::engine::builtin_sources(true),
     };
-    let (outcomes, files) = match crate::policy_test::run_tests_with_coverage(&sources, coverage) {
-        Ok(o) => o,
-        Err(e) => return error(e),
-    };
+    // A user's policies run next to the built-in library in `check --policy`, so their
+    // tests must see `data.aksgate.lib` too (unless DIR is the library itself).
+    let library = library_sources(&sources);
+    sources.extend(library.iter().cloned());
+    let (outcomes, mut files) =
+        match crate::policy_test::run_tests_with_coverage(&sources, coverage) {
+            Ok(o) => o,
+            Err(e) => return error(e),
+        };
+    files.retain(|f| !library.iter().any(|(p, _)| *p == f.file));
     if outcomes.is_empty() {
         return error("no test_ rules found");
     }

@@ -17,6 +17,7 @@ pub mod evaluate;
 pub mod finding;
 pub mod git;
 pub mod heap;
+pub mod init;
 pub mod input;
 pub mod inputs;
 pub mod json;
@@ -32,4 +33,6 @@ pub mod source;
 pub mod spill;
 pub(crate) mod stream;
 pub mod suppress;
+#[cfg(test)]
+mod testdata;
 pub mod text;

@@ -131,7 +131,8 @@ fn load_with(rel: String, bytes: Vec<u8>, skim: bool) -> Loaded {
                 outcome: Outcome::Failed {
                     message: format!("cannot decode file: {}", e.message),
                     span: e.span,
-                    deployment: classify::text_looks_like_deployment(&text),
+                    deployment: classify::text_looks_like_deployment(&text)
+                        || classify::name_looks_like_deployment(&rel),
                 },
                 rel,
                 text,
@@ -153,8 +154,15 @@ fn load_with(rel: String, bytes: Vec<u8>, skim: bool) -> Loaded {
     let outcome = match read {
         Ok(o) => o,
         Err(e) => Outcome::Failed {
-            deployment: classify::text_looks_like_deployment(&text),
-            message: format!("invalid JSON: {}", e.message),
+            deployment: classify::text_looks_like_deployment(&text)
+                || classify::name_looks_like_deployment(&rel),
+            message: if text.trim().is_empty() {
+                "the file is empty: a file named like a deployment file must hold a template \
+                 or parameters"
+                    .into()
+            } else {
+                format!("invalid JSON: {}", e.message)
+            },
             span: e.span,
         },
     };

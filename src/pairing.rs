@@ -5,7 +5,8 @@
 //! `X.parameters.json`, `X.parameters.<env>.json`, `X.<env>.parameters.json` in the
 //! same directory; a parameter file left over in a directory with exactly one template;
 //! and otherwise the one template in the directory that declares every parameter the
-//! file sets. A parameter file that matches nothing stays unpaired.
+//! file sets. A parameter file that matches nothing, or several templates alike, is
+//! [`Unpaired`]: reported (AKS900) at the parameter file, never dropped.
 
 use crate::json::Node;
 use crate::source::FileId;
@@ -113,15 +114,28 @@ pub fn set_params(p: &Node) -> Vec<String> {
         .collect()
 }
 
-/// Returns, for each template, the parameter files paired with it (possibly none).
-pub fn pair(
-    templates: &[FileRef],
-    params: &[FileRef],
-    explicit: &[(String, String)],
-) -> BTreeMap<FileId, Vec<FileId>> {
+/// A parameter file no template could be chosen for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unpaired {
+    pub file: FileId,
+    /// The templates it could belong to, alike (empty: none in its directory).
+    pub candidates: Vec<FileId>,
+}
+
+/// What [`pair`] decided.
+#[derive(Debug, Default)]
+pub struct Pairing {
+    /// For each template, the parameter files paired with it (possibly none).
+    pub pairs: BTreeMap<FileId, Vec<FileId>>,
+    pub unpaired: Vec<Unpaired>,
+}
+
+/// Pairs each parameter file with a template, or says why it could not.
+pub fn pair(templates: &[FileRef], params: &[FileRef], explicit: &[(String, String)]) -> Pairing {
     let mut out: BTreeMap<FileId, Vec<FileId>> =
         templates.iter().map(|t| (t.id, Vec::new())).collect();
     let mut used = vec![false; params.len()];
+    let mut unpaired = Vec::new();
     for (tpl, par) in explicit {
         let t = templates.iter().find(|t| t.rel == tpl);
         let p = params.iter().position(|p| p.rel == par);
@@ -157,22 +171,32 @@ pub fn pair(
         }
         let (pdir, _) = split(p.rel);
         let same_dir = in_dir(pdir);
-        let chosen = if same_dir.len() == 1 {
-            Some(same_dir[0])
-        } else {
-            let wanted = p.names;
-            let fits: Vec<&&FileRef> = same_dir
-                .iter()
-                .filter(|t| !wanted.is_empty() && wanted.within(t.names))
-                .collect();
-            (fits.len() == 1).then(|| *fits[0])
-        };
-        if let Some(t) = chosen {
-            out.entry(t.id).or_default().push(p.id);
-            used[pi] = true;
+        if same_dir.len() == 1 {
+            out.entry(same_dir[0].id).or_default().push(p.id);
+            continue;
+        }
+        let wanted = p.names;
+        let fits: Vec<&&FileRef> = same_dir
+            .iter()
+            .filter(|t| !wanted.is_empty() && wanted.within(t.names))
+            .collect();
+        match fits.as_slice() {
+            [t] => out.entry(t.id).or_default().push(p.id),
+            // Several fit alike, or none of several does: all of those are candidates.
+            [] => unpaired.push(Unpaired {
+                file: p.id,
+                candidates: same_dir.iter().map(|t| t.id).collect(),
+            }),
+            many => unpaired.push(Unpaired {
+                file: p.id,
+                candidates: many.iter().map(|t| t.id).collect(),
+            }),
         }
     }
-    out
+    Pairing {
+        pairs: out,
+        unpaired,
+    }
 }
 
 #[cfg(test)]
@@ -245,7 +269,7 @@ mod tests {
                 names: &p_solo,
             },
         ];
-        let got = pair(&templates, &params, &[]);
+        let got = pair(&templates, &params, &[]).pairs;
         assert_eq!(got[&0], vec![10]);
         assert_eq!(got[&1], vec![11]);
         assert_eq!(got[&2], vec![12]);
@@ -256,8 +280,64 @@ mod tests {
                 "infra/net.json".into(),
                 "infra/aks.parameters.dev.json".into(),
             )],
-        );
+        )
+        .pairs;
         assert_eq!(explicit[&1], vec![10, 11]);
         assert!(explicit[&0].is_empty());
+    }
+
+    #[test]
+    fn a_parameter_file_for_no_template_or_for_several_is_unpaired() {
+        let both = Names::new(["a"]);
+        let set = Names::new(["a"]);
+        let other = Names::new(["zzz"]);
+        let templates = [
+            FileRef {
+                id: 0,
+                rel: "two/one.json",
+                names: &both,
+            },
+            FileRef {
+                id: 1,
+                rel: "two/other.json",
+                names: &both,
+            },
+        ];
+        let params = [
+            FileRef {
+                id: 10,
+                rel: "two/env.json",
+                names: &set,
+            },
+            FileRef {
+                id: 11,
+                rel: "two/odd.json",
+                names: &other,
+            },
+            FileRef {
+                id: 12,
+                rel: "alone/dev.parameters.json",
+                names: &set,
+            },
+        ];
+        let got = pair(&templates, &params, &[]);
+        assert!(got.pairs.values().all(Vec::is_empty));
+        assert_eq!(
+            got.unpaired,
+            vec![
+                Unpaired {
+                    file: 10,
+                    candidates: vec![0, 1]
+                },
+                Unpaired {
+                    file: 11,
+                    candidates: vec![0, 1]
+                },
+                Unpaired {
+                    file: 12,
+                    candidates: vec![]
+                },
+            ]
+        );
     }
 }

@@ -237,6 +237,9 @@ pub struct Job {
     /// The scanned templates reachable from `file` through literal links: what must be
     /// loaded to resolve it.
     pub linked: Vec<FileId>,
+    /// For a parameter file no template could be chosen for (its job reports that):
+    /// the templates it could belong to, alike.
+    pub candidates: Box<[FileId]>,
 }
 
 impl Job {
@@ -338,7 +341,15 @@ pub fn plan(files: &[(FileId, &str, &Facts)], explicit: &[(String, String)]) -> 
     };
     let templates = refs(|k| matches!(k, Kind::Template(_)));
     let params = refs(|k| *k == Kind::Parameters);
-    let pairs = pairing::pair(&templates, &params, explicit);
+    let pairing = pairing::pair(&templates, &params, explicit);
+    let pairs = pairing.pairs;
+    // A parameter file that pairs with no template, or with several alike, is a job of
+    // its own that reports so: never dropped, and never a silent pass.
+    let unpaired: HashMap<FileId, Box<[FileId]>> = pairing
+        .unpaired
+        .into_iter()
+        .map(|u| (u.file, u.candidates.into_boxed_slice()))
+        .collect();
     let links = LinkIndex::new(&templates);
     // Files are given in id order.
     let path_of = |id: FileId| -> &str {
@@ -396,7 +407,8 @@ pub fn plan(files: &[(FileId, &str, &Facts)], explicit: &[(String, String)]) -> 
             _ => &[],
         };
         let alone = match kind {
-            Kind::Parameters | Kind::Other => false,
+            Kind::Parameters => unpaired.contains_key(id),
+            Kind::Other => false,
             Kind::Template(_) => paired.is_empty() && !linked_targets.contains(id),
             _ => true,
         };
@@ -415,6 +427,7 @@ pub fn plan(files: &[(FileId, &str, &Facts)], explicit: &[(String, String)]) -> 
             kind: facts.kind.clone(),
             params,
             linked: reachable(*id),
+            candidates: unpaired.get(id).cloned().unwrap_or_default(),
         }));
     }
     Plan { jobs, links }

@@ -147,7 +147,7 @@ fn test_rule_name(line: &str) -> Option<String> {
 }
 
 /// The dotted package path from the file's `package` line, without comments.
-fn package_of(text: &str) -> Option<String> {
+pub fn package_of(text: &str) -> Option<String> {
     text.lines().find_map(|line| {
         let line = line.split('#').next().unwrap_or("").trim();
         let rest = line.strip_prefix("package")?;

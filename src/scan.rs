@@ -888,7 +888,16 @@ pub(crate) fn resolve_job<'p>(
             resolve::resolve_rest_body(root, job.file, wrapped, &mut resolve::PlainEvaluator)
         }
         Kind::Export => resolve::resolve_export(root, job.file, &mut resolve::PlainEvaluator),
-        _ => unreachable!("only deployment kinds become jobs"),
+        Kind::Parameters => {
+            let candidates = job
+                .candidates
+                .iter()
+                .map(|id| sources.get(*id).rel.to_string())
+                .collect();
+            let rel = sources.get(job.file).rel.to_string();
+            resolve::unpaired_parameters(root, job.file, rel, candidates)
+        }
+        Kind::Other => unreachable!("only deployment kinds become jobs"),
     }
 }
 
@@ -909,6 +918,41 @@ pub type UnitFindings = Vec<(Option<usize>, Finding)>;
 /// whose type is not known.
 pub fn builtin_rules_apply(r: &resolve::Resource) -> bool {
     r.ty.contains('[') || plan::RULE_TYPES.contains(&r.ty.to_ascii_lowercase().as_str())
+}
+
+/// AKS900 at a parameter file that pairs with no template, or with several alike: its
+/// values were checked against nothing.
+fn unpaired_finding(policies: &Policies, u: &resolve::Unpaired) -> Finding {
+    let show = |c: &[String]| {
+        c.iter()
+            .map(|c| format!("'{c}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (message, label) = if u.candidates.is_empty() {
+        (
+            format!("{UNSEEN}this parameter file pairs with no scanned template"),
+            "no template",
+        )
+    } else {
+        (
+            format!(
+                "{UNSEEN}this parameter file could feed any of {} alike, so aksgate cannot tell which deployment it belongs to",
+                show(&u.candidates)
+            ),
+            "ambiguous",
+        )
+    };
+    let mut f = builtin_finding(policies, "AKS900", u.site, message, label);
+    let example = u
+        .candidates
+        .first()
+        .map_or("path/to/template.json", String::as_str);
+    f.help = Some(policies.shared_text(&format!(
+        "name it after its template (X.parameters.json beside X.json), or pair it in .aksgate.toml: a [[pair]] with template = \"{example}\" and parameters = \"{}\"",
+        u.rel
+    )));
+    f
 }
 
 /// The findings of one unit: its AKS901 problems and the policies' results, each with
@@ -936,6 +980,11 @@ pub fn evaluate_unit(
         ));
         (None, f)
     }));
+    out.extend(
+        unit.unpaired
+            .iter()
+            .map(|u| (None, unpaired_finding(policies, u))),
+    );
     out.extend(unit.assumptions.iter().map(|a| {
         let mut f = builtin_finding(policies, "AKS900", a.site, a.message.clone(), "unknown");
         f.severity = Severity::Note;

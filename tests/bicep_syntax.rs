@@ -9,26 +9,16 @@
 //! Without the shared folder the tests print why and pass, except in CI (`CI=true`),
 //! where the data must be there.
 
+mod common;
+
 use aksgate::bicep::syntax::{lexer, parse_as, Mode, Parsed};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// `../shared` beside the crate (a clone), or two levels up (a worktree).
+/// `../shared` beside the crate (a clone), or two levels up (a worktree); skipped with a
+/// message when missing, a failure in CI (`common::shared`).
 fn shared() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for candidate in [root.join("../shared"), root.join("../../shared")] {
-        if candidate.join("conformance/bicep").is_dir() {
-            return Some(candidate);
-        }
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("shared test data not found beside {}", root.display());
-    }
-    eprintln!(
-        "skipped: no shared/conformance/bicep beside {} (or two levels up)",
-        root.display()
-    );
-    None
+    common::shared("conformance/bicep").map(|p| p.parent().unwrap().parent().unwrap().to_path_buf())
 }
 
 fn read(path: &Path) -> String {

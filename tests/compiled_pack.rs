@@ -21,16 +21,14 @@ fn results(policies: &Policies, input: &serde_json::Value, compiled: bool) -> Ve
 /// Every input the corpus and the fixtures give (the AKS006 fixtures with their
 /// `.baseline.json` exports), under every combination of the policy options.
 fn all_inputs() -> Vec<serde_json::Value> {
-    let mut scans = vec![
-        ScanOptions {
-            paths: vec![common::corpus()],
+    let mut scans: Vec<ScanOptions> = common::corpus()
+        .into_iter()
+        .chain([common::root().join("fixtures")])
+        .map(|p| ScanOptions {
+            paths: vec![p],
             ..ScanOptions::default()
-        },
-        ScanOptions {
-            paths: vec![common::root().join("fixtures")],
-            ..ScanOptions::default()
-        },
-    ];
+        })
+        .collect();
     let aks006 = common::root().join("fixtures/rules/AKS006");
     for e in std::fs::read_dir(&aks006).unwrap() {
         let p = e.unwrap().path();

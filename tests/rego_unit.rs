@@ -67,3 +67,39 @@ fn coverage_reports_lines_per_policy_file() {
         "test files are not measured"
     );
 }
+
+/// `aksgate test DIR` loads the built-in library, as `check --policy` does: a user's
+/// test of a policy that uses `lib.unknown` and `lib.show` holds.
+#[test]
+fn user_policy_tests_see_the_builtin_library() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("mine.rego"),
+        "package mine\n\nimport rego.v1\n\nimport data.aksgate.lib\n\n\
+         verdict(v) := \"unknown\" if lib.unknown(v)\n\n\
+         verdict(v) := lib.show(v) if not lib.unknown(v)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        t.path().join("mine_test.rego"),
+        "package mine_test\n\nimport rego.v1\n\nimport data.mine\n\n\
+         test_unknown if mine.verdict({\"$unknown\": {\"expr\": \"[p()]\", \"reason\": \"r\"}}) == \"unknown\"\n\n\
+         test_known if mine.verdict(\"kubenet\") == \"kubenet\"\n",
+    )
+    .unwrap();
+    let r = run(&["test", "--coverage", t.path().to_str().unwrap()], None);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("2 passed, 0 failed"), "{}", r.stdout);
+    // Coverage is about the user's files, not the library they call.
+    assert!(!r.stdout.contains("policies/lib/"), "{}", r.stdout);
+    assert!(r.stdout.contains("mine.rego"), "{}", r.stdout);
+}
+
+/// Testing the library's own folder does not load it twice.
+#[test]
+fn testing_the_library_folder_itself_works() {
+    let lib = root().join("policies/lib");
+    let r = run(&["test", lib.to_str().unwrap()], None);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains(" 0 failed"), "{}", r.stdout);
+}

@@ -60,10 +60,12 @@ pub fn run(args: AuditArgs) -> Exit {
     let bar = super::progress::Bar::stderr();
     let result = super::audit(&opts, &policies, &bar);
     bar.finish();
-    let audit = match result {
+    let mut audit = match result {
         Ok(a) => a,
         Err(e) => return error(e),
     };
+    // The audit and the gate agree on what is suppressed.
+    audit.settle(&crate::suppress::Settings::from_config(&config), &config);
     if audit.stats.files_examined == 0 {
         return error(format!(
             "no deployment files found in {} ({} file(s) skipped): nothing to audit",

@@ -91,7 +91,7 @@ fn finding(a: &Audit, f: &AuditFinding) -> Value {
     }
     if let Some(s) = &ff.suppression {
         m.insert(
-            "suppression".into(),
+            "suppressed".into(),
             json!({"kind": s.kind, "reason": s.reason}),
         );
     }
@@ -140,9 +140,10 @@ pub fn write(a: &Audit, out: &mut dyn std::io::Write) -> serde_json::Result<()> 
         "errors": c.error,
         "warnings": c.warning,
         "notes": c.note,
+        "suppressed": a.suppressed(),
         "findingsPerRule": per_rule,
         "unknownValues": a.unknown_values(),
-        "unverifiable": a.findings.iter().filter(|f| f.finding.rule == "AKS900").count(),
+        "unverifiable": a.reported().filter(|f| f.finding.rule == "AKS900").count(),
     });
     let mut ser = serde_json::Serializer::with_formatter(out, PrettyFormatter::new());
     let mut m = ser.serialize_map(Some(8))?;

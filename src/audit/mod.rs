@@ -413,6 +413,8 @@ pub struct Audit {
     pub findings: Vec<AuditFinding>,
     pub stats: Stats,
     pub rules: Vec<RuleMeta>,
+    /// The comment suppressions of the scanned files, for [`Audit::settle`].
+    pub inline: Vec<crate::suppress::Inline>,
 }
 
 /// Findings per rule, for the summary.
@@ -430,18 +432,58 @@ impl Audit {
         self.rows.iter().filter(|r| r.role == Role::Cluster)
     }
 
+    /// The findings that count: every one not suppressed.
+    pub fn reported(&self) -> impl Iterator<Item = &AuditFinding> {
+        self.findings
+            .iter()
+            .filter(|f| f.finding.suppression.is_none())
+    }
+
     pub fn counts(&self) -> Counts {
         let mut c = Counts::default();
-        for f in &self.findings {
+        for f in self.reported() {
             c.add(f.finding.severity);
         }
         c
     }
 
+    /// Suppressed findings (shown with their reason, not counted).
+    pub fn suppressed(&self) -> usize {
+        self.findings.len() - self.reported().count()
+    }
+
+    /// Applies the configuration's rule settings and the suppressions (configuration
+    /// entries and comments), exactly as `check` does: a disabled rule's findings are
+    /// dropped, a suppressed finding is kept with its reason but not counted, and stale
+    /// suppressions are AKS902.
+    pub fn settle(&mut self, settings: &crate::suppress::Settings, config: &crate::config::Config) {
+        let always = |_: &str| true;
+        let inline = std::mem::take(&mut self.inline);
+        let mut settle = crate::suppress::Settle::new(
+            settings,
+            false,
+            config,
+            &inline,
+            &mut self.sources,
+            &always,
+        );
+        let sources = &self.sources;
+        self.findings
+            .retain_mut(|f| settle.admit(&mut f.finding, sources));
+        self.findings.extend(
+            settle
+                .finish()
+                .into_iter()
+                .map(|finding| AuditFinding { finding, row: None }),
+        );
+        self.inline = inline;
+        count_rows(&mut self.rows, &self.findings);
+    }
+
     /// Rules with at least one finding, by rule id.
     pub fn per_rule(&self) -> Vec<RuleCount> {
         let mut by: BTreeMap<&str, RuleCount> = BTreeMap::new();
-        for f in &self.findings {
+        for f in self.reported() {
             let e = by.entry(&f.finding.rule).or_insert_with(|| RuleCount {
                 rule: f.finding.rule.to_string(),
                 slug: f.finding.slug.to_string(),
@@ -1235,6 +1277,7 @@ fn audit_with(
         sources,
         mut load_failures,
         stats,
+        inline,
         ..
     } = crate::stream::run(opts, heard, &mut sink)?;
     let mut kept = sink
@@ -1259,6 +1302,7 @@ fn audit_with(
         load_failures,
         stats,
         units,
+        inline,
     ))
 }
 
@@ -1276,6 +1320,18 @@ fn move_to<T>(items: &mut [T], new_index: &[usize]) {
     }
 }
 
+/// Each row's counts of the findings attributed to it that are not suppressed.
+fn count_rows(rows: &mut [Row], findings: &[AuditFinding]) {
+    for r in rows.iter_mut() {
+        r.findings = Counts::default();
+    }
+    for f in findings.iter().filter(|f| f.finding.suppression.is_none()) {
+        if let Some(r) = f.row {
+            rows[r].findings.add(f.finding.severity);
+        }
+    }
+}
+
 /// The inventory from every unit's rows and findings, in plan order.
 fn assemble(
     opts: &ScanOptions,
@@ -1284,6 +1340,7 @@ fn assemble(
     load_failures: Vec<(Site, String)>,
     mut stats: Stats,
     units: Vec<UnitRows>,
+    inline: Vec<crate::suppress::Inline>,
 ) -> Audit {
     stats.units = units.len();
     // A cluster evaluated once per parameter file (or per copy instance) is still one
@@ -1353,11 +1410,7 @@ fn assemble(
             && a.finding.context == b.finding.context
             && a.row == b.row
     });
-    for f in &findings {
-        if let Some(r) = f.row {
-            rows[r].findings.add(f.finding.severity);
-        }
-    }
+    count_rows(&mut rows, &findings);
     let root = if opts.paths.is_empty() {
         ".".to_string()
     } else {
@@ -1371,6 +1424,7 @@ fn assemble(
         findings,
         stats,
         rules: policies.rules.clone(),
+        inline,
     }
 }
 
@@ -1387,7 +1441,8 @@ mod tests {
     fn the_streaming_audit_lists_what_one_over_every_unit_at_once_does() {
         let policies = Policies::load(&PolicyOptions::default()).unwrap();
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        for path in [root.join("fixtures/rules"), root.join("../shared/corpus")] {
+        let corpus = crate::testdata::corpus();
+        for path in [root.join("fixtures/rules")].into_iter().chain(corpus) {
             let opts = ScanOptions {
                 paths: vec![path.clone()],
                 ..ScanOptions::default()
@@ -1408,6 +1463,7 @@ mod tests {
                 all.load_failures,
                 all.stats,
                 units,
+                all.inline,
             );
             let path = path.display();
             assert!(

@@ -167,8 +167,14 @@ pub fn summary(a: &Audit) -> String {
     let c = a.counts();
     let _ = writeln!(
         out,
-        "  findings: {} errors, {} warnings, {} notes",
-        c.error, c.warning, c.note
+        "  findings: {} errors, {} warnings, {} notes{}",
+        c.error,
+        c.warning,
+        c.note,
+        match a.suppressed() {
+            0 => String::new(),
+            n => format!(" ({n} suppressed)"),
+        }
     );
     for r in a.per_rule() {
         let _ = writeln!(

@@ -418,14 +418,8 @@ mod tests {
         out
     }
 
-    fn corpus() -> Vec<(String, String)> {
-        let dir = Path::new(ROOT).join("../shared/corpus");
-        assert!(
-            dir.is_dir(),
-            "the shared corpus is missing at {}",
-            dir.display()
-        );
-        texts(&dir, false)
+    fn corpus() -> Option<Vec<(String, String)>> {
+        crate::testdata::corpus().map(|dir| texts(&dir, false))
     }
 
     fn read(rel: &str) -> String {
@@ -512,7 +506,7 @@ mod tests {
 
     #[test]
     fn agrees_with_parse_on_the_corpus_fixtures_and_fuzz_inputs() {
-        let corpus = corpus();
+        let Some(corpus) = corpus() else { return };
         assert!(corpus.len() >= 91, "{} corpus files", corpus.len());
         let fixtures = texts(&Path::new(ROOT).join("fixtures"), true);
         assert!(fixtures.len() > 100, "{} fixtures", fixtures.len());
@@ -544,15 +538,22 @@ mod tests {
     /// Some files of the corpus and fixtures: linked templates, comments, nested
     /// deployments, a cluster.
     fn samples() -> Vec<(String, String)> {
-        [
-            "fixtures/resolve/linked/main.json",
-            "../shared/corpus/Azure__arm-ttk/unit-tests/VM-Size-Should-Be-A-Parameter/Fail/nested-param.json",
-            "../shared/corpus/Azure__arm-ttk/unit-tests/Secure-Params-In-Nested-Deployments/Pass/Nested-Outer-Nothing-SymbolicNaming.json",
-            "../shared/corpus/Azure__azure-quickstart-templates/quickstarts/microsoft.kubernetes/aks/azuredeploy.json",
-        ]
-        .iter()
-        .map(|rel| (rel.to_string(), read(rel)))
-        .collect()
+        let shared = [
+            "Azure__arm-ttk/unit-tests/VM-Size-Should-Be-A-Parameter/Fail/nested-param.json",
+            "Azure__arm-ttk/unit-tests/Secure-Params-In-Nested-Deployments/Pass/Nested-Outer-Nothing-SymbolicNaming.json",
+            "Azure__azure-quickstart-templates/quickstarts/microsoft.kubernetes/aks/azuredeploy.json",
+        ];
+        let mut out = vec![(
+            "fixtures/resolve/linked/main.json".to_string(),
+            read("fixtures/resolve/linked/main.json"),
+        )];
+        if let Some(corpus) = crate::testdata::corpus() {
+            for rel in shared {
+                let p = corpus.join(rel);
+                out.push((rel.to_string(), std::fs::read_to_string(p).unwrap()));
+            }
+        }
+        out
     }
 
     #[test]

@@ -74,7 +74,13 @@ impl Excerpt {
             text: String::new(),
             lines: Vec::new(),
         };
-        if text.is_empty() || line_starts.is_empty() {
+        if text.is_empty() {
+            // An empty file still shows its (empty) first line, so the report names the
+            // file and points at it.
+            e.push_line(0, 0, 0..0, 1, &[]);
+            return e;
+        }
+        if line_starts.is_empty() {
             return e;
         }
         let line_of = |o: usize| line_starts.partition_point(|&s| s <= o).max(1) - 1;

@@ -142,6 +142,9 @@ pub struct Unit {
     /// What the unit deploys that aksgate cannot see (a remote linked template, a
     /// template spec, parameters from a remote file): AKS900, never a silent pass.
     pub unseen: Vec<Problem>,
+    /// A parameter file no template could be chosen for: reported (AKS900) with the
+    /// templates it could belong to.
+    pub unpaired: Option<Unpaired>,
     /// The baselines of some of its resources (`--base`, `--baseline`): the same
     /// resource in the base revision or in an exported live cluster.
     pub baselines: Vec<Baseline>,
@@ -156,6 +159,16 @@ impl Unit {
     pub fn is_external(&self, index: usize) -> bool {
         self.external_start.is_some_and(|s| index >= s)
     }
+}
+
+/// A parameter file that pairs with no scanned template, or with several alike.
+#[derive(Debug, Clone)]
+pub struct Unpaired {
+    pub site: Site,
+    /// Its own path, for the help.
+    pub rel: String,
+    /// Paths of the templates it could belong to (empty: none beside it).
+    pub candidates: Vec<String>,
 }
 
 /// What a resource was before the change: the same resource in the base git revision, or
@@ -219,6 +232,7 @@ pub fn resolve_template<'a>(
         external_start: None,
         assumptions: Vec::new(),
         unseen: Vec::new(),
+        unpaired: None,
         baselines: Vec::new(),
     };
     let mut w = Walk {
@@ -762,6 +776,36 @@ pub fn resolve_rest_body<'a>(
     )
 }
 
+/// A parameter file no template could be chosen for: a unit that deploys nothing and
+/// says so.
+pub fn unpaired_parameters(
+    root: &Node,
+    file: FileId,
+    rel: String,
+    candidates: Vec<String>,
+) -> Unit {
+    let site = Site::new(
+        file,
+        root.member("parameters").map_or(root.span, |m| m.key_span),
+    );
+    Unit {
+        file,
+        kind: Kind::Parameters,
+        param_file: None,
+        resources: Vec::new(),
+        problems: Vec::new(),
+        external_start: None,
+        assumptions: Vec::new(),
+        unseen: Vec::new(),
+        unpaired: Some(Unpaired {
+            site,
+            rel,
+            candidates,
+        }),
+        baselines: Vec::new(),
+    }
+}
+
 /// An exported cluster, or an array of them.
 pub fn resolve_export<'a>(root: &'a Node, file: FileId, eval: &mut dyn Evaluator<'a>) -> Unit {
     let items: Vec<&'a Node> = match root.as_array() {
@@ -777,6 +821,7 @@ pub fn resolve_export<'a>(root: &'a Node, file: FileId, eval: &mut dyn Evaluator
         external_start: None,
         assumptions: Vec::new(),
         unseen: Vec::new(),
+        unpaired: None,
         baselines: Vec::new(),
     };
     for item in items {
@@ -842,6 +887,7 @@ fn single_cluster<'a>(
         external_start: None,
         assumptions: Vec::new(),
         unseen: Vec::new(),
+        unpaired: None,
         baselines: Vec::new(),
     }
 }

@@ -14,9 +14,33 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The shared corpus of real deployment files, beside the checkout.
-pub fn corpus() -> PathBuf {
-    root().join("../shared/corpus")
+/// `shared/<rel>`, the test data kept outside the repository: `../shared` beside the
+/// crate (a clone) or two levels up (a worktree). When it is missing, a test that needs
+/// it is skipped with a message on stderr, except in CI (`CI=true`), where it fails: CI
+/// must never pass without its corpus.
+pub fn shared(rel: &str) -> Option<PathBuf> {
+    let root = root();
+    for base in [root.join("../shared"), root.join("../../shared")] {
+        let p = base.join(rel);
+        if p.exists() {
+            return Some(p);
+        }
+    }
+    let msg = format!(
+        "shared test data `shared/{rel}` not found beside {} (clone the shared data next \
+         to the repository as `../shared`)",
+        root.display()
+    );
+    if std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1") {
+        panic!("{msg}; CI=true requires it");
+    }
+    eprintln!("skipped: {msg}");
+    None
+}
+
+/// The shared corpus of real deployment files (see [`shared`]).
+pub fn corpus() -> Option<PathBuf> {
+    shared("corpus/SOURCES.md").map(|p| p.parent().unwrap().to_path_buf())
 }
 
 pub struct Run {
