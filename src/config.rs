@@ -7,6 +7,7 @@
 //! strict = false                    # unknown values (AKS900) fail the gate
 //! allow_public_ips = false          # true turns AKS007 off
 //! external_network = false          # subnets/route tables live in another repository
+//! docs_edition = "current"           # "2019": AKS003 follows the 2019 text (any kubenet + UDR is an error)
 //! exclude = ["infra/legacy/**"]     # gitignore syntax, relative to the scanned root
 //! policies = ["policy/org"]         # more Rego, relative to this file
 //! policy_timeout_ms = 10000         # limit for one policy package on one deployment
@@ -34,6 +35,9 @@ use toml::Spanned;
 
 pub const DEFAULT_NAME: &str = ".aksgate.toml";
 
+/// The values of `docs_edition`.
+pub const DOCS_EDITIONS: &[&str] = &["current", "2019"];
+
 #[derive(Debug, Default, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -49,6 +53,10 @@ pub struct Config {
     /// report subnets and route tables that are not in the scanned files.
     #[serde(default)]
     pub external_network: Option<bool>,
+    /// Which edition of the AKS documentation the rules follow where editions disagree:
+    /// `"current"` (default) or `"2019"` (AKS003: any kubenet + UDR is an error).
+    #[serde(default)]
+    pub docs_edition: Option<Spanned<String>>,
     /// Wall-clock limit for one policy package on one deployment (milliseconds).
     #[serde(default)]
     pub policy_timeout_ms: Option<u64>,
@@ -242,6 +250,15 @@ impl Config {
                     f.span(),
                     format!("fail_on `{}` is not error, warning or note", f.get_ref()),
                     None,
+                ));
+            }
+        }
+        if let Some(e) = &c.docs_edition {
+            if !DOCS_EDITIONS.contains(&e.get_ref().as_str()) {
+                return Err(c.error(
+                    e.span(),
+                    format!("docs_edition `{}` is not \"current\" or \"2019\"", e.get_ref()),
+                    Some("\"2019\" makes AKS003 follow the 2019 egress documentation; see docs/rules/AKS003.md".into()),
                 ));
             }
         }

@@ -150,6 +150,8 @@ pub struct Options {
     /// The network lives in another repository: a subnet or route table that is not in
     /// the scanned files is not reported (AKS005's AKS900).
     pub external_network: bool,
+    /// `docs_edition = "2019"`: AKS003 follows the 2019 text (`docsEdition`).
+    pub docs_edition_2019: bool,
 }
 
 /// The input document for one unit.
@@ -183,6 +185,7 @@ pub fn build(unit: &Unit, sources: &Sources, network: &Value, options: &Options)
             "options": {
                 "allowDocumentedMigrations": options.allow_documented_migrations,
                 "externalNetwork": options.external_network,
+                "docsEdition": if options.docs_edition_2019 { "2019" } else { "current" },
             },
         },
         "file": sources.get(unit.file).rel,

@@ -66,6 +66,10 @@ impl ScanOptions {
             options: crate::input::Options {
                 allow_documented_migrations: config.allow_documented_migrations == Some(true),
                 external_network: config.external_network == Some(true),
+                docs_edition_2019: config
+                    .docs_edition
+                    .as_ref()
+                    .is_some_and(|e| e.get_ref() == "2019"),
             },
             ..ScanOptions::default()
         }

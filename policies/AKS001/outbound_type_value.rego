@@ -42,6 +42,45 @@ deny contains f if {
 	}
 }
 
+# The apiVersion is unknown (a REST body) or missing, and the value is accepted by no
+# version at all (the 2019 text's UDR, a typo): invalid whatever the version.
+deny contains f if {
+	some c in clusters
+	raw := lib.outbound_type_raw(c)
+	is_string(raw)
+	not lib.valid_api_version(lib.api_version(c))
+	x := lib.enum_value(raw)
+	not outbound_type_values[x]
+	f := {
+		"rule": "AKS001",
+		"msg": _msg_any(raw, x),
+		"resource": c.ref,
+		"path": _path,
+		"help": _help_any(x),
+	}
+}
+
+_msg_any(raw, x) := m if {
+	x == "udr"
+	m := sprintf("outboundType \"%s\" is not an API value: user-defined routing is written userDefinedRouting", [raw])
+} else := sprintf("outboundType \"%s\" is not a value any apiVersion accepts", [raw])
+
+_help_any(x) := "set outboundType to \"userDefinedRouting\"" if {
+	x == "udr"
+} else := sprintf("use one of %s (each needs an apiVersion that accepts it)", [concat(", ", sort([e.name | some e in outbound_type_values]))])
+
+# The apiVersion is unknown and the value is accepted by some versions only.
+deny contains lib.unverifiable("AKS001", c.ref, ["apiVersion"], v, "apiVersion") if {
+	some c in clusters
+	raw := lib.outbound_type_raw(c)
+	is_string(raw)
+	v := lib.api_version(c)
+	lib.unknown(v)
+	x := lib.enum_value(raw)
+	outbound_type_values[x]
+	not x in {"loadbalancer", "userdefinedrouting"}
+}
+
 deny contains lib.unverifiable("AKS001", c.ref, _path, raw, "outboundType") if {
 	some c in clusters
 	raw := lib.outbound_type_raw(c)

@@ -90,3 +90,28 @@ test_non_cluster_ignored if {
 	r := object.union(fx.cluster_np("2021-07-01", {"outboundType": "UDR"}, []), {"type": "Microsoft.Network/virtualNetworks"})
 	count(aks001.deny) == 0 with input as fx.doc([r])
 }
+
+unknown_api_findings(ot) := fs if {
+	c := object.union(fx.cluster_np("x", {"outboundType": ot}, []), {"apiVersion": fx.marker("api-version")})
+	fs := aks001.deny with input as fx.doc([c])
+}
+
+test_udr_with_unknown_api_version_fails if {
+	f := fx.only(unknown_api_findings("UDR"))
+	f.rule == "AKS001"
+	f.help == "set outboundType to \"userDefinedRouting\""
+	fx.only(unknown_api_findings("firewall")).rule == "AKS001"
+	fx.only(findings(null, "loadbalancerx")).rule == "AKS001"
+}
+
+test_unknown_api_version_valid_everywhere_passes if {
+	count(unknown_api_findings("userDefinedRouting")) == 0
+	count(unknown_api_findings("LoadBalancer")) == 0
+}
+
+test_unknown_api_version_version_dependent_is_aks900 if {
+	f := fx.only(unknown_api_findings("managedNATGateway"))
+	f.rule == "AKS900"
+	f.about == "AKS001"
+	f.path == ["apiVersion"]
+}

@@ -22,7 +22,7 @@ test_udr_kubenet_fails if {
 	f.rule == "AKS003"
 	f.resource == 0
 	f.path == plugin_path
-	f.msg == "outboundType userDefinedRouting requires networkPlugin azure (Azure CNI), but networkPlugin is kubenet"
+	startswith(f.msg, "outboundType userDefinedRouting requires networkPlugin azure (Azure CNI), but networkPlugin is kubenet: with a system-assigned identity")
 	f.related[0].path == ["properties", "networkProfile", "outboundType"]
 }
 
@@ -84,4 +84,49 @@ test_unknown_plugin_without_udr_passes if {
 test_dropped_outbound_type_passes if {
 	inp := fx.doc([fx.cluster_np("2019-10-01", {"outboundType": "userDefinedRouting"}, [])])
 	count(aks003.deny) == 0 with input as inp
+}
+
+with_identity(np, identity) := fs if {
+	c := object.union(fx.cluster_np("2021-07-01", np, []), {"identity": identity})
+	fs := aks003.deny with input as fx.doc([c])
+}
+
+kubenet_udr := {"outboundType": "userDefinedRouting", "networkPlugin": "kubenet"}
+
+test_kubenet_user_assigned_is_a_warning if {
+	f := fx.only(with_identity(kubenet_udr, {"type": "UserAssigned"}))
+	f.rule == "AKS003"
+	f.severity == "warning"
+	contains(f.help, "before the cluster is created")
+	contains(f.help, "its own route table")
+}
+
+test_kubenet_system_assigned_is_an_error if {
+	f := fx.only(with_identity(kubenet_udr, {"type": "SystemAssigned"}))
+	not f.severity
+	not fx.only(with_identity(kubenet_udr, {"type": "None"})).severity
+}
+
+test_edition_2019_is_strict if {
+	c := object.union(fx.cluster_np("2021-07-01", kubenet_udr, []), {"identity": {"type": "UserAssigned"}})
+	d := object.union(fx.doc([c]), {"aksgate": {"options": {"docsEdition": "2019"}}})
+	f := fx.only(aks003.deny) with input as d
+	not f.severity
+}
+
+test_plugin_none_user_assigned_stays_an_error if {
+	np := {"outboundType": "userDefinedRouting", "networkPlugin": "none"}
+	not fx.only(with_identity(np, {"type": "UserAssigned"})).severity
+}
+
+test_unknown_identity_is_aks900 if {
+	f := fx.only(with_identity(kubenet_udr, {"type": fx.marker("[parameters('idType')]")}))
+	f.rule == "AKS900"
+	f.about == "AKS003"
+	f.path == ["identity", "type"]
+}
+
+test_azure_with_any_identity_passes if {
+	np := {"outboundType": "userDefinedRouting", "networkPlugin": "azure"}
+	count(with_identity(np, {"type": fx.marker("[parameters('idType')]")})) == 0
 }

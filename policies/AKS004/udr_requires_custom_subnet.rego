@@ -55,13 +55,16 @@ deny contains f if {
 	}
 }
 
-# UDR, but a pool's subnet (or the whole pool) is unknown.
+# UDR, but the whole pool is unknown, so whether it sets vnetSubnetID is too. A
+# vnetSubnetID that is present but unresolvable satisfies this rule (the pool is
+# deployed into some existing subnet); AKS005 reports that it cannot check that subnet.
 deny contains lib.unverifiable("AKS004", p.resource, lib.pool_path(p, "vnetSubnetID"), sid, what) if {
 	some c in clusters
 	lib.is_udr(c)
 	some p in lib.agent_pools(c)
 	sid := lib.pool_value(p, "vnetSubnetID")
 	lib.unknown(sid)
+	lib.within(sid) != null
 	what := sprintf("vnetSubnetID of agent pool %s", [p.name])
 }
 

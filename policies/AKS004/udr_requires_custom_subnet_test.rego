@@ -63,12 +63,9 @@ test_standalone_agent_pool_resource_matched_by_name if {
 	count(aks004.deny) == 1 with input as fx.doc([c, pool])
 }
 
-test_unknown_subnet_is_aks900 if {
-	f := fx.only(findings(udr, [fx.pool("a", {"vnetSubnetID": fx.marker("[parameters('subnet')]")})]))
-	f.rule == "AKS900"
-	f.about == "AKS004"
-	f.path == ["properties", "agentPoolProfiles", 0, "vnetSubnetID"]
-	contains(f.msg, "vnetSubnetID of agent pool a is [parameters('subnet')]")
+# Issue 19 item 5: present but unresolvable satisfies AKS004 (docs/rules/AKS004.md).
+test_unknown_subnet_satisfies_aks004 if {
+	count(findings(udr, [fx.pool("a", {"vnetSubnetID": fx.marker("[parameters('subnet')]")})])) == 0
 }
 
 test_unknown_pool_is_aks900 if {
@@ -88,3 +85,9 @@ test_unknown_outbound_type_is_aks900_only_when_a_pool_lacks_subnet if {
 	f.path == ["properties", "networkProfile", "outboundType"]
 	count(findings({"outboundType": fx.marker("[parameters('ot')]")}, [fx.pool("a", {})])) == 0
 }
+
+test_present_unresolvable_subnet_satisfies_aks004 if {
+	c := fx.cluster_np("2021-07-01", fx.udr_np, [fx.pool("system", {"vnetSubnetID": fx.marker("[reference('x').subnetId]")})])
+	count(aks004.deny) == 0 with input as fx.doc([c])
+}
+

@@ -112,6 +112,31 @@ _byo(c) if {
 	_has_subnet(pool)
 }
 
+_byo_now(c) if {
+	some p in lib.agent_pools(c)
+	_has_subnet(p.pool)
+}
+
+_byo_before(c) if {
+	pools := object.get(c.baseline, ["properties", "agentPoolProfiles"], [])
+	is_array(pools)
+	some pool in pools
+	_has_subnet(pool)
+}
+
+# The cluster moves between a managed and a custom (BYO) virtual network: a pool's
+# subnet is fixed at creation, so this is a new cluster's network, not a migration of
+# the outbound type that any table lists (egress-outboundtype.md, 2026-08).
+vnet_changed(c) if {
+	_byo_now(c)
+	not _byo_before(c)
+}
+
+vnet_changed(c) if {
+	_byo_before(c)
+	not _byo_now(c)
+}
+
 _vnet_name := {"byo": "a custom (BYO) virtual network", "managed": "a managed virtual network"}
 
 _allow_migrations if input.aksgate.options.allowDocumentedMigrations == true
@@ -127,8 +152,10 @@ _help(was) := concat(" ", [
 	"(--allow-documented-migrations accepts those paths)",
 ])
 
-_why(vnet, was, now) := "outboundType is set at cluster creation and cannot be changed" if {
+_why(c, vnet, was, now) := "outboundType is set at cluster creation and cannot be changed" if {
 	not _allow_migrations
+} else := "the cluster also moves between a managed and a custom (BYO) virtual network, which is not an outbound type migration: the pools' subnets are fixed at creation" if {
+	vnet_changed(c)
 } else := sprintf(
 	"the AKS documentation lists %s -> %s on %s as not supported",
 	[lib.outbound_type_name(was), lib.outbound_type_name(now), _vnet_name[vnet]],
@@ -159,12 +186,12 @@ _related(b, was) := [{
 deny contains f if {
 	some [c, b, was, now] in _changes
 	vnet := vnet_kind(c, b)
-	not _documented_and_allowed(vnet, was, now)
+	not _documented_and_allowed(c, vnet, was, now)
 	f := {
 		"rule": "AKS006",
 		"msg": sprintf(
 			"outboundType changes from %s (in %s) to %s: %s",
-			[lib.outbound_type_name(was), _where(b), lib.outbound_type_name(now), _why(vnet, was, now)],
+			[lib.outbound_type_name(was), _where(b), lib.outbound_type_name(now), _why(c, vnet, was, now)],
 		),
 		"resource": c.ref,
 		"path": _ot_path,
@@ -173,8 +200,9 @@ deny contains f if {
 	}
 }
 
-_documented_and_allowed(vnet, was, now) if {
+_documented_and_allowed(c, vnet, was, now) if {
 	_allow_migrations
+	not vnet_changed(c)
 	migration_verdict(vnet, was, now) == "supported"
 }
 
@@ -182,7 +210,7 @@ _documented_and_allowed(vnet, was, now) if {
 deny contains f if {
 	some [c, b, was, now] in _changes
 	vnet := vnet_kind(c, b)
-	_documented_and_allowed(vnet, was, now)
+	_documented_and_allowed(c, vnet, was, now)
 	f := {
 		"rule": "AKS006",
 		"severity": "note",

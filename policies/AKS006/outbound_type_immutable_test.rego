@@ -132,3 +132,21 @@ test_unknown_is_aks900 if {
 test_dropped_current_value_is_load_balancer if {
 	count(findings("2019-10-01", {"outboundType": "userDefinedRouting"}, "2019-10-01", {})) == 0
 }
+
+# Issue 22 item 2: managed <-> BYO VNet is not an outbound type migration.
+test_vnet_kind_change_is_no_migration if {
+	c := object.union(
+		fx.cluster_np("2025-02-01", {"outboundType": "userDefinedRouting"}, [fx.pool("system", {})]),
+		{"baseline": base("2025-02-01", {"outboundType": "loadBalancer"}, [{"name": "system"}])},
+	)
+	d := object.union(fx.doc([c]), {"aksgate": {"options": {"allowDocumentedMigrations": true}}})
+	f := fx.only(aks006.deny) with input as d
+	not f.severity
+	contains(f.msg, "not an outbound type migration")
+}
+
+test_managed_nat_gateway_v2_cannot_migrate if {
+	f := fx.only(migration("managedNATGatewayV2", "loadBalancer", false, true))
+	not f.severity
+	contains(f.msg, "as not supported")
+}
