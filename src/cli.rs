@@ -546,21 +546,6 @@ fn explain(id: &str, dirs: &[PathBuf]) -> Exit {
     emit(&text, Exit::Clean)
 }
 
-/// The built-in library (`policies/lib/`, without its tests) when `sources` do not
-/// declare `package aksgate.lib` themselves.
-fn library_sources(sources: &[(String, String)]) -> Vec<(String, String)> {
-    let declares_lib = sources
-        .iter()
-        .any(|(_, text)| crate::policy_test::package_of(text).as_deref() == Some("aksgate.lib"));
-    if declares_lib {
-        return Vec::new();
-    }
-    crate::engine::builtin_sources(false)
-        .into_iter()
-        .filter(|(p, _)| p.starts_with("policies/lib/"))
-        .collect()
-}
-
 fn test(dir: Option<PathBuf>, coverage: bool) -> Exit {
     let mut sources = match dir {
         Some(d) => match crate::engine::rego_files(&d, true) {
@@ -571,7 +556,7 @@ fn test(dir: Option<PathBuf>, coverage: bool) -> Exit {
     };
     // A user's policies run next to the built-in library in `check --policy`, so their
     // tests must see `data.aksgate.lib` too (unless DIR is the library itself).
-    let library = library_sources(&sources);
+    let library = crate::engine::library_sources(&sources);
     sources.extend(library.iter().cloned());
     let (outcomes, mut files) =
         match crate::policy_test::run_tests_with_coverage(&sources, coverage) {

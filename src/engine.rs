@@ -253,15 +253,38 @@ pub fn builtin_sources(with_tests: bool) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The built-in library (`policies/lib/`, without its tests) when `sources` do not
+/// declare `package aksgate.lib` themselves.
+pub fn library_sources(sources: &[(String, String)]) -> Vec<(String, String)> {
+    let declares_lib = sources
+        .iter()
+        .any(|(_, text)| crate::policy_test::package_of(text).as_deref() == Some("aksgate.lib"));
+    if declares_lib {
+        return Vec::new();
+    }
+    builtin_sources(false)
+        .into_iter()
+        .filter(|(p, _)| p.starts_with("policies/lib/"))
+        .collect()
+}
+
 impl Policies {
     pub fn load(opts: &PolicyOptions) -> Result<Policies, PolicyError> {
         let mut sources = Vec::new();
         if opts.builtin {
             sources.extend(builtin_sources(false).into_iter().map(|s| (s, true)));
         }
+        let mut user = Vec::new();
         for d in &opts.dirs {
-            sources.extend(rego_files(d, false)?.into_iter().map(|s| (s, false)));
+            user.extend(rego_files(d, false)?);
         }
+        // Without the built-in rules a user policy still imports the library: had it
+        // not been loaded, every `lib.` reference would be undefined and nothing could
+        // fire (a silent pass).
+        if !opts.builtin && !user.is_empty() {
+            sources.extend(library_sources(&user).into_iter().map(|s| (s, true)));
+        }
+        sources.extend(user.into_iter().map(|s| (s, false)));
         let mut engine = Engine::new();
         let timer = opts.time_limit.map(|limit| ExecutionTimerConfig {
             limit,

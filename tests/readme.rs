@@ -136,3 +136,25 @@ fn relative_links_in_the_readme_and_docs_exist() {
     }
     assert!(checked > 10, "{checked} links");
 }
+
+// `--no-builtin` leaves the built-in rules out, not the library a user policy imports:
+// without it every `lib.` reference is undefined, nothing fires and the gate passes.
+#[test]
+fn the_readme_policy_fires_without_the_builtin_rules() {
+    let policy = policy_dir();
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::write(repo.path().join("aks.json"), template("{}")).unwrap();
+    let (code, doc) = check_json(&[
+        "--no-builtin",
+        "--policy",
+        policy.path().to_str().unwrap(),
+        repo.path().to_str().unwrap(),
+    ]);
+    let rules: Vec<&str> = findings(&doc)
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap_or_default())
+        .map(|r| if r == "ORG001" { "ORG001" } else { "other" })
+        .collect();
+    assert_eq!(rules, ["ORG001"], "{doc}");
+    assert_eq!(code, 1);
+}
