@@ -151,6 +151,22 @@ pub struct Unit {
 }
 
 impl Unit {
+    /// A unit of `file` that deploys nothing yet.
+    pub fn empty(file: FileId, kind: Kind) -> Unit {
+        Unit {
+            file,
+            kind,
+            param_file: None,
+            resources: Vec::new(),
+            problems: Vec::new(),
+            external_start: None,
+            assumptions: Vec::new(),
+            unseen: Vec::new(),
+            unpaired: None,
+            baselines: Vec::new(),
+        }
+    }
+
     /// The resources this unit itself deploys.
     pub fn own_resources(&self) -> &[Resource] {
         &self.resources[..self.external_start.unwrap_or(self.resources.len())]
@@ -223,18 +239,7 @@ pub fn resolve_template<'a>(
     eval: &mut dyn Evaluator<'a>,
     links: &dyn Linker<'a>,
 ) -> Unit {
-    let mut unit = Unit {
-        file,
-        kind,
-        param_file: None,
-        resources: Vec::new(),
-        problems: Vec::new(),
-        external_start: None,
-        assumptions: Vec::new(),
-        unseen: Vec::new(),
-        unpaired: None,
-        baselines: Vec::new(),
-    };
+    let mut unit = Unit::empty(file, kind);
     let mut w = Walk {
         eval,
         links,
@@ -789,20 +794,12 @@ pub fn unpaired_parameters(
         root.member("parameters").map_or(root.span, |m| m.key_span),
     );
     Unit {
-        file,
-        kind: Kind::Parameters,
-        param_file: None,
-        resources: Vec::new(),
-        problems: Vec::new(),
-        external_start: None,
-        assumptions: Vec::new(),
-        unseen: Vec::new(),
         unpaired: Some(Unpaired {
             site,
             rel,
             candidates,
         }),
-        baselines: Vec::new(),
+        ..Unit::empty(file, Kind::Parameters)
     }
 }
 
@@ -812,18 +809,7 @@ pub fn resolve_export<'a>(root: &'a Node, file: FileId, eval: &mut dyn Evaluator
         Some(a) => a.iter().collect(),
         None => vec![root],
     };
-    let mut unit = Unit {
-        file,
-        kind: Kind::Export,
-        param_file: None,
-        resources: Vec::new(),
-        problems: Vec::new(),
-        external_start: None,
-        assumptions: Vec::new(),
-        unseen: Vec::new(),
-        unpaired: None,
-        baselines: Vec::new(),
-    };
+    let mut unit = Unit::empty(file, Kind::Export);
     for item in items {
         let api = item
             .get("apiVersion")
@@ -870,9 +856,6 @@ fn single_cluster<'a>(
         .map(|n| eval.resolve(n, file))
         .unwrap_or_else(|| RNode::new(RValue::Null, Site::new(file, body.span)));
     Unit {
-        file,
-        kind,
-        param_file: None,
         resources: vec![Resource {
             ty: CLUSTER_TYPE.into(),
             api_version,
@@ -883,11 +866,6 @@ fn single_cluster<'a>(
             condition: None,
             site: Site::new(file, body.span),
         }],
-        problems: Vec::new(),
-        external_start: None,
-        assumptions: Vec::new(),
-        unseen: Vec::new(),
-        unpaired: None,
-        baselines: Vec::new(),
+        ..Unit::empty(file, kind)
     }
 }

@@ -191,6 +191,43 @@ fn body_object(e: &Expr) -> Option<(Option<&ForExpr>, &[ObjectItem])> {
     }
 }
 
+/// The `copy` (a `[for ...]` body) and `condition` (an `if (...)` body) members of a
+/// resource or module named `name`; `pushed` loop variables are in scope in the body,
+/// not in the collection.
+pub(crate) fn loop_and_condition(
+    l: &mut Lower,
+    name: &str,
+    b: &Body,
+    pushed: usize,
+    members: &mut Vec<Member>,
+) {
+    if let Some(f) = b.each {
+        let saved = l.locals.split_off(l.locals.len() - pushed);
+        let coll = l.expr(&f.iterable);
+        l.locals.extend(saved);
+        let fs = span(f.iterable.span);
+        members.push(node::member(
+            "copy",
+            fs,
+            node::object(
+                vec![
+                    node::member("name", fs, node::string(name, fs)),
+                    node::member(
+                        "count",
+                        fs,
+                        node::expression(&format!("length({coll})"), fs),
+                    ),
+                ],
+                fs,
+            ),
+        ));
+    }
+    if let Some(c) = b.condition {
+        let v = l.value(c);
+        members.push(node::member("condition", span(c.span), v));
+    }
+}
+
 pub(crate) fn property<'a>(items: &'a [ObjectItem], name: &str) -> Option<&'a Expr> {
     items.iter().find_map(|i| match i {
         ObjectItem::Property { key, value, .. } if key.as_name() == Some(name) => Some(value),
@@ -368,35 +405,7 @@ fn resource(
         ));
     }
     let pushed = loop_locals(l, &r.body);
-    if let Some(f) = b.each {
-        let coll = {
-            // The loop variables are not in scope in the collection.
-            let saved = l.locals.split_off(l.locals.len() - pushed);
-            let c = l.expr(&f.iterable);
-            l.locals.extend(saved);
-            c
-        };
-        let fs = span(f.iterable.span);
-        members.push(node::member(
-            "copy",
-            fs,
-            node::object(
-                vec![
-                    node::member("name", fs, node::string(&r.name.name, fs)),
-                    node::member(
-                        "count",
-                        fs,
-                        node::expression(&format!("length({coll})"), fs),
-                    ),
-                ],
-                fs,
-            ),
-        ));
-    }
-    if let Some(c) = b.condition {
-        let v = l.value(c);
-        members.push(node::member("condition", span(c.span), v));
-    }
+    loop_and_condition(l, &r.name.name, &b, pushed, &mut members);
     for item in items {
         match item {
             ObjectItem::Property { key, value, .. } => {

@@ -224,31 +224,7 @@ pub(crate) fn lower(
         node::member("apiVersion", ps, node::string(DEPLOYMENTS_API, ps)),
         node::member("name", name_span, name_node(&dep, name_span)),
     ];
-    if let Some(f) = b.each {
-        let saved = l.locals.split_off(l.locals.len() - pushed);
-        let coll = l.expr(&f.iterable);
-        l.locals.extend(saved);
-        let fs = span(f.iterable.span);
-        members.push(node::member(
-            "copy",
-            fs,
-            node::object(
-                vec![
-                    node::member("name", fs, node::string(&m.name.name, fs)),
-                    node::member(
-                        "count",
-                        fs,
-                        node::expression(&format!("length({coll})"), fs),
-                    ),
-                ],
-                fs,
-            ),
-        ));
-    }
-    if let Some(c) = b.condition {
-        let v = l.value(c);
-        members.push(node::member("condition", span(c.span), v));
-    }
+    decl::loop_and_condition(l, &m.name.name, &b, pushed, &mut members);
     let mut params = Vec::new();
     let mut params_span = ps;
     for item in items {
