@@ -374,11 +374,39 @@ pub struct Shared {
     udr_ready: Vec<(usize, usize)>,
 }
 
-/// A unit's own network resources: what the index takes of it.
+const CLUSTER: &str = "microsoft.containerservice/managedclusters";
+const POOL: &str = "microsoft.containerservice/managedclusters/agentpools";
+
+/// A unit's own network resources, and its clusters (an agent pool resource of
+/// another file deploys into one): what the index takes of it.
 pub fn shared_resources(u: &Unit) -> impl Iterator<Item = &Resource> {
-    u.own_resources()
+    u.own_resources().iter().filter(|r| {
+        let t = r.ty.to_ascii_lowercase();
+        t == CLUSTER || SHARED_TYPES.contains(&t.as_str())
+    })
+}
+
+/// The keys of the clusters the unit's own standalone agent pools deploy into that the
+/// unit does not deploy itself (`<cluster>/<pool>` names another file's cluster, or an
+/// `existing` one).
+fn foreign_clusters(u: &Unit) -> Vec<String> {
+    let own = u.own_resources();
+    let deployed = |c: &str| {
+        own.iter().any(|r| {
+            r.ty.eq_ignore_ascii_case(CLUSTER)
+                && r.name.as_str().is_some_and(|n| n.eq_ignore_ascii_case(c))
+        })
+    };
+    let mut keys: Vec<String> = own
         .iter()
-        .filter(|r| SHARED_TYPES.contains(&r.ty.to_ascii_lowercase().as_str()))
+        .filter(|r| r.parent.is_none() && r.ty.eq_ignore_ascii_case(POOL))
+        .filter_map(|r| r.name.as_str()?.split_once('/').map(|(c, _)| c.to_string()))
+        .filter(|c| !c.is_empty() && !deployed(c))
+        .map(|c| format!("managedclusters/{}", c.to_ascii_lowercase()))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
 }
 
 /// A resource as the index hands it to another unit: without its place in the unit
@@ -618,7 +646,8 @@ impl Demand {
             referenced_ids(&r.node, &mut ids);
             unknown_subnet |= has_unknown_subnet(r);
         }
-        if ids.is_empty() && !unknown_subnet {
+        let clusters = foreign_clusters(u);
+        if ids.is_empty() && !unknown_subnet && clusters.is_empty() {
             return None;
         }
         Some(Demand {
@@ -626,6 +655,7 @@ impl Demand {
             keys: ids
                 .iter()
                 .filter_map(|id| id_key(id))
+                .chain(clusters)
                 .map(Text::from)
                 .collect(),
             unknown_subnet,

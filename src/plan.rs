@@ -52,6 +52,9 @@ pub struct Facts {
     /// May deploy a cluster or an agent pool: a `type` in [`CLUSTER_TYPES`] or written
     /// as an expression, a REST body or an export.
     pub cluster: bool,
+    /// May deploy a standalone `managedClusters/agentPools` resource, whose cluster
+    /// another file may deploy: then clusters are shared across files like networks.
+    pub pools: bool,
 }
 
 impl Facts {
@@ -96,6 +99,7 @@ impl Facts {
             links,
             network: types.network,
             cluster: types.cluster || matches!(kind, Kind::RestBody { .. } | Kind::Export),
+            pools: types.pools || matches!(kind, Kind::RestBody { .. } | Kind::Export),
         }
     }
 }
@@ -106,6 +110,7 @@ impl Facts {
 struct Types {
     network: bool,
     cluster: bool,
+    pools: bool,
 }
 
 impl Types {
@@ -115,15 +120,16 @@ impl Types {
         let listed = |list: &[&str]| list.iter().any(|l| l.eq_ignore_ascii_case(t));
         self.network |= computed || listed(SHARED_TYPES);
         self.cluster |= computed || listed(CLUSTER_TYPES);
+        self.pools |= computed || listed(&CLUSTER_TYPES[1..]);
     }
 
     /// Every `type` member of a tree, in one walk that stops once both are known.
     fn visit(&mut self, n: &Node, depth: usize) {
         // The parser caps nesting; this bound only keeps the walk finite on its own.
         if depth > 512 {
-            (self.network, self.cluster) = (true, true);
+            (self.network, self.cluster, self.pools) = (true, true, true);
         }
-        if self.network && self.cluster {
+        if self.network && self.cluster && self.pools {
             return;
         }
         match &n.value {
@@ -470,6 +476,16 @@ mod tests {
         );
         assert!(computed.network, "a computed type may be a network type");
         assert!(computed.cluster, "or a cluster");
+        assert!(computed.pools, "or an agent pool");
+        assert!(
+            !aks.pools,
+            "a cluster with embedded pools deploys no pool resource"
+        );
+        let pool = facts(
+            r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                "resources": [{"type": "Microsoft.ContainerService/managedClusters/agentPools", "name": "c/p"}]}"#,
+        );
+        assert!(pool.pools && pool.cluster);
     }
 
     #[test]
@@ -480,6 +496,7 @@ mod tests {
             links: links.iter().map(|s| s.to_string()).collect(),
             network: false,
             cluster: true,
+            pools: false,
         };
         let (main, child, grand, a, b) = (
             t(&["mods/child.json"]),

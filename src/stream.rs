@@ -154,7 +154,15 @@ pub(crate) fn run<S: Sink>(
             .map(|(id, _)| *id)
             .collect()
     };
-    let (network, clusters) = (files_with(|f| f.network), files_with(|f| f.cluster));
+    // A standalone agent pool may deploy into another file's cluster: then every
+    // cluster is shared across files like a network (and evaluated in the first pass).
+    let pools = facts.iter().any(|(_, f)| f.pools);
+    let network = files_with(if pools {
+        |f: &Facts| f.network || f.cluster
+    } else {
+        |f: &Facts| f.network
+    });
+    let clusters = files_with(|f| f.cluster);
     drop(facts);
     crate::heap::release();
     let sources = &index.sources;

@@ -413,3 +413,94 @@ fn a_linked_network_is_not_attached_again_to_a_parent_that_deploys_it_itself() {
     let (code, f) = scan(t.path(), &[]);
     assert_eq!(code, 0, "{f:#?}");
 }
+
+/// `fixtures/network/pools-elsewhere`: a UDR cluster in `cluster/aks.json`, and agent
+/// pools added to it by other files (`pools/`: standalone agentPools resources, a Bicep
+/// pool with an `existing` parent), and one pool of a cluster no file deploys.
+fn by_rule(f: &[Value]) -> Vec<(String, String, u64)> {
+    let mut out: Vec<(String, String, u64)> = f
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn agent_pools_in_other_files_are_checked_against_their_cluster() {
+    let (code, f) = scan(&root().join("fixtures/network/pools-elsewhere"), &[]);
+    assert_eq!(code, 1, "{f:#?}");
+    assert_eq!(
+        by_rule(&f),
+        vec![
+            ("AKS004".into(), "pools/spot.bicep".into(), 9),
+            ("AKS004".into(), "pools/user-pools.json".into(), 9),
+            ("AKS009".into(), "pools/user-pools.json".into(), 36),
+            ("AKS900".into(), "pools/orphan-pool.json".into(), 8),
+        ],
+        "{f:#?}"
+    );
+    // Each names where the cluster's outboundType is set, in the cluster's file.
+    for f in f.iter().filter(|f| f["rule"] != "AKS900") {
+        assert_eq!(
+            related(f),
+            vec![("cluster/aks.json".to_string(), 61)],
+            "{f:#?}"
+        );
+    }
+    let orphan = f.iter().find(|f| f["rule"] == "AKS900").unwrap();
+    assert!(
+        orphan["message"]
+            .as_str()
+            .unwrap()
+            .contains("cluster aks-elsewhere, which no scanned file deploys"),
+        "{orphan:#?}"
+    );
+}
+
+#[test]
+fn pools_whose_cluster_is_not_scanned_cannot_be_checked() {
+    let (code, f) = scan(&root().join("fixtures/network/pools-elsewhere/pools"), &[]);
+    assert_eq!(code, 0, "warnings only: {f:#?}");
+    let rules = by_rule(&f);
+    assert_eq!(rules.len(), 5, "{rules:?}");
+    assert!(rules.iter().all(|(r, _, _)| r == "AKS900"), "{rules:?}");
+    let (code, _) = scan(
+        &root().join("fixtures/network/pools-elsewhere/pools"),
+        &["--strict"],
+    );
+    assert_eq!(code, 1, "--strict fails on what could not be checked");
+}
+
+#[test]
+fn another_files_cluster_is_reported_once_where_it_is_deployed() {
+    let t = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/network/pools-elsewhere"), t.path());
+    let aks = t.path().join("cluster/aks.json");
+    let text = fs::read_to_string(&aks).unwrap();
+    // A kubenet cluster with a system-assigned identity and UDR: AKS003, at the cluster.
+    fs::write(
+        &aks,
+        text.replace(
+            "\"networkPlugin\": \"azure\"",
+            "\"networkPlugin\": \"kubenet\"",
+        ),
+    )
+    .unwrap();
+    let (_, f) = scan(t.path(), &[]);
+    let aks003: Vec<_> = by_rule(&f)
+        .into_iter()
+        .filter(|(r, _, _)| r == "AKS003")
+        .collect();
+    assert_eq!(
+        aks003,
+        vec![("AKS003".into(), "cluster/aks.json".into(), 60)],
+        "{f:#?}"
+    );
+}

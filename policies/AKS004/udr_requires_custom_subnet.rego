@@ -39,7 +39,7 @@ _without_subnet(c) := {p |
 }
 
 deny contains f if {
-	some c in clusters
+	some c in lib.pool_hosts
 	lib.is_udr(c)
 	some p in _without_subnet(c)
 	f := {
@@ -59,7 +59,7 @@ deny contains f if {
 # vnetSubnetID that is present but unresolvable satisfies this rule (the pool is
 # deployed into some existing subnet); AKS005 reports that it cannot check that subnet.
 deny contains lib.unverifiable("AKS004", p.resource, lib.pool_path(p, "vnetSubnetID"), sid, what) if {
-	some c in clusters
+	some c in lib.pool_hosts
 	lib.is_udr(c)
 	some p in lib.agent_pools(c)
 	sid := lib.pool_value(p, "vnetSubnetID")
@@ -83,3 +83,38 @@ deny contains lib.unverifiable("AKS004", c.ref, _ot_path, ot, "outboundType") if
 	lib.unknown(ot)
 	count(_without_subnet(c)) > 0
 }
+
+# Another file's cluster, whose outboundType is unknown, and a pool of this unit
+# without a subnet: reported at the pool (the cluster's own file reports the rest).
+deny contains lib.unverifiable("AKS004", p.resource, lib.pool_path(p, "vnetSubnetID"), ot, what) if {
+	some c in lib.pool_hosts
+	c.external
+	ot := lib.outbound_type(c)
+	lib.unknown(ot)
+	some p in _without_subnet(c)
+	what := sprintf("outboundType of cluster %s (in %s)", [lib.show(c.name), c.file])
+}
+
+# A standalone agent pool whose cluster is in no scanned file: whether the cluster
+# uses userDefinedRouting (AKS004, AKS005, AKS009) cannot be checked.
+deny contains lib.cannot_verify("AKS004", r.ref, ["name"], msg, help) if {
+	some r in lib.orphan_pools
+	msg := sprintf(
+		"agent pool %s deploys into cluster %s, which no scanned file deploys, so the rules that need its outboundType (AKS004, AKS005, AKS009) cannot check this pool",
+		[_pool_name(r), _cluster_name(r)],
+	)
+	help := "scan the file that deploys the cluster together with this one, or check by hand that the pool meets the cluster's outbound type"
+}
+
+_pool_name(r) := parts[count(parts) - 1] if {
+	is_string(r.name)
+	parts := split(r.name, "/")
+} else := lib.show(r.name)
+
+_cluster_name(r) := parts[0] if {
+	is_string(r.name)
+	parts := split(r.name, "/")
+	count(parts) == 2
+} else := sprintf("(none: the name %s is not <cluster>/<pool>)", [r.name]) if {
+	is_string(r.name)
+} else := "(unknown: the pool's name does not say)"

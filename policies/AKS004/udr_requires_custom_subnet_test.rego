@@ -91,3 +91,68 @@ test_present_unresolvable_subnet_satisfies_aks004 if {
 	count(aks004.deny) == 0 with input as fx.doc([c])
 }
 
+
+# A standalone pool (ref 0) of this unit and another file's UDR cluster (ref 1).
+_foreign(ot, pool_props) := fx.doc([
+	{
+		"ref": 0, "type": "Microsoft.ContainerService/managedClusters/agentPools",
+		"apiVersion": "2024-05-01", "name": "aks-prod/user", "parent": null, "properties": pool_props,
+	},
+	object.union(fx.cluster_np("2024-05-01", ot, [fx.pool("system", {"vnetSubnetID": null})]), {
+		"ref": 1, "name": "aks-prod", "external": true, "file": "cluster/aks.json",
+	}),
+])
+
+test_pool_of_another_files_udr_cluster_fails_at_the_pool if {
+	f := fx.only(aks004.deny) with input as _foreign(udr, {"count": 2})
+	f.rule == "AKS004"
+	f.resource == 0
+	f.path == ["properties", "vnetSubnetID"]
+	contains(f.msg, "agent pool user ")
+}
+
+test_another_files_cluster_is_not_reported_here if {
+	# Its own pool has no subnet, but that is reported where the cluster is deployed.
+	count(aks004.deny) == 0 with input as _foreign(udr, {"vnetSubnetID": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/s"})
+	count(aks004.deny) == 0 with input as _foreign({"outboundType": "loadBalancer"}, {"count": 2})
+}
+
+test_pool_of_another_files_cluster_with_unknown_outbound_type_is_unverifiable_at_the_pool if {
+	ot := {"outboundType": {"$unknown": {"expr": "[parameters('ot')]", "reason": "no value"}}}
+	f := fx.only(aks004.deny) with input as _foreign(ot, {"count": 2})
+	f.rule == "AKS900"
+	f.about == "AKS004"
+	f.resource == 0
+	contains(f.msg, "cluster aks-prod (in cluster/aks.json)")
+}
+
+test_pool_whose_cluster_is_in_no_scanned_file_is_unverifiable if {
+	pool := {
+		"ref": 0, "type": "Microsoft.ContainerService/managedClusters/agentPools",
+		"apiVersion": "2024-05-01", "name": "aks-elsewhere/gpu", "parent": null, "properties": {},
+	}
+	f := fx.only(aks004.deny) with input as fx.doc([pool])
+	f.rule == "AKS900"
+	f.about == "AKS004"
+	f.path == ["name"]
+	contains(f.msg, "cluster aks-elsewhere, which no scanned file deploys")
+}
+
+test_pool_with_unknown_name_is_unverifiable if {
+	pool := {
+		"ref": 0, "type": "Microsoft.ContainerService/managedClusters/agentPools",
+		"apiVersion": "2024-05-01", "name": {"$unknown": {"expr": "[parameters('n')]", "reason": "no value"}},
+		"parent": null, "properties": {},
+	}
+	f := fx.only(aks004.deny) with input as fx.doc([pool])
+	contains(f.msg, "(unknown: the pool's name does not say)")
+}
+
+test_pool_named_without_its_cluster_says_so if {
+	pool := {
+		"ref": 0, "type": "Microsoft.ContainerService/managedClusters/agentPools",
+		"apiVersion": "2024-05-01", "name": "gpu", "parent": null, "properties": {},
+	}
+	f := fx.only(aks004.deny) with input as fx.doc([pool])
+	contains(f.msg, "cluster (none: the name gpu is not <cluster>/<pool>)")
+}

@@ -34,7 +34,7 @@ _fix := "the route table must send 0.0.0.0/0 to your firewall or network virtual
 
 # [cluster, subnet key] for every pool subnet the cluster uses.
 _uses contains [c, k] if {
-	some c in clusters
+	some c in lib.pool_hosts
 	some p in lib.agent_pools(c)
 	k := lib.subnet_key(lib.pool_value(p, "vnetSubnetID"))
 }
@@ -110,7 +110,7 @@ _same_place(r, res, path) if {
 
 # The pool's subnet is not in the scanned files.
 _problems contains [c.ref, f] if {
-	some c in clusters
+	some c in lib.pool_hosts
 	some p in lib.agent_pools(c)
 	k := lib.subnet_key(lib.pool_value(p, "vnetSubnetID"))
 	count(lib.subnets_with_key(k)) == 0
@@ -124,7 +124,7 @@ _problems contains [c.ref, f] if {
 
 # The pool's subnet is unknown.
 _problems contains [c.ref, f] if {
-	some c in clusters
+	some c in lib.pool_hosts
 	some p in lib.agent_pools(c)
 	sid := lib.pool_value(p, "vnetSubnetID")
 	lib.unknown(sid)
@@ -284,7 +284,7 @@ _problems contains [c.ref, f] if {
 }
 
 deny contains f if {
-	some c in clusters
+	some c in lib.pool_hosts
 	lib.is_udr(c)
 	some [ref, f] in _problems
 	ref == c.ref
@@ -297,4 +297,17 @@ deny contains lib.unverifiable("AKS005", c.ref, _ot_path, ot, "outboundType") if
 	lib.unknown(ot)
 	some [ref, _] in _problems
 	ref == c.ref
+}
+
+# Another file's cluster, whose outboundType is unknown, and this unit's pools on
+# subnets with problems: reported at each such pool.
+deny contains lib.unverifiable("AKS005", p.resource, lib.pool_path(p, "vnetSubnetID"), ot, what) if {
+	some c in lib.pool_hosts
+	c.external
+	ot := lib.outbound_type(c)
+	lib.unknown(ot)
+	some [ref, _] in _problems
+	ref == c.ref
+	some p in lib.agent_pools(c)
+	what := sprintf("outboundType of cluster %s (in %s)", [lib.show(c.name), c.file])
 }

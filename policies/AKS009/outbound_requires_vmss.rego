@@ -27,7 +27,7 @@ _avset(p) if {
 }
 
 deny contains f if {
-	some c in clusters
+	some c in lib.pool_hosts
 	lib.is_udr(c)
 	some p in lib.agent_pools(c)
 	_avset(p)
@@ -46,7 +46,7 @@ deny contains f if {
 
 # UDR, but a pool's type (or the whole pool) is unknown.
 deny contains lib.unverifiable("AKS009", p.resource, lib.pool_path(p, "type"), t, what) if {
-	some c in clusters
+	some c in lib.pool_hosts
 	lib.is_udr(c)
 	some p in lib.agent_pools(c)
 	t := lib.pool_value(p, "type")
@@ -61,4 +61,16 @@ deny contains lib.unverifiable("AKS009", c.ref, _ot_path, ot, "outboundType") if
 	lib.unknown(ot)
 	some p in lib.agent_pools(c)
 	_avset(p)
+}
+
+# Another file's cluster, whose outboundType is unknown, and an AvailabilitySet pool
+# of this unit: reported at the pool.
+deny contains lib.unverifiable("AKS009", p.resource, lib.pool_path(p, "type"), ot, what) if {
+	some c in lib.pool_hosts
+	c.external
+	ot := lib.outbound_type(c)
+	lib.unknown(ot)
+	some p in lib.agent_pools(c)
+	_avset(p)
+	what := sprintf("outboundType of cluster %s (in %s)", [lib.show(c.name), c.file])
 }

@@ -16,7 +16,8 @@
 # Resources:
 #   pack_types                 the resource types the pack reports on (lower-cased)
 #   resources_of_type(t)       the resources of type t (one of pack_types), in order
-#   clusters                   the managedClusters resources, in input order (array)
+#   clusters                   the unit's own managedClusters resources, in input order
+#                              (array; not those marked `external`)
 #   is_cluster(r)              r is a managedClusters resource
 #   api_version(c)             c.apiVersion, null when missing
 #   outbound_type_raw(c)       networkProfile.outboundType as written (null: absent)
@@ -39,6 +40,11 @@
 #                              ["properties"]; pool = its properties)
 #   all_agent_pools            agent_pools of every cluster plus every agentPools
 #                              resource, also those whose cluster is not in the unit
+#   pool_hosts                 clusters, plus the other files' clusters (`external`)
+#                              this unit's agentPools resources deploy into; for
+#                              those, agent_pools(c) is this unit's pools only
+#   orphan_pools               the unit's agentPools resources whose cluster is in no
+#                              scanned file
 #   agent_pool_profiles_unknown(c)  agentPoolProfiles (or properties) is a marker
 #   pool_value(p, key)         p.pool[key]; null when missing; the marker when the pool
 #                              itself is unknown
@@ -172,7 +178,31 @@ resources_of_type(t) := [input.resources[i] | some [u, i] in _typed; u == t]
 
 # An array, not a set: a set of whole resource objects is ordered by deep comparison,
 # which costs more than every rule that reads it.
-clusters := resources_of_type(cluster_type)
+# A cluster marked `external` is another file's, attached only because this unit's
+# standalone agent pools deploy into it: it is reported where it is deployed.
+clusters := [c | some c in resources_of_type(cluster_type); not c.external]
+
+# The clusters whose pools this unit deploys: its own, and the other files' clusters
+# its standalone agentPools resources deploy into (whose agent_pools are those only).
+pool_hosts := array.concat(clusters, [c |
+	some c in resources_of_type(cluster_type)
+	c.external
+	count(_child_pools(c)) > 0
+])
+
+# The unit's standalone agentPools resources whose cluster no scanned file deploys
+# (another repository's, or an `existing` one not in the scan): the rules that need
+# the cluster's outboundType cannot check them.
+orphan_pools := [r |
+	some r in _pool_resources
+	not r.external
+	not _has_host(r)
+]
+
+_has_host(r) if {
+	some c in resources_of_type(cluster_type)
+	_is_pool_of(r, c)
+}
 
 api_version(c) := object.get(c, "apiVersion", null)
 
@@ -207,26 +237,34 @@ _views[c.ref] := view if {
 
 outbound_type_raw(c) := _views[c.ref].outbound_type_raw if {
 	input.resources[c.ref] == c
+	not c.external
 } else := get(c, np_path("outboundType"))
 
 outbound_type(c) := _views[c.ref].outbound_type if {
 	input.resources[c.ref] == c
+	not c.external
 } else := _outbound_type(c, outbound_type_raw(c))
 
 network_plugin(c) := _views[c.ref].network_plugin if {
 	input.resources[c.ref] == c
+	not c.external
 } else := _network_plugin(get(c, np_path("networkPlugin")))
 
 lb_sku(c) := _views[c.ref].lb_sku if {
 	input.resources[c.ref] == c
+	not c.external
 } else := _lb_sku(c, get(c, np_path("loadBalancerSku")))
 
 agent_pools(c) := _views[c.ref].agent_pools if {
 	input.resources[c.ref] == c
+	not c.external
+} else := _child_pools(c) if {
+	c.external
 } else := _agent_pools(c, get(c, ["properties", "agentPoolProfiles"]))
 
 lb_profile(c) := _views[c.ref].lb_profile if {
 	input.resources[c.ref] == c
+	not c.external
 } else := get(c, np_path("loadBalancerProfile"))
 
 outbound_type_set(c) if outbound_type_raw(c) != null
@@ -274,7 +312,7 @@ _lb_sku(c, raw) := v if {
 # ---------------------------------------------------------------- agent pools
 
 # With `profiles`, c's agentPoolProfiles as written.
-_agent_pools(c, profiles) := embedded | children if {
+_agent_pools(c, profiles) := embedded | _child_pools(c) if {
 	embedded := {p |
 		is_array(profiles)
 		some i, pool in profiles
@@ -285,15 +323,18 @@ _agent_pools(c, profiles) := embedded | children if {
 			"pool": pool,
 		}
 	}
-	children := {p |
-		some r in _pool_resources
-		_is_pool_of(r, c)
-		p := {
-			"resource": r.ref,
-			"path": ["properties"],
-			"name": _child_pool_name(r),
-			"pool": object.get(r, "properties", {}),
-		}
+}
+
+# c's managedClusters/agentPools resources in the unit.
+_child_pools(c) := {p |
+	some r in _pool_resources
+	not r.external
+	_is_pool_of(r, c)
+	p := {
+		"resource": r.ref,
+		"path": ["properties"],
+		"name": _child_pool_name(r),
+		"pool": object.get(r, "properties", {}),
 	}
 }
 
