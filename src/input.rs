@@ -110,7 +110,9 @@ fn resource_json(i: usize, r: &Resource, kind: &crate::classify::Kind) -> Value 
         (None, crate::classify::Kind::RestBody { .. }) => {
             json!({"$unknown": {"expr": "api-version", "reason": "the request body does not say which api-version it is sent with"}})
         }
-        (None, _) => serde_json::Value::Null,
+        // Unresolved (a parameter nobody sets): the node's unknown marker, so rules that
+        // depend on the apiVersion say they cannot decide instead of reading `null`.
+        (None, _) => obj.get("apiVersion").cloned().unwrap_or(Value::Null),
     };
     obj.insert("apiVersion".into(), api);
     obj.insert("name".into(), to_json(&r.name));

@@ -138,3 +138,42 @@ fn parameter_files_that_pair_with_nothing_or_with_several_are_reported() {
         r.stderr
     );
 }
+
+// An apiVersion nobody sets is unknown, not absent: the rules that depend on it say
+// they cannot decide (it reached the policies as `null`, and AKS002 passed silently).
+#[test]
+fn an_unresolved_api_version_is_unknown_to_the_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = r#"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {"v": {"type": "string"}},
+  "resources": [{
+    "type": "Microsoft.ContainerService/managedClusters",
+    "apiVersion": "[parameters('v')]",
+    "name": "aks",
+    "location": "westeurope",
+    "identity": {"type": "SystemAssigned"},
+    "properties": {
+      "agentPoolProfiles": [{"name": "system", "vnetSubnetID": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/s"}],
+      "networkProfile": {"networkPlugin": "azure", "outboundType": "userDefinedRouting", "loadBalancerSku": "standard"}
+    }
+  }]
+}"#;
+    std::fs::write(dir.path().join("azuredeploy.json"), template).unwrap();
+    let (_, doc) = check_json(&[dir.path().to_str().unwrap()]);
+    let about: Vec<(String, String)> = findings(&doc)
+        .iter()
+        .filter(|f| f["rule"] == "AKS900")
+        .map(|f| {
+            (
+                f["about"].as_str().unwrap_or("").to_string(),
+                f["line"].to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        about.contains(&("AKS002".to_string(), "7".to_string())),
+        "{about:?}"
+    );
+}
