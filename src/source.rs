@@ -244,7 +244,10 @@ pub fn positions_of(text: &str, mut offsets: Vec<usize>) -> Vec<(usize, (usize, 
 /// last of them: no line index is built for a file asked about a few places.
 fn positions_in(text: &str, offsets: &[usize]) -> Vec<(usize, (usize, usize))> {
     let bytes = text.as_bytes();
-    let (mut at, mut line, mut line_start) = (0, 1, 0);
+    // `column` is the 0-based column of `at`: counted on from the previous offset, not
+    // from the line's start, so many findings on one long (minified) line cost one
+    // pass over it rather than one each (quadratic at thousands of clusters).
+    let (mut at, mut line, mut column) = (0, 1, 0);
     offsets
         .iter()
         .map(|&o| {
@@ -253,13 +256,15 @@ fn positions_in(text: &str, offsets: &[usize]) -> Vec<(usize, (usize, usize))> {
                 to -= 1;
             }
             let seg = &bytes[at..to];
-            let breaks = seg.iter().filter(|&&b| b == b'\n').count();
-            if breaks > 0 {
-                line += breaks;
-                line_start = at + seg.iter().rposition(|&b| b == b'\n').unwrap_or(0) + 1;
+            match seg.iter().rposition(|&b| b == b'\n') {
+                Some(last) => {
+                    line += seg.iter().filter(|&&b| b == b'\n').count();
+                    column = text[at + last + 1..to].chars().count();
+                }
+                None => column += text[at..to].chars().count(),
             }
             at = to;
-            (o, (line, text[line_start..to].chars().count() + 1))
+            (o, (line, column + 1))
         })
         .collect()
 }

@@ -283,31 +283,33 @@ _problems contains [c.ref, f] if {
 	f := lib.unverifiable("AKS005", loc.resource, loc.path, hop, sprintf("nextHopType of route %s", [lib.show(object.get(r, "name", "?"))]))
 }
 
+# Each problem is joined with its cluster by `ref` (the cluster's index in
+# input.resources), not by matching every cluster with every problem: that join made
+# the rule quadratic in the clusters of a unit (issue 18 item 10).
 deny contains f if {
-	some c in lib.pool_hosts
-	lib.is_udr(c)
 	some [ref, f] in _problems
-	ref == c.ref
+	lib.is_udr(input.resources[ref])
 }
 
 # The outboundType is unknown and the subnets have problems (or cannot be checked).
 deny contains lib.unverifiable("AKS005", c.ref, _ot_path, ot, "outboundType") if {
-	some c in clusters
+	some ref in _with_problems
+	c := input.resources[ref]
+	not c.external
 	ot := lib.outbound_type(c)
 	lib.unknown(ot)
-	some [ref, _] in _problems
-	ref == c.ref
 }
+
+_with_problems contains ref if some [ref, _] in _problems
 
 # Another file's cluster, whose outboundType is unknown, and this unit's pools on
 # subnets with problems: reported at each such pool.
 deny contains lib.unverifiable("AKS005", p.resource, lib.pool_path(p, "vnetSubnetID"), ot, what) if {
-	some c in lib.pool_hosts
+	some ref in _with_problems
+	c := input.resources[ref]
 	c.external
 	ot := lib.outbound_type(c)
 	lib.unknown(ot)
-	some [ref, _] in _problems
-	ref == c.ref
 	some p in lib.agent_pools(c)
 	what := sprintf("outboundType of cluster %s (in %s)", [lib.show(c.name), c.file])
 }
