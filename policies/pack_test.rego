@@ -7,7 +7,7 @@ import rego.v1
 
 expected_ids := {
 	"AKS001", "AKS002", "AKS003", "AKS004", "AKS005", "AKS006", "AKS007",
-	"AKS008", "AKS009", "AKS010", "AKS900", "AKS901", "AKS902",
+	"AKS008", "AKS009", "AKS010", "AKS011", "AKS012", "AKS013", "AKS900", "AKS901", "AKS902",
 }
 
 metadata_by_package := {
@@ -21,6 +21,9 @@ metadata_by_package := {
 	"aks008": data.aksgate.rules.aks008.metadata,
 	"aks009": data.aksgate.rules.aks009.metadata,
 	"aks010": data.aksgate.rules.aks010.metadata,
+	"aks011": data.aksgate.rules.aks011.metadata,
+	"aks012": data.aksgate.rules.aks012.metadata,
+	"aks013": data.aksgate.rules.aks013.metadata,
 	"aks900": data.aksgate.rules.aks900.metadata,
 	"aks901": data.aksgate.rules.aks901.metadata,
 	"aks902": data.aksgate.rules.aks902.metadata,
@@ -96,12 +99,12 @@ example := {
 # Every finding of the pack (explicit references: iterating data.aksgate.rules with
 # a variable evaluates every rule under it, tests included, and is slow).
 all_findings(inp) := fs if {
-	fs := (((((((((data.aksgate.rules.aks001.deny | data.aksgate.rules.aks002.deny) | data.aksgate.rules.aks003.deny) | data.aksgate.rules.aks004.deny) | data.aksgate.rules.aks005.deny) | data.aksgate.rules.aks006.deny) | data.aksgate.rules.aks007.deny) | data.aksgate.rules.aks008.deny) | data.aksgate.rules.aks009.deny) | data.aksgate.rules.aks010.warn) with input as inp
+	fs := (((((((((((((data.aksgate.rules.aks001.deny | data.aksgate.rules.aks002.deny) | data.aksgate.rules.aks003.deny) | data.aksgate.rules.aks004.deny) | data.aksgate.rules.aks005.deny) | data.aksgate.rules.aks006.deny) | data.aksgate.rules.aks007.deny) | data.aksgate.rules.aks008.deny) | data.aksgate.rules.aks009.deny) | data.aksgate.rules.aks010.warn) | data.aksgate.rules.aks011.deny) | data.aksgate.rules.aks012.deny) | data.aksgate.rules.aks013.deny) | data.aksgate.rules.aks013.warn) with input as inp
 }
 
 test_contract_example if {
 	fs := all_findings(example)
-	{[f.rule, object.get(f, "about", "")] | some f in fs} == {["AKS003", ""], ["AKS900", "AKS008"]}
+	{[f.rule, object.get(f, "about", "")] | some f in fs} == {["AKS003", ""], ["AKS013", ""], ["AKS900", "AKS008"]}
 }
 
 test_findings_follow_the_contract if {

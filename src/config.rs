@@ -481,6 +481,21 @@ pub fn parse_date(s: &str) -> Option<i64> {
     Some(era * 146097 + doe - 719468)
 }
 
+/// Days since 1970-01-01 as `YYYY-MM-DD` (the inverse of [`parse_date`]), after the same
+/// published civil-calendar algorithm.
+pub fn format_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// Today, in days since 1970-01-01 (UTC). `AKSGATE_TODAY=YYYY-MM-DD` overrides it, so
 /// expiry can be tested.
 pub fn today() -> i64 {
@@ -560,5 +575,18 @@ mod tests {
         assert_eq!(parse_date("2100-02-29"), None);
         assert_eq!(parse_date("2027-04-31"), None);
         assert_eq!(parse_date("tomorrow"), None);
+        for day in [
+            "1970-01-01",
+            "2000-02-29",
+            "2025-09-30",
+            "2028-03-31",
+            "2100-03-01",
+        ] {
+            assert_eq!(format_date(parse_date(day).unwrap()), day);
+        }
+        assert_eq!(
+            format_date(parse_date("2028-03-31").unwrap() + 1),
+            "2028-04-01"
+        );
     }
 }

@@ -127,6 +127,14 @@ fn stop(message: &str) -> ! {
         crate::report::safe::one_line_for_log(message)
     );
     let _ = err.flush();
+    // `_exit`, not `exit`: the other threads are still running, and exit handlers run
+    // under them changed the status of a process stopped this way.
+    #[cfg(unix)]
+    // SAFETY: ends the process at once; nothing of it is used after.
+    unsafe {
+        libc::_exit(2)
+    }
+    #[cfg(not(unix))]
     std::process::exit(2)
 }
 
@@ -143,7 +151,17 @@ pub fn huge_allocation(bytes: usize) {
     let _ = err.write_all(b"aksgate: error: a policy asked for ");
     let _ = err.write_all(gigabytes(bytes).as_bytes());
     let _ = err.write_all(b" GB at once, over the policy memory limit of 2 GB; stopped");
-    if let Ok(running) = RUNNING.try_lock() {
+    // The watchdog or another worker may hold the list for a moment: wait a little
+    // (never block: the holder may be this thread), so the message names the policy.
+    let mut running = RUNNING.try_lock();
+    for _ in 0..200 {
+        if running.is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        running = RUNNING.try_lock();
+    }
+    if let Ok(running) = running {
         for r in running.iter().flatten() {
             let _ = err.write_all(b" (running: ");
             let _ = err.write_all(r.what.as_bytes());
@@ -152,6 +170,14 @@ pub fn huge_allocation(bytes: usize) {
     }
     let _ = err.write_all(b"\n");
     let _ = err.flush();
+    // `_exit`, not `exit`: the other threads are still running, and exit handlers run
+    // under them changed the status of a process stopped this way.
+    #[cfg(unix)]
+    // SAFETY: ends the process at once; nothing of it is used after.
+    unsafe {
+        libc::_exit(2)
+    }
+    #[cfg(not(unix))]
     std::process::exit(2)
 }
 

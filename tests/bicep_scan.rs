@@ -44,7 +44,11 @@ fn a_bicep_source_is_judged_and_its_compiled_json_skipped() {
     assert_eq!(code, 1);
     assert_eq!(
         pairs(&doc),
-        vec![("AKS003".into(), "main.bicep".into(), 66)]
+        // AKS013: kubenet's retirement, at the same plugin.
+        vec![
+            ("AKS003".into(), "main.bicep".into(), 66),
+            ("AKS013".into(), "main.bicep".into(), 66)
+        ]
     );
     let r = run(&["check", "--show-skipped", d], None);
     assert!(
@@ -70,7 +74,13 @@ fn a_json_not_compiled_by_bicep_beside_a_bicep_file_is_judged_too() {
     .unwrap();
     let (_, doc) = check_json(&[dir.path().to_str().unwrap()]);
     let rules: Vec<_> = pairs(&doc).into_iter().map(|p| (p.0, p.1)).collect();
-    assert_eq!(rules, vec![("AKS003".into(), "main.json".into())]);
+    assert_eq!(
+        rules,
+        vec![
+            ("AKS003".into(), "main.json".into()),
+            ("AKS013".into(), "main.json".into())
+        ]
+    );
 }
 
 #[test]
@@ -137,7 +147,13 @@ fn a_bicep_file_not_lowered_yet_leaves_its_compiled_json_to_be_judged() {
     let d = dir.path().to_str().unwrap();
     let (_, doc) = check_json(&[d]);
     let rules: Vec<_> = pairs(&doc).into_iter().map(|p| (p.0, p.1)).collect();
-    assert_eq!(rules, vec![("AKS003".into(), "main.json".into())]);
+    assert_eq!(
+        rules,
+        vec![
+            ("AKS003".into(), "main.json".into()),
+            ("AKS013".into(), "main.json".into())
+        ]
+    );
     let r = run(&["check", "--show-skipped", d], None);
     assert!(
         r.stderr

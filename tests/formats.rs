@@ -191,7 +191,7 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
     let doc = assert_valid_sarif(&r.stdout, "fixtures/formats");
     assert_github_ready(&doc);
     let results = doc["runs"][0]["results"].as_array().unwrap();
-    assert_eq!(results.len(), 4);
+    assert_eq!(results.len(), 5);
     // The AKS003 finding lives in the parameter file and points back at the template.
     let aks003 = results.iter().find(|r| r["ruleId"] == "AKS003").unwrap();
     assert_eq!(
@@ -263,7 +263,7 @@ fn sarif_help_markdown_is_the_rule_page() {
         .unwrap();
     assert_eq!(
         rules.len(),
-        13,
+        16,
         "every built-in rule, whether it fired or not"
     );
     for r in rules {
@@ -371,6 +371,7 @@ fn junit_parses_back_with_the_right_structure_and_counts() {
             expect("aks.json", "AKS010 udr-ignores-lb-profile"),
             expect("aks.json", "AKS900 unverifiable"),
             expect("aks.parameters.dev.json", "AKS003 udr-requires-azure-cni"),
+            expect("aks.parameters.dev.json", "AKS013 retired-features"),
             expect("network.json", "aksgate"),
         ]
     );
@@ -417,7 +418,7 @@ fn junit_parses_back_with_the_right_structure_and_counts() {
         Some(&root()),
     );
     let doc = roxmltree::Document::parse(&strict.stdout).unwrap();
-    assert_eq!(doc.root_element().attribute("failures"), Some("4"));
+    assert_eq!(doc.root_element().attribute("failures"), Some("5"));
 }
 
 #[test]

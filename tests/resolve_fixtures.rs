@@ -7,7 +7,12 @@ use serde_json::Value;
 fn scan(dir: &str) -> Vec<Value> {
     let p = root().join("fixtures/resolve").join(dir);
     let (_, doc) = check_json(&[p.to_str().unwrap()]);
+    // These repositories probe resolution through AKS003; AKS013's kubenet retirement
+    // warning on the same value is another rule's verdict.
     findings(&doc)
+        .into_iter()
+        .filter(|f| f["rule"] != "AKS013")
+        .collect()
 }
 
 fn has_related(f: &Value, file: &str, line: u64, msg_part: &str) -> bool {

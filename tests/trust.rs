@@ -271,7 +271,12 @@ fn a_one_line_megabyte_with_a_thousand_clusters_prints_a_bounded_report() {
     let dir = t.path().to_str().unwrap();
     let start = std::time::Instant::now();
     let out = bin().args(["check", dir]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let findings = String::from_utf8_lossy(&out.stdout)
         .matches("AKS003")
         .count();
