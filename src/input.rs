@@ -154,16 +154,14 @@ pub struct Options {
     pub external_network: bool,
     /// `docs_edition = "2019"`: AKS003 follows the 2019 text (`docsEdition`).
     pub docs_edition_2019: bool,
-    /// The scan day (days since 1970-01-01) that dated rules compare with (AKS013's
-    /// retirements), as `today`; `None` is the day of the scan ([`scan_day`]).
-    pub today: Option<i64>,
 }
 
-/// The day the scan runs (`AKSGATE_TODAY` overrides it, see [`crate::config::today`]),
-/// read once so that every unit of a scan is judged on the same day.
-pub fn scan_day() -> i64 {
-    static DAY: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
-    *DAY.get_or_init(crate::config::today)
+/// The day the scan runs as `YYYY-MM-DD`, which dated rules compare with (AKS013's
+/// retirements; `AKSGATE_TODAY` overrides it, see [`crate::config::today`]): read and
+/// formatted once, so every unit of a scan is judged on the same day.
+pub fn scan_day() -> &'static str {
+    static DAY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DAY.get_or_init(|| crate::config::format_date(crate::config::today()))
 }
 
 /// The input document for one unit.
@@ -198,7 +196,7 @@ pub fn build(unit: &Unit, sources: &Sources, network: &Value, options: &Options)
                 "allowDocumentedMigrations": options.allow_documented_migrations,
                 "externalNetwork": options.external_network,
                 "docsEdition": if options.docs_edition_2019 { "2019" } else { "current" },
-                "today": crate::config::format_date(options.today.unwrap_or_else(scan_day)),
+                "today": scan_day(),
             },
         },
         "file": sources.get(unit.file).rel,

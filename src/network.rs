@@ -182,7 +182,7 @@ pub fn build(unit: &Unit) -> Value {
 }
 
 /// Resource types that make up the network view shared across files.
-use crate::plan::SHARED_TYPES;
+use crate::plan::{CLUSTER_TYPE, POOL_TYPE, SHARED_TYPES};
 use crate::source::{FileId, Site, Sources};
 use crate::text::{Pool, Text};
 
@@ -374,15 +374,12 @@ pub struct Shared {
     udr_ready: Vec<(usize, usize)>,
 }
 
-const CLUSTER: &str = "microsoft.containerservice/managedclusters";
-const POOL: &str = "microsoft.containerservice/managedclusters/agentpools";
-
 /// A unit's own network resources, and its clusters (an agent pool resource of
 /// another file deploys into one): what the index takes of it.
 pub fn shared_resources(u: &Unit) -> impl Iterator<Item = &Resource> {
     u.own_resources().iter().filter(|r| {
         let t = r.ty.to_ascii_lowercase();
-        t == CLUSTER || SHARED_TYPES.contains(&t.as_str())
+        t == CLUSTER_TYPE || SHARED_TYPES.contains(&t.as_str())
     })
 }
 
@@ -391,18 +388,23 @@ pub fn shared_resources(u: &Unit) -> impl Iterator<Item = &Resource> {
 /// `existing` one).
 fn foreign_clusters(u: &Unit) -> Vec<String> {
     let own = u.own_resources();
-    let deployed = |c: &str| {
-        own.iter().any(|r| {
-            r.ty.eq_ignore_ascii_case(CLUSTER)
-                && r.name.as_str().is_some_and(|n| n.eq_ignore_ascii_case(c))
-        })
-    };
+    // Looked up by name once per pool: a unit may deploy thousands of clusters.
+    let deployed: std::collections::HashSet<String> = own
+        .iter()
+        .filter(|r| r.ty.eq_ignore_ascii_case(CLUSTER_TYPE))
+        .filter_map(|r| r.name.as_str().map(str::to_ascii_lowercase))
+        .collect();
     let mut keys: Vec<String> = own
         .iter()
-        .filter(|r| r.parent.is_none() && r.ty.eq_ignore_ascii_case(POOL))
-        .filter_map(|r| r.name.as_str()?.split_once('/').map(|(c, _)| c.to_string()))
-        .filter(|c| !c.is_empty() && !deployed(c))
-        .map(|c| format!("managedclusters/{}", c.to_ascii_lowercase()))
+        .filter(|r| r.parent.is_none() && r.ty.eq_ignore_ascii_case(POOL_TYPE))
+        .filter_map(|r| {
+            r.name
+                .as_str()?
+                .split_once('/')
+                .map(|(c, _)| c.to_ascii_lowercase())
+        })
+        .filter(|c| !c.is_empty() && !deployed.contains(c))
+        .map(|c| format!("managedclusters/{c}"))
         .collect();
     keys.sort_unstable();
     keys.dedup();

@@ -23,11 +23,12 @@ pub const SHARED_TYPES: &[&str] = &[
     "microsoft.network/publicipprefixes",
 ];
 
+/// A cluster's and a standalone agent pool's resource type, lower-cased.
+pub const CLUSTER_TYPE: &str = "microsoft.containerservice/managedclusters";
+pub const POOL_TYPE: &str = "microsoft.containerservice/managedclusters/agentpools";
+
 /// Clusters and agent pools: what needs the scan's network to be evaluated.
-pub const CLUSTER_TYPES: &[&str] = &[
-    "microsoft.containerservice/managedclusters",
-    "microsoft.containerservice/managedclusters/agentpools",
-];
+pub const CLUSTER_TYPES: &[&str] = &[CLUSTER_TYPE, POOL_TYPE];
 
 /// The resource types the built-in rules report on: clusters, agent pools, and the
 /// public IPs AKS007 forbids wherever they are created.
@@ -120,7 +121,7 @@ impl Types {
         let listed = |list: &[&str]| list.iter().any(|l| l.eq_ignore_ascii_case(t));
         self.network |= computed || listed(SHARED_TYPES);
         self.cluster |= computed || listed(CLUSTER_TYPES);
-        self.pools |= computed || listed(&CLUSTER_TYPES[1..]);
+        self.pools |= computed || listed(&[POOL_TYPE]);
     }
 
     /// Every `type` member of a tree, in one walk that stops once both are known.

@@ -70,7 +70,6 @@ impl ScanOptions {
                     .docs_edition
                     .as_ref()
                     .is_some_and(|e| e.get_ref() == "2019"),
-                today: None,
             },
             ..ScanOptions::default()
         }

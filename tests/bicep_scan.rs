@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{check_json, findings, root, run};
+use common::{check_json, findings, root, rule_file_lines, run};
 use std::fs;
 
 fn fixture(name: &str) -> String {
@@ -12,18 +12,7 @@ fn fixture(name: &str) -> String {
 }
 
 fn pairs(doc: &serde_json::Value) -> Vec<(String, String, u64)> {
-    let mut v: Vec<_> = findings(doc)
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_string(),
-                f["file"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    v.sort();
-    v
+    rule_file_lines(&findings(doc))
 }
 
 #[test]

@@ -417,27 +417,12 @@ fn a_linked_network_is_not_attached_again_to_a_parent_that_deploys_it_itself() {
 /// `fixtures/network/pools-elsewhere`: a UDR cluster in `cluster/aks.json`, and agent
 /// pools added to it by other files (`pools/`: standalone agentPools resources, a Bicep
 /// pool with an `existing` parent), and one pool of a cluster no file deploys.
-fn by_rule(f: &[Value]) -> Vec<(String, String, u64)> {
-    let mut out: Vec<(String, String, u64)> = f
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_string(),
-                f["file"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
-}
-
 #[test]
 fn agent_pools_in_other_files_are_checked_against_their_cluster() {
     let (code, f) = scan(&root().join("fixtures/network/pools-elsewhere"), &[]);
     assert_eq!(code, 1, "{f:#?}");
     assert_eq!(
-        by_rule(&f),
+        rule_file_lines(&f),
         vec![
             ("AKS004".into(), "pools/spot.bicep".into(), 9),
             ("AKS004".into(), "pools/user-pools.json".into(), 9),
@@ -470,7 +455,7 @@ fn pools_whose_cluster_is_not_scanned_cannot_be_checked() {
     // The AvailabilitySet pool is retired whatever its cluster (AKS013, an error); every
     // pool's outbound-type rules cannot be checked.
     assert_eq!(code, 1, "{f:#?}");
-    let rules = by_rule(&f);
+    let rules = rule_file_lines(&f);
     assert_eq!(rules.len(), 6, "{rules:?}");
     assert_eq!(
         rules.iter().filter(|(r, _, _)| r == "AKS900").count(),
@@ -499,7 +484,7 @@ fn another_files_cluster_is_reported_once_where_it_is_deployed() {
     )
     .unwrap();
     let (_, f) = scan(t.path(), &[]);
-    let aks003: Vec<_> = by_rule(&f)
+    let aks003: Vec<_> = rule_file_lines(&f)
         .into_iter()
         .filter(|(r, _, _)| r == "AKS003")
         .collect();

@@ -81,6 +81,22 @@ pub fn findings(doc: &serde_json::Value) -> Vec<serde_json::Value> {
     doc["findings"].as_array().cloned().unwrap_or_default()
 }
 
+/// (rule, file, line) of each finding, sorted: what a scan reported, compared whole.
+pub fn rule_file_lines(findings: &[serde_json::Value]) -> Vec<(String, String, u64)> {
+    let mut v: Vec<_> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
 /// A template with a public IP resource (AKS007) at line 7, with an optional comment
 /// line before it and optional metadata on the resource.
 pub fn public_ip_template(comment: &str, metadata: &str) -> String {
