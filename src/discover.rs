@@ -25,8 +25,8 @@ const SKIPPED_DIRS: &[&str] = &[
     "vendor",
 ];
 
-/// Extensions of files that may hold deployments: ARM JSON and Bicep.
-const EXTENSIONS: &[&str] = &["json", "jsonc", "bicep"];
+/// Extensions of files that may hold deployments: ARM JSON, Bicep and Terraform.
+const EXTENSIONS: &[&str] = &["json", "jsonc", "bicep", "tf"];
 
 #[derive(Debug, Clone)]
 pub struct Candidate {

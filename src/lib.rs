@@ -35,6 +35,7 @@ pub mod source;
 pub mod spill;
 pub(crate) mod stream;
 pub mod suppress;
+pub mod terraform;
 #[cfg(test)]
 mod testdata;
 pub mod text;

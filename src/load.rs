@@ -60,7 +60,10 @@ fn failed(rel: String, message: String) -> Loaded {
 
 pub fn load(c: &Candidate) -> Loaded {
     let files = disk_files(&c.path, &c.rel);
-    let l = read_then(c, |rel, bytes| load_with(rel, bytes, false, &files));
+    let tf = crate::terraform::disk_files(&c.path, &c.rel);
+    let l = read_then(c, |rel, bytes| {
+        load_with_tf(rel, bytes, false, &files, Some(&tf))
+    });
     superseded(c, l, &files)
 }
 
@@ -68,7 +71,10 @@ pub fn load(c: &Candidate) -> Loaded {
 /// strictly, but only its top levels built), not parsed into a whole tree.
 pub fn load_skim(c: &Candidate) -> Loaded {
     let files = disk_files(&c.path, &c.rel);
-    let l = read_then(c, |rel, bytes| load_with(rel, bytes, true, &files));
+    let tf = crate::terraform::disk_files(&c.path, &c.rel);
+    let l = read_then(c, |rel, bytes| {
+        load_with_tf(rel, bytes, true, &files, Some(&tf))
+    });
     superseded(c, l, &files)
 }
 
@@ -184,10 +190,22 @@ fn superseded(c: &Candidate, l: Loaded, files: &dyn Files) -> Loaded {
     }
 }
 
+/// Lowers a `.tf` file's text (with its module directory, read through `files`) to
+/// an ARM template; a syntax error, or what could not be lowered, makes the file a
+/// failure at the first problem, as for Bicep. A file declaring nothing aksgate maps
+/// lowers to a document classified as not a deployment.
+fn terraform_outcome(text: &str, rel: &str, files: &dyn crate::terraform::Files) -> Outcome {
+    lowered_outcome(crate::terraform::lower_text(text, rel, files))
+}
+
 /// Lowers a `.bicep` file's text to an ARM template; what could not be lowered, or a
 /// syntax error, makes the file a failure at the first problem.
 fn bicep_outcome(text: &str, rel: &str, files: &dyn Files) -> Outcome {
-    match bicep::lower_text(text, rel, files) {
+    lowered_outcome(bicep::lower_text(text, rel, files))
+}
+
+fn lowered_outcome(lowered: Result<bicep::Lowered, bicep::Problem>) -> Outcome {
+    match lowered {
         Err(p) => Outcome::Failed {
             message: p.message,
             span: p.span,
@@ -271,6 +289,16 @@ pub fn load_skim_owned(rel: String, bytes: Vec<u8>) -> Loaded {
 }
 
 fn load_with(rel: String, bytes: Vec<u8>, skim: bool, files: &dyn Files) -> Loaded {
+    load_with_tf(rel, bytes, skim, files, None)
+}
+
+fn load_with_tf(
+    rel: String,
+    bytes: Vec<u8>,
+    skim: bool,
+    files: &dyn Files,
+    tf_root: Option<&crate::terraform::DiskFiles>,
+) -> Loaded {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return failed(rel, too_large(bytes.len() as u64));
     }
@@ -291,6 +319,25 @@ fn load_with(rel: String, bytes: Vec<u8>, skim: bool, files: &dyn Files) -> Load
             };
         }
     };
+    if crate::terraform::is_terraform(&rel) {
+        let outcome = match tf_root {
+            Some(root) => match crate::terraform::caller_of(&rel, root) {
+                Some(caller) => Outcome::Superseded {
+                    reason: format!(
+                        "a Terraform module that {caller} calls: judged through that call, with its inputs"
+                    ),
+                },
+                None => terraform_outcome(&text, &rel, root),
+            },
+            None => terraform_outcome(&text, &rel, &crate::terraform::NoFiles),
+        };
+        return Loaded {
+            rel,
+            text,
+            print,
+            outcome,
+        };
+    }
     if is_bicep(&rel) {
         let outcome = bicep_outcome(&text, &rel, files);
         return Loaded {
@@ -353,6 +400,17 @@ pub(crate) fn text_again(bytes: Vec<u8>, print: Fingerprint) -> Result<String, S
 /// `rel` is the file's path under the scan root, `path` where it is on disk (for a
 /// Bicep file's modules).
 pub fn parse_again(text: &str, rel: &str, path: Option<&Path>) -> Result<json::Document, String> {
+    if crate::terraform::is_terraform(rel) {
+        let outcome = match path {
+            Some(p) => terraform_outcome(text, rel, &crate::terraform::disk_files(p, rel)),
+            None => terraform_outcome(text, rel, &crate::terraform::NoFiles),
+        };
+        return match outcome {
+            Outcome::Parsed { doc, .. } => Ok(doc),
+            Outcome::Failed { message, .. } => Err(message),
+            _ => Err("the Terraform file could not be read again".into()),
+        };
+    }
     if is_bicep(rel) {
         let outcome = match path {
             Some(p) => bicep_outcome(text, rel, &disk_files(p, rel)),

@@ -148,7 +148,12 @@ pub fn pair(templates: &[FileRef], params: &[FileRef], explicit: &[(String, Stri
     // Templates by directory, in order: looking them up per parameter file keeps
     // pairing linear in the number of files.
     let mut by_dir: std::collections::HashMap<&str, Vec<&FileRef>> = Default::default();
-    for t in templates {
+    // Terraform files take their values from variable files, never from ARM
+    // parameter files.
+    for t in templates
+        .iter()
+        .filter(|t| !crate::terraform::is_terraform(t.rel))
+    {
         by_dir.entry(split(t.rel).0).or_default().push(t);
     }
     let in_dir = |dir: &str| -> &[&FileRef] { by_dir.get(dir).map_or(&[], Vec::as_slice) };

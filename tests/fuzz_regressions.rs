@@ -78,3 +78,15 @@ fn template_inputs() {
         let _ = aksgate::input::build(&unit, &sources, &network, &Default::default());
     }
 }
+
+/// The Terraform front end on inputs the `terraform_lower` target found (split into
+/// files at NULs as the target does): no panic.
+#[test]
+fn terraform_lower_inputs() {
+    for (path, bytes) in inputs("terraform") {
+        let text = String::from_utf8_lossy(&bytes);
+        let main = text.split('\0').next().unwrap_or_default();
+        let _ = aksgate::terraform::lower_text(main, "main.tf", &aksgate::terraform::NoFiles);
+        eprintln!("ok {}", path.display());
+    }
+}

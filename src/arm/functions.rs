@@ -284,6 +284,7 @@ fn structural(lower: &str) -> bool {
 /// special forms (see [`crate::arm::eval::SPECIAL_FORMS`]).
 pub const FUNCTIONS: &[&str] = &[
     "add",
+    "aksgate.unknown",
     "array",
     "base64",
     "base64tojson",
@@ -386,6 +387,13 @@ pub fn call(lower: &str, args: Vec<Val>, dc: &DeploymentContext) -> R {
     let n = lower;
     let a = &args[..];
     match lower {
+        // ---- front ends: a value a front end (Terraform) could not know, written into
+        // the template it lowers to, with the source expression and the reason.
+        "aksgate.unknown" => {
+            arity(n, a, 2, 2)?;
+            Ok(Val::unknown(s_arg(n, a, 0)?, s_arg(n, a, 1)?))
+        }
+
         // ---- literals
         "null" => arity(n, a, 0, 0).map(|_| Val::Null),
         "true" => arity(n, a, 0, 0).map(|_| Val::Bool(true)),

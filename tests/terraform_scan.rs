@@ -1,0 +1,189 @@
+//! The binary on Terraform: every fixture under `fixtures/terraform/<case>/` (a
+//! module directory) gives exactly the findings of its `expect` file (`<file> <RULE>
+//! <line>` per line, suppressed findings left out); the scenarios of issue 21 by
+//! name; and the real files of `shared/corpus-iac/terraform` scan without AKS901 on
+//! valid files and without a crash.
+
+mod common;
+
+use common::{check_json, findings, root, run, shared};
+use std::collections::BTreeMap;
+use std::fs;
+
+fn got(dir: &std::path::Path) -> (i32, Vec<String>) {
+    let (code, doc) = check_json(&[dir.to_str().unwrap()]);
+    let mut v: Vec<String> = findings(&doc)
+        .iter()
+        .filter(|f| f["suppressed"].is_null())
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["file"].as_str().unwrap(),
+                f["rule"].as_str().unwrap(),
+                f["line"]
+            )
+        })
+        .collect();
+    v.sort();
+    (code, v)
+}
+
+#[test]
+fn every_terraform_fixture_gives_its_expected_findings() {
+    let base = root().join("fixtures/terraform");
+    let mut failures = Vec::new();
+    let mut n = 0;
+    let mut dirs: Vec<_> = fs::read_dir(&base)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for d in dirs {
+        let want: Vec<String> = fs::read_to_string(d.join("expect"))
+            .unwrap_or_else(|e| panic!("{}: {e}", d.display()))
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_string)
+            .collect();
+        let name = d.file_name().unwrap().to_string_lossy().to_string();
+        assert!(
+            name.starts_with("pass-") == want.is_empty(),
+            "{name}: a pass case has no finding, a fail case has some"
+        );
+        let (code, findings) = got(&d);
+        n += 1;
+        if findings != want {
+            failures.push(format!("{name}: expected {want:?}, got {findings:?}"));
+        }
+        // Fail cases exit 1 on an error and 0 on warnings or notes; pass cases 0.
+        if !(code == 0 || (code == 1 && !want.is_empty())) {
+            failures.push(format!("{name}: exit {code}"));
+        }
+    }
+    assert!(n >= 25, "only {n} fixtures");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn fixture_dir(name: &str) -> std::path::PathBuf {
+    root().join("fixtures/terraform").join(name)
+}
+
+#[test]
+fn kubenet_with_udr_is_aks003_at_the_tf_line_of_the_plugin() {
+    // AKS013 adds kubenet's retirement warning at the same line.
+    let (_, f) = got(&fixture_dir("fail-udr-kubenet"));
+    assert_eq!(f, vec!["main.tf AKS003 46", "main.tf AKS013 46"]);
+    let text = fs::read_to_string(fixture_dir("fail-udr-kubenet/main.tf")).unwrap();
+    assert!(text
+        .lines()
+        .nth(45)
+        .unwrap()
+        .contains("network_plugin = \"kubenet\""));
+}
+
+#[test]
+fn a_public_ip_resource_is_aks007() {
+    assert_eq!(
+        got(&fixture_dir("fail-public-ip")).1,
+        vec!["main.tf AKS007 1"]
+    );
+}
+
+#[test]
+fn outbound_type_from_a_variable_default_and_from_terraform_tfvars() {
+    // The value comes from variables.tf / terraform.tfvars; the finding points at the
+    // expression in main.tf that uses it.
+    assert_eq!(
+        got(&fixture_dir("fail-outbound-from-variable-default")).1,
+        vec!["main.tf AKS003 46", "main.tf AKS013 46"]
+    );
+    assert_eq!(
+        got(&fixture_dir("fail-outbound-from-tfvars")).1,
+        vec!["main.tf AKS003 46", "main.tf AKS013 46"]
+    );
+    assert!(got(&fixture_dir("pass-outbound-from-tfvars")).1.is_empty());
+}
+
+#[test]
+fn a_variable_without_a_value_is_aks900_never_a_pass() {
+    let (code, f) = got(&fixture_dir("fail-variable-without-value"));
+    assert_eq!(code, 0, "AKS900 is a note-level cannot-decide");
+    // The kubenet plugin's retirement warning (AKS013) is the only other finding.
+    assert!(
+        f.iter().filter(|x| x.contains("AKS900")).count() == 3
+            && f.iter()
+                .all(|x| x.contains("AKS900") || x.contains("AKS013")),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn a_syntax_error_is_aks901_and_the_other_files_are_still_checked() {
+    let (_, f) = got(&fixture_dir("fail-syntax"));
+    assert_eq!(f, vec!["main.tf AKS901 2", "ok.tf AKS007 1"]);
+}
+
+#[test]
+fn a_module_called_from_above_is_judged_through_its_call() {
+    let d = fixture_dir("pass-local-module");
+    let r = run(&["check", "--show-skipped", d.to_str().unwrap()], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("skipped modules/aks/main.tf: a Terraform module that main.tf calls"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn the_policy_input_of_a_tf_file_has_the_arm_shape() {
+    let d = fixture_dir("fail-udr-kubenet");
+    let r = run(&["input", d.join("main.tf").to_str().unwrap()], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let cluster = doc[0]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "Microsoft.ContainerService/managedClusters")
+        .unwrap();
+    assert_eq!(
+        cluster["properties"]["networkProfile"]["networkPlugin"],
+        "kubenet"
+    );
+    assert_eq!(cluster["apiVersion"], "2024-05-01");
+}
+
+#[test]
+fn the_terraform_corpus_scans_without_aks901_or_a_crash() {
+    let Some(corpus) = shared("corpus-iac/terraform") else {
+        return;
+    };
+    let r = run(
+        &["check", "--format", "json", corpus.to_str().unwrap()],
+        None,
+    );
+    assert!(r.code == 0 || r.code == 1, "exit {}: {}", r.code, r.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let mut by_rule: BTreeMap<String, usize> = BTreeMap::new();
+    for f in findings(&doc) {
+        *by_rule
+            .entry(f["rule"].as_str().unwrap().to_string())
+            .or_default() += 1;
+        assert_ne!(f["rule"], "AKS901", "{f}");
+    }
+    let clusters = doc["summary"]["clusters"].as_u64().unwrap();
+    eprintln!(
+        "corpus-iac/terraform: {} files examined, {clusters} clusters, {by_rule:?}",
+        doc["summary"]["filesExamined"]
+    );
+    assert!(clusters >= 5, "{clusters} clusters");
+    // The provider's own example of kubenet behind a firewall route is AKS003.
+    assert!(findings(&doc).iter().any(|f| f["rule"] == "AKS003"
+        && f["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("egress-with-udr-kubenet/main.tf")));
+}
