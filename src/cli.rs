@@ -198,6 +198,23 @@ pub(crate) fn error(msg: impl std::fmt::Display) -> Exit {
     Exit::ToolError
 }
 
+/// After a report: the deployments a policy could not be evaluated on make the run a
+/// tool error (exit 2), each named; the report above holds every other deployment's
+/// findings. `None` when there were none.
+pub(crate) fn policy_failures(errors: &[String]) -> Option<Exit> {
+    if errors.is_empty() {
+        return None;
+    }
+    for e in errors {
+        crate::report::safe::warn(&format!("aksgate: error: {e}"));
+    }
+    crate::report::safe::warn(&format!(
+        "aksgate: error: {} deployment(s) could not be evaluated: the report holds the findings of the others, and the run fails",
+        errors.len()
+    ));
+    Some(Exit::ToolError)
+}
+
 /// Writes `text` to standard output and returns `then`; a reader that went away
 /// (`aksgate rules | head`) or a full disk is a tool error, not a panic.
 pub(crate) fn emit(text: &str, then: Exit) -> Exit {
@@ -511,6 +528,9 @@ fn check(args: ScanArgs) -> Exit {
                 }
             }
         }
+    }
+    if let Some(exit) = policy_failures(&result.stats.policy_errors) {
+        return exit;
     }
     if findings.tally().fails(fail_on) {
         Exit::Findings

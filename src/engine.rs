@@ -66,6 +66,25 @@ impl std::fmt::Display for PolicyError {
 
 impl std::error::Error for PolicyError {}
 
+impl PolicyError {
+    /// The error, naming the deployment it happened on (a scan goes on with the others
+    /// and then fails naming each).
+    pub fn on(self, deployment: &str) -> PolicyError {
+        let named = |package: String| format!("{package} on deployment {deployment}");
+        match self {
+            PolicyError::Eval { package, message } => PolicyError::Eval {
+                package: named(package),
+                message,
+            },
+            PolicyError::Contract { package, message } => PolicyError::Contract {
+                package: named(package),
+                message,
+            },
+            load => load,
+        }
+    }
+}
+
 /// What one package returned for one input.
 #[derive(Debug, Clone)]
 pub struct RawResult {
@@ -530,15 +549,7 @@ impl Policies {
         let value = input_value(input).map_err(EvalError::Input)?;
         let deployment = deployment_name(input);
         self.evaluate_value(worker, value, collect, &deployment)
-            .map_err(|e| {
-                EvalError::Policy(match e {
-                    PolicyError::Eval { package, message } => PolicyError::Eval {
-                        package: format!("{package} on deployment {deployment}"),
-                        message,
-                    },
-                    other => other,
-                })
-            })
+            .map_err(|e| EvalError::Policy(e.on(&deployment)))
     }
 
     /// What a collecting query runs, for a limit's message: the built-in pack, or the

@@ -85,6 +85,10 @@ pub struct Stats {
     pub units: usize,
     pub clusters: usize,
     pub skipped: Vec<Skipped>,
+    /// The deployments a policy failed on (a limit, an error, a broken contract), in
+    /// plan order: the report holds every other deployment's findings, and the scan
+    /// ends as a tool error naming these.
+    pub policy_errors: Vec<String>,
 }
 
 pub struct ScanResult {
@@ -1050,12 +1054,15 @@ pub fn evaluate_unit(
     let context = unit
         .param_file
         .map(|f| crate::text::Text::from(sources.get(f).rel));
-    out.extend(crate::evaluate::findings_with_refs(
-        unit,
-        raw,
-        policies,
-        context.as_ref(),
-    )?);
+    let found = crate::evaluate::findings_with_refs(unit, raw, policies, context.as_ref())
+        .map_err(|e| {
+            let file = sources.get(unit.file).rel;
+            e.on(&match &context {
+                Some(p) => format!("{file} with {p}"),
+                None => file.to_string(),
+            })
+        })?;
+    out.extend(found);
     Ok(out)
 }
 
@@ -1087,8 +1094,8 @@ struct Gather {
     /// Where the scan's clusters are written (a template evaluated with several
     /// parameter files counts its clusters once).
     clusters: HashSet<Site>,
-    /// The policy error of the first job, in plan order, that had one: the scan's.
-    error: Option<(usize, PolicyError)>,
+    /// The policy errors of the jobs that had one, by job.
+    errors: Vec<(usize, PolicyError)>,
     /// How many jobs are reported.
     reported: usize,
 }
@@ -1103,13 +1110,15 @@ impl Gather {
                 self.clusters.extend(o.clusters);
                 self.reported += usize::from(o.reported);
             }
-            Err(e) => {
-                if self.error.as_ref().is_none_or(|(first, _)| job < *first) {
-                    self.error = Some((job, e));
-                }
-            }
+            Err(e) => self.errors.push((job, e)),
         }
     }
+}
+
+/// Policy errors in plan order, as messages.
+pub(crate) fn error_messages(mut errors: Vec<(usize, PolicyError)>) -> Vec<String> {
+    errors.sort_by_key(|(job, _)| *job);
+    errors.into_iter().map(|(_, e)| e.to_string()).collect()
 }
 
 pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -1323,9 +1332,7 @@ fn scan_streaming_with(
         .gather
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some((_, e)) = gather.error {
-        return Err(ScanError::Policy(e));
-    }
+    stats.policy_errors = error_messages(gather.errors);
     // In plan order, as a single pass would list them. A resource evaluated with
     // several parameter files lists its entries once.
     gather.inline.sort_unstable_by_key(|(job, _)| *job);
@@ -1353,7 +1360,7 @@ pub fn scan_prepared(opts: &ScanOptions, policies: &Policies) -> Result<ScanResu
         sources,
         load_failures,
         units,
-        stats,
+        mut stats,
         mut inline,
         baseline_notes,
     } = prepare_with_baseline(opts)?;
@@ -1378,13 +1385,14 @@ pub fn scan_prepared(opts: &ScanOptions, policies: &Policies) -> Result<ScanResu
             |engine, unit| evaluate_unit(policies, engine, unit, &sources, &opts.options),
         )
         .collect();
-    for r in results {
-        findings.extend(
-            r.map_err(ScanError::Policy)?
-                .into_iter()
-                .map(|(_, f)| Box::new(f)),
-        );
+    let mut errors = Vec::new();
+    for (job, r) in results.into_iter().enumerate() {
+        match r {
+            Ok(found) => findings.extend(found.into_iter().map(|(_, f)| Box::new(f))),
+            Err(e) => errors.push((job, e)),
+        }
     }
+    stats.policy_errors = error_messages(errors);
     timing.mark("evaluate");
     // Every position the report will ask for, found in one read of each file.
     sources.prefetch(

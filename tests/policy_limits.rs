@@ -92,3 +92,83 @@ fn builtins_that_ignore_the_timer_are_stopped_by_the_watchdog() {
         assert!(took < Duration::from_secs(4), "{condition}: {took:?}");
     }
 }
+
+/// Issue 18 item 10: a policy that fails on one deployment loses no other deployment's
+/// findings; the run still fails (exit 2), naming the deployment, in every format.
+#[test]
+fn one_deployment_failing_keeps_the_findings_of_the_others() {
+    let dir = setup(
+        "",
+        "input.file == \"b.json\"; x := to_number(\"zz\"); x > 0",
+    );
+    let public_ip = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [{"type": "Microsoft.Network/publicIPAddresses", "apiVersion": "2023-04-01",
+    "name": "pip", "location": "westeurope", "properties": {}}]}"#;
+    std::fs::write(dir.path().join("a.json"), public_ip).unwrap();
+    std::fs::rename(
+        dir.path().join("azuredeploy.json"),
+        dir.path().join("b.json"),
+    )
+    .unwrap();
+    let scan = |format: &str| {
+        common::run(
+            &[
+                "check",
+                "--policy",
+                "pol",
+                "--policy-timeout",
+                "1000",
+                "--format",
+                format,
+                ".",
+            ],
+            Some(dir.path()),
+        )
+    };
+    let r = scan("json");
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("on deployment b.json") && !r.stderr.contains("deployment a.json"),
+        "{}",
+        r.stderr
+    );
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let rules: Vec<(&str, &str)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["file"].as_str().unwrap(), f["rule"].as_str().unwrap()))
+        .collect();
+    assert!(rules.contains(&("a.json", "AKS007")), "{rules:?}");
+    let errors = doc["policyErrors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].as_str().unwrap().contains("b.json"));
+
+    let s = scan("sarif");
+    assert_eq!(s.code, 2, "{}", s.stderr);
+    let log: serde_json::Value = serde_json::from_str(&s.stdout).unwrap();
+    let inv = &log["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], false, "{inv}");
+    assert!(inv["toolExecutionNotifications"][0]["message"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("b.json"));
+    assert!(s.stdout.contains("AKS007"));
+
+    let h = scan("human");
+    assert_eq!(h.code, 2);
+    assert!(
+        h.stdout.contains("AKS007") && h.stdout.contains("a.json"),
+        "{}",
+        h.stdout
+    );
+
+    let a = common::run(
+        &["audit", "--policy", "pol", "--format", "json", "."],
+        Some(dir.path()),
+    );
+    assert_eq!(a.code, 2, "{}", a.stderr);
+    assert!(a.stderr.contains("on deployment b.json"), "{}", a.stderr);
+    assert!(a.stdout.contains("AKS007"), "{}", a.stdout);
+}

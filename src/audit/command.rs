@@ -91,20 +91,18 @@ pub fn run(args: AuditArgs) -> Exit {
         text(&audit, &mut out);
         out.finish()
     };
-    match &args.output {
-        Some(file) => {
-            let written = crate::report::write_file(file, write);
-            match written {
-                Ok(()) => Exit::Clean,
-                Err(e) => error(format!("cannot write {}: {e}", file.display())),
-            }
-        }
+    let written = match &args.output {
+        Some(file) => crate::report::write_file(file, write)
+            .map_err(|e| format!("cannot write {}: {e}", file.display())),
         None => {
             let mut w = BufWriter::new(std::io::stdout().lock());
-            match write(&mut w).and_then(|()| w.flush()) {
-                Ok(()) => Exit::Clean,
-                Err(e) => error(format!("cannot write the output: {e}")),
-            }
+            write(&mut w)
+                .and_then(|()| w.flush())
+                .map_err(|e| format!("cannot write the output: {e}"))
         }
+    };
+    match written {
+        Err(e) => error(e),
+        Ok(()) => crate::cli::policy_failures(&audit.stats.policy_errors).unwrap_or(Exit::Clean),
     }
 }

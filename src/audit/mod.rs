@@ -1189,8 +1189,8 @@ struct Kept {
     units: Vec<(usize, UnitRows)>,
     /// Files that changed between the passes, by job: AKS901.
     unreadable: Vec<(usize, Site, String)>,
-    /// The policy error of the first job, in plan order, that had one: the audit's.
-    error: Option<(usize, PolicyError)>,
+    /// The policy errors of the jobs that had one, by job.
+    errors: Vec<(usize, PolicyError)>,
 }
 
 impl Sink for Inventory<'_> {
@@ -1227,11 +1227,7 @@ impl Sink for Inventory<'_> {
         let mut kept = lock(&self.kept);
         match outcome {
             Ok(u) => kept.units.push((job, u)),
-            Err(e) => {
-                if kept.error.as_ref().is_none_or(|(first, _)| job < *first) {
-                    kept.error = Some((job, e));
-                }
-            }
+            Err(e) => kept.errors.push((job, e)),
         }
         drop(kept);
         self.progress.evaluated();
@@ -1276,7 +1272,7 @@ fn audit_with(
     let Streamed {
         sources,
         mut load_failures,
-        stats,
+        mut stats,
         inline,
         ..
     } = crate::stream::run(opts, heard, &mut sink)?;
@@ -1284,9 +1280,7 @@ fn audit_with(
         .kept
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some((_, e)) = kept.error {
-        return Err(ScanError::Policy(e));
-    }
+    stats.policy_errors = scan::error_messages(kept.errors);
     // A file read again that changed since the first pass is reported once, in plan
     // order, as in `check`.
     kept.unreadable.sort_by_key(|(job, _, _)| *job);

@@ -13,6 +13,10 @@ struct Doc<'a> {
     tool_version: &'static str,
     findings: Findings<'a>,
     summary: Summary,
+    /// The deployments a policy could not be evaluated on: the findings are of the
+    /// others only, and the run exits 2. Absent when there are none.
+    #[serde(rename = "policyErrors", skip_serializing_if = "<[String]>::is_empty")]
+    policy_errors: &'a [String],
 }
 
 /// The findings, each converted as it is written.
@@ -125,6 +129,7 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
         tool: "aksgate",
         tool_version: env!("CARGO_PKG_VERSION"),
         findings: Findings(report),
+        policy_errors: &report.stats.policy_errors,
         summary: Summary {
             files_examined: report.stats.files_examined,
             clusters: report.stats.clusters,

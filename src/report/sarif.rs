@@ -255,11 +255,25 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
                 "rules": rules,
             }}),
             base_ids: Value::Object(base_ids),
+            invocation: invocation(&report.stats.policy_errors),
             results: Results { report, index },
         },
     };
     serde_json::to_writer_pretty(&mut *w, &log)?;
     w.write_all(b"\n")
+}
+
+/// The run's invocation: unsuccessful, with one notification per deployment a policy
+/// could not be evaluated on, when there were some (SARIF 3.20.14, 3.58).
+fn invocation(errors: &[String]) -> Option<Value> {
+    if errors.is_empty() {
+        return None;
+    }
+    let notes: Vec<Value> = errors
+        .iter()
+        .map(|e| json!({"level": "error", "message": {"text": e}}))
+        .collect();
+    Some(json!({"executionSuccessful": false, "toolExecutionNotifications": notes}))
 }
 
 /// The log: one run.
@@ -280,6 +294,8 @@ impl Serialize for Log<'_> {
 struct Run<'a> {
     tool: Value,
     base_ids: Value,
+    /// Written only when a policy failed on a deployment.
+    invocation: Option<Value>,
     results: Results<'a>,
 }
 
@@ -289,6 +305,9 @@ impl Serialize for Run<'_> {
         m.serialize_entry("tool", &self.tool)?;
         m.serialize_entry("originalUriBaseIds", &self.base_ids)?;
         m.serialize_entry("columnKind", "unicodeCodePoints")?;
+        if let Some(i) = &self.invocation {
+            m.serialize_entry("invocations", std::slice::from_ref(i))?;
+        }
         m.serialize_entry("results", &self.results)?;
         m.end()
     }
