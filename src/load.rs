@@ -204,6 +204,18 @@ fn bicep_outcome(text: &str, rel: &str, files: &dyn Files) -> Outcome {
     lowered_outcome(bicep::lower_text(text, rel, files))
 }
 
+/// Parses and lowers a Terraform plan (`terraform show -json`).
+fn plan_outcome(text: &str, rel: &str) -> Outcome {
+    match json::parse(text) {
+        Ok(doc) => lowered_outcome(crate::terraform::lower_plan(&doc, rel)),
+        Err(e) => Outcome::Failed {
+            message: format!("invalid JSON: {}", e.message),
+            span: e.span,
+            deployment: true,
+        },
+    }
+}
+
 fn lowered_outcome(lowered: Result<bicep::Lowered, bicep::Problem>) -> Outcome {
     match lowered {
         Err(p) => Outcome::Failed {
@@ -349,11 +361,18 @@ fn load_with_tf(
     }
     let read = if skim {
         json::skim(&text).map(|skim| {
+            if crate::terraform::is_plan(&skim.root) {
+                // A plan is lowered whole, as a Terraform file is.
+                return plan_outcome(&text, &rel);
+            }
             let kind = classify::classify(&skim.root);
             Outcome::Skimmed { skim, kind }
         })
     } else {
         json::parse(&text).map(|doc| {
+            if crate::terraform::is_plan(&doc.root) {
+                return lowered_outcome(crate::terraform::lower_plan(&doc, &rel));
+            }
             let kind = classify::classify(&doc.root);
             Outcome::Parsed { doc, kind }
         })
@@ -422,7 +441,15 @@ pub fn parse_again(text: &str, rel: &str, path: Option<&Path>) -> Result<json::D
             _ => Err("the Bicep file could not be read again".into()),
         };
     }
-    json::parse(text).map_err(|e| format!("invalid JSON: {}", e.message))
+    let doc = json::parse(text).map_err(|e| format!("invalid JSON: {}", e.message))?;
+    if crate::terraform::is_plan(&doc.root) {
+        return match lowered_outcome(crate::terraform::lower_plan(&doc, rel)) {
+            Outcome::Parsed { doc, .. } => Ok(doc),
+            Outcome::Failed { message, .. } => Err(message),
+            _ => Err("the Terraform plan could not be read again".into()),
+        };
+    }
+    Ok(doc)
 }
 
 #[cfg(test)]

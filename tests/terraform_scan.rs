@@ -187,3 +187,59 @@ fn the_terraform_corpus_scans_without_aks901_or_a_crash() {
             .unwrap()
             .ends_with("egress-with-udr-kubenet/main.tf")));
 }
+
+/// Plans (`terraform show -json`): recognised by content, judged on the planned values,
+/// with findings at the plan's own lines.
+#[test]
+fn a_plan_is_judged_on_its_planned_values_at_the_plan_line() {
+    let (code, f) = got(&fixture_dir("fail-plan-udr-kubenet"));
+    assert_eq!(code, 1);
+    assert_eq!(f, vec!["tfplan.json AKS003 36", "tfplan.json AKS013 36"]);
+    let text = fs::read_to_string(fixture_dir("fail-plan-udr-kubenet/tfplan.json")).unwrap();
+    assert!(text
+        .lines()
+        .nth(35)
+        .unwrap()
+        .contains("\"network_plugin\": \"kubenet\""));
+    // The subnet created in the same plan (its id unknown until apply) is followed
+    // through the configuration's reference: the Azure CNI variant passes AKS005.
+    let (code, f) = got(&fixture_dir("pass-plan-udr-azure-cni"));
+    assert_eq!((code, f), (0, Vec::<String>::new()));
+}
+
+#[test]
+fn a_plan_value_known_only_after_apply_is_unknown_naming_its_address() {
+    let (code, doc) = check_json(&[fixture_dir("fail-plan-after-apply").to_str().unwrap()]);
+    assert_eq!(code, 0, "AKS900 notes and a warning do not fail the gate");
+    let notes: Vec<_> = findings(&doc)
+        .into_iter()
+        .filter(|f| f["rule"] == "AKS900")
+        .collect();
+    assert!(!notes.is_empty());
+    for n in &notes {
+        let m = n["message"].as_str().unwrap();
+        assert!(
+            m.contains("azurerm_kubernetes_cluster.aks.network_profile[0].outbound_type")
+                && m.contains("only after apply"),
+            "{m}"
+        );
+    }
+}
+
+#[test]
+fn plan_child_modules_deleted_resources_and_format_versions() {
+    // The cluster is in a child module; the public IP the plan deletes is not judged.
+    assert_eq!(
+        got(&fixture_dir("fail-plan-module-load-balancer")).1,
+        vec!["tfplan.json AKS007 41"]
+    );
+    // A major format version aksgate does not know is refused, not read as 1.x.
+    let (code, doc) = check_json(&[fixture_dir("fail-plan-format-version").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let f = findings(&doc);
+    assert_eq!(f.len(), 1);
+    assert!(f[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("format_version 2.0"));
+}

@@ -31,6 +31,16 @@ pub(crate) fn call(
     expand: bool,
 ) -> Val {
     let text = ev.text(whole);
+    if name == super::plan::AFTER_APPLY {
+        // A plan's value known only after apply, named by its address.
+        let at = args.first().map(|a| ev.eval(a));
+        if let Some(Val::Str(address)) = at {
+            return Val::unknown(
+                address,
+                "is known only after apply (the plan's after_unknown)",
+            );
+        }
+    }
     if name.contains("::") {
         return Val::unknown(text, format!("provider function {name}() is not evaluated"));
     }

@@ -18,11 +18,13 @@ mod ids;
 mod map;
 mod map_aks;
 mod module;
+mod plan;
 mod syntax;
 #[cfg(test)]
 mod tests;
 
 pub use crate::bicep::lower::{Lowered, Problem};
+pub use plan::{is_plan, lower_plan};
 
 use crate::json::{self, Node, Span, Value};
 use emit::string;
