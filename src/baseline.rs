@@ -751,10 +751,7 @@ impl Exports {
                 ));
                 continue;
             };
-            let hit = self.clusters.iter().find(
-                |(c, _)| matches!(&c.name.value, RValue::Str(n) if n.eq_ignore_ascii_case(name)),
-            );
-            if let Some((c, file)) = hit {
+            if let Some((c, file)) = named(self.clusters.iter().map(|(c, f)| (c, f)), name) {
                 unit.baselines.push(Baseline {
                     resource: i,
                     base: c.clone(),
@@ -766,6 +763,41 @@ impl Exports {
             }
         }
         notes
+    }
+}
+
+/// The first of `clusters` named `name` (ARM names are case-insensitive).
+fn named<'c, F>(
+    mut clusters: impl Iterator<Item = (&'c Resource, F)>,
+    name: &str,
+) -> Option<(&'c Resource, F)> {
+    clusters.find(|(c, _)| matches!(&c.name.value, RValue::Str(n) if n.eq_ignore_ascii_case(name)))
+}
+
+/// Gives each cluster of `unit` its prior state from `prior` (the resources the
+/// deployment's own source says are there before it, resolved as a template: a
+/// Terraform plan's `change.before`), matched by name. `file` names where they are.
+pub fn attach_prior(unit: &mut Unit, prior: &Unit, file: &str) {
+    for i in 0..unit.resources.len() {
+        let r = &unit.resources[i];
+        let RValue::Str(name) = &r.name.value else {
+            continue;
+        };
+        if r.ty != CLUSTER || unit.baselines.iter().any(|b| b.resource == i) {
+            continue;
+        }
+        let clusters = prior.resources.iter().filter(|c| c.ty == CLUSTER);
+        if let Some((c, ())) = named(clusters.map(|c| (c, ())), name) {
+            let base = c.clone();
+            unit.baselines.push(Baseline {
+                resource: i,
+                base,
+                source: "plan",
+                file: format!("{file}, before the plan"),
+                param_file: None,
+                revision: None,
+            });
+        }
     }
 }
 

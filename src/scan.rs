@@ -906,6 +906,12 @@ pub(crate) fn resolve_job<'p>(
                 resolve::resolve_template(root, job.file, job.kind.clone(), &mut eval, &links);
             unit.param_file = job.params;
             unit.problems.extend(problems);
+            if let Some(prior) = &docs[&job.file].prior {
+                let mut eval = ArmEvaluator::new(job.file, prior, HashMap::new());
+                let before =
+                    resolve::resolve_template(prior, job.file, job.kind.clone(), &mut eval, &links);
+                crate::baseline::attach_prior(&mut unit, &before, sources.get(job.file).rel);
+            }
             unit
         }
         Kind::RestBody { wrapped } => {

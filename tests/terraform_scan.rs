@@ -243,3 +243,27 @@ fn plan_child_modules_deleted_resources_and_format_versions() {
         .unwrap()
         .contains("format_version 2.0"));
 }
+
+/// An in-place update of a cluster's outbound type is AKS006 from the plan alone (its
+/// `change.before` is the baseline); a replacement is a new cluster.
+#[test]
+fn a_plan_updating_the_outbound_type_in_place_is_aks006() {
+    let (code, doc) = check_json(&[fixture_dir("fail-plan-outbound-type-update")
+        .to_str()
+        .unwrap()]);
+    assert_eq!(code, 1);
+    let f = findings(&doc);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0]["rule"], "AKS006");
+    let related = f[0]["related"].as_array().unwrap();
+    assert!(
+        related
+            .iter()
+            .any(|r| r["file"] == "tfplan.json" && r["line"] == 138),
+        "the old value, in the plan's change.before: {related:?}"
+    );
+    assert_eq!(
+        got(&fixture_dir("pass-plan-outbound-type-replace")),
+        (0, Vec::<String>::new())
+    );
+}

@@ -117,6 +117,11 @@ pub struct Comment {
 pub struct Document {
     pub root: Node,
     pub comments: Vec<Comment>,
+    /// The resources as they are before this deployment, when the front end knows them
+    /// (a Terraform plan's prior state of the resources it updates in place): a template
+    /// root whose `resources` are the baselines of the same-named resources. Never read
+    /// from a file's own content.
+    pub prior: Option<Box<Node>>,
 }
 
 /// A syntax (or decoding) error with the span of the offending text.

@@ -24,6 +24,7 @@ pub fn parse(text: &str) -> Result<Document, ParseError> {
     Ok(Document {
         root,
         comments: p.lx.comments,
+        prior: None,
     })
 }
 

@@ -184,6 +184,7 @@ pub fn lower_with(
             doc: json::Document {
                 root: emit::Obj::default().node(whole),
                 comments,
+                prior: None,
             },
             problems: Vec::new(),
         });
@@ -209,6 +210,7 @@ pub fn lower_with(
         doc: json::Document {
             root: root.node(whole),
             comments,
+            prior: None,
         },
         problems: out.problems,
     })

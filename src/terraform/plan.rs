@@ -66,22 +66,46 @@ pub fn lower_plan(doc: &json::Document, rel: &str) -> Result<Lowered, Problem> {
     }
     let unknown = after_unknown(root);
     let config = Config::of(root);
-    let mut g = Gen::default();
-    // Nothing generated starts at 0, where the template's own keys are placed.
-    g.text.push('\n');
-    if let Some(c) = root
+    let provider = root
         .get("configuration")
         .and_then(|c| c.get("provider_config"))
         .and_then(|p| p.get("azurerm"))
         .and_then(|a| a.get("version_constraint"))
-        .and_then(Node::as_str)
-    {
+        .and_then(Node::as_str);
+    let mut lowered = lower_side(&planned, &unknown, &config, provider, rel, root.span)?;
+    // The prior state of what the plan updates in place is its baseline (a replaced
+    // resource is a new one: changing it is not a migration).
+    let before = updated_before(root);
+    if !before.is_empty() {
+        let none = Config {
+            resources: HashMap::new(),
+        };
+        if let Ok(prior) = lower_side(&before, &HashMap::new(), &none, provider, rel, root.span) {
+            lowered.doc.prior = Some(Box::new(prior.doc.root));
+        }
+    }
+    Ok(lowered)
+}
+
+/// Generates the module of `planned` and lowers it, its spans pointing into the plan.
+fn lower_side(
+    planned: &[Planned],
+    unknown: &HashMap<&str, &Node>,
+    config: &Config,
+    provider: Option<&str>,
+    rel: &str,
+    whole: Span,
+) -> Result<Lowered, Problem> {
+    let mut g = Gen::default();
+    // Nothing generated starts at 0, where the template's own keys are placed.
+    g.text.push('\n');
+    if let Some(c) = provider {
         g.text
             .push_str("terraform {\n  required_providers {\n    azurerm = { version = ");
         g.string(c);
         g.text.push_str(" }\n  }\n}\n");
     }
-    let labels = Labels::of(&planned);
+    let labels = Labels::of(planned);
     for (i, p) in planned.iter().enumerate() {
         let exprs = config.expressions(&p.module, p.ty, p.name);
         let start = g.text.len();
@@ -89,7 +113,7 @@ pub fn lower_plan(doc: &json::Document, rel: &str) -> Result<Lowered, Problem> {
         let cx = Site {
             p,
             labels: &labels,
-            planned: &planned,
+            planned,
         };
         g.body(
             &cx,
@@ -105,15 +129,62 @@ pub fn lower_plan(doc: &json::Document, rel: &str) -> Result<Lowered, Problem> {
     g.finish();
     let synthetic = format!("{rel}.tf");
     let mut lowered = lower_with(&g.text, &synthetic, &NoOther, LIMITS).map_err(|p| Problem {
-        span: g.map(p.span, root.span),
+        span: g.map(p.span, whole),
         ..p
     })?;
-    remap(&mut lowered.doc.root, &g, root.span);
+    remap(&mut lowered.doc.root, &g, whole);
     lowered.doc.comments = Vec::new();
     for p in &mut lowered.problems {
-        p.span = g.map(p.span, root.span);
+        p.span = g.map(p.span, whole);
     }
     Ok(lowered)
+}
+
+/// The resources the plan updates in place, as they were (`change.before`).
+fn updated_before(root: &Node) -> Vec<Planned<'_>> {
+    let mut out = Vec::new();
+    for c in root
+        .get("resource_changes")
+        .and_then(Node::as_array)
+        .unwrap_or_default()
+    {
+        let change = c.get("change");
+        let actions: Vec<&str> = change
+            .and_then(|ch| ch.get("actions"))
+            .and_then(Node::as_array)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Node::as_str)
+            .collect();
+        if actions != ["update"] || c.get("mode").and_then(Node::as_str) != Some("managed") {
+            continue;
+        }
+        let (Some(address), Some(ty), Some(name), Some(before)) = (
+            c.get("address").and_then(Node::as_str),
+            c.get("type").and_then(Node::as_str),
+            c.get("name").and_then(Node::as_str),
+            change.and_then(|ch| ch.get("before")),
+        ) else {
+            continue;
+        };
+        if !ident(ty) || !ident(name) || before.as_object().is_none() {
+            continue;
+        }
+        out.push(Planned {
+            module: c
+                .get("module_address")
+                .and_then(Node::as_str)
+                .unwrap_or("")
+                .to_string(),
+            address,
+            ty,
+            name,
+            index: c.get("index"),
+            values: Some(before),
+            node: c,
+        });
+    }
+    out
 }
 
 /// The generated module has no other files.

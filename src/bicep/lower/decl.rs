@@ -155,6 +155,7 @@ pub(crate) fn lower_file(
         doc: json::Document {
             root: node::object(members, whole),
             comments: Vec::new(),
+            prior: None,
         },
         problems,
     }
