@@ -266,8 +266,15 @@ fn streaming_and_kept_scans_agree_on_a_change_against_git() {
         |findings: &[String], what: &str| findings.iter().filter(|f| f.contains(what)).count();
     let all = same_with(&base);
     // The two flipped outboundTypes (the moved module's is a default its parent
-    // overrides).
-    assert_eq!(count(&all, "rule: \"AKS006\""), 2, "{all:#?}");
+    // overrides), and the Terraform plan fixture that is its own baseline.
+    let plan_update = "fixtures/terraform/fail-plan-outbound-type-update/tfplan.json";
+    assert_eq!(count(&all, "rule: \"AKS006\""), 3, "{all:#?}");
+    assert_eq!(
+        all.iter()
+            .filter(|f| f.contains("rule: \"AKS006\"") && f.starts_with(plan_update))
+            .count(),
+        1
+    );
     assert_eq!(count(&all, "cannot match cluster"), 1);
     let changed = same_with(&ScanOptions {
         changed_only: true,
