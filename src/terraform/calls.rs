@@ -71,16 +71,25 @@ pub(crate) fn child<'r>(
             ))
         }
     };
-    if !(source.starts_with("./") || source.starts_with("../")) {
+    let module_key = if parent.key.is_empty() {
+        name.to_string()
+    } else {
+        format!("{}.{name}", parent.key)
+    };
+    let shared = parent.shared.clone();
+    let local = source.starts_with("./") || source.starts_with("../");
+    // A registry or git module is read where `terraform init` installed it.
+    let installed = shared.installed.get(&module_key).cloned();
+    if !local && installed.is_none() {
         return Err(problem(
             "AKS900",
             format!(
                 "not checked: module not visible: '{source}' is a registry or remote module \
-                 (aksgate reads local modules only)"
+                 and no .terraform/modules/modules.json names it (run terraform init before \
+                 the scan, or scan the module's source)"
             ),
         ));
     }
-    let shared = parent.shared.clone();
     if parent.depth + 1 > shared.limits.depth {
         return Err(problem(
             "AKS901",
@@ -100,7 +109,7 @@ pub(crate) fn child<'r>(
         ));
     }
     shared.modules.set(shared.modules.get() + 1);
-    let Some(dir) = join(&parent.dir, &source) else {
+    let Some(dir) = installed.or_else(|| join(&parent.dir, &source)) else {
         return Err(problem(
             "AKS900",
             format!("not checked: module not visible: '{source}' leaves the scanned folder"),
@@ -120,7 +129,7 @@ pub(crate) fn child<'r>(
             inputs.insert(k.to_string(), parent.eval_in(at.0, &a.value, &inst.scope));
         }
     }
-    let child = Rc::new(Module::new(
+    let mut child = Module::new(
         dir,
         files,
         shared,
@@ -128,7 +137,9 @@ pub(crate) fn child<'r>(
         HashMap::new(),
         Some(parent.major),
         parent.depth + 1,
-    ));
+    );
+    child.key = module_key;
+    let child = Rc::new(child);
     parent.children.borrow_mut().insert(key, child.clone());
     Ok(child)
 }

@@ -38,6 +38,12 @@ pub trait Files {
     /// directory `dir` (relative to the scanned root, `/`-separated, `""` for the
     /// root), as (file name, text).
     fn dir(&self, dir: &str) -> Result<Vec<(String, String)>, String>;
+
+    /// The text of one file (relative to the scanned root), for the module manifest
+    /// `terraform init` writes; none by default.
+    fn text(&self, _rel: &str) -> Result<String, String> {
+        Err("not read".into())
+    }
 }
 
 /// Reads nothing: a file read from a git revision is lowered on its own.
@@ -128,6 +134,47 @@ impl Files for DiskFiles {
         }
         Ok(out)
     }
+
+    fn text(&self, rel: &str) -> Result<String, String> {
+        let root = self.root.canonicalize().map_err(|e| e.to_string())?;
+        let real = self
+            .root
+            .join(rel)
+            .canonicalize()
+            .map_err(|e| format!("cannot read: {e}"))?;
+        let meta = std::fs::metadata(&real).map_err(|e| e.to_string())?;
+        if !real.starts_with(&root) || !meta.is_file() || meta.len() > MAX_DIR_FILE_BYTES {
+            return Err("not a regular file of at most 4 MB inside the scanned folder".into());
+        }
+        std::fs::read_to_string(&real).map_err(|e| e.to_string())
+    }
+}
+
+/// The modules `terraform init` installed for the root module in `dir`
+/// (`.terraform/modules/modules.json`: each module key with its directory, relative to
+/// `dir`), as directories relative to the scanned root. Directories that would leave
+/// the root are left out: such a module stays not visible.
+fn installed_modules(files: &dyn Files, dir: &str) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    let manifest = calls::join(dir, ".terraform/modules/modules.json").unwrap_or_default();
+    let Ok(text) = files.text(&manifest) else {
+        return out;
+    };
+    let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return out;
+    };
+    for m in doc["Modules"].as_array().into_iter().flatten() {
+        let (Some(key), Some(d)) = (m["Key"].as_str(), m["Dir"].as_str()) else {
+            continue;
+        };
+        if key.is_empty() {
+            continue;
+        }
+        if let Some(joined) = calls::join(dir, &d.replace('\\', "/")) {
+            out.insert(key.to_string(), joined);
+        }
+    }
+    out
 }
 
 fn split(rel: &str) -> (&str, &str) {
@@ -161,6 +208,7 @@ pub fn lower_with(
         fuel: std::cell::Cell::new(limits.fuel),
         modules: std::cell::Cell::new(0),
         limits,
+        installed: installed_modules(files, dir),
     });
     let m = Module::new(dir.to_string(), files_read, shared, None, tfvars, None, 0);
     let Some(fi) = m

@@ -26,6 +26,9 @@ pub(crate) struct Shared<'r> {
     pub fuel: Cell<u64>,
     pub modules: Cell<usize>,
     pub limits: Limits,
+    /// Where `terraform init` installed the modules of the root module, by module key
+    /// (`aks`, `aks.network`): directories relative to the scanned root.
+    pub installed: HashMap<String, String>,
 }
 
 /// Where a declaration is: file index, structure index.
@@ -53,6 +56,9 @@ pub(crate) struct Module<'r> {
     cache: RefCell<HashMap<String, Val>>,
     busy: RefCell<HashSet<String>>,
     pub children: RefCell<HashMap<String, Rc<Module<'r>>>>,
+    /// The module's key as `terraform init` names it: `""` for the root, `aks` for
+    /// `module "aks"`, `aks.network` for a module that one calls.
+    pub key: String,
 }
 
 pub(crate) fn label(b: &Block, i: usize) -> Option<&str> {
@@ -103,6 +109,7 @@ impl<'r> Module<'r> {
             cache: RefCell::new(HashMap::new()),
             busy: RefCell::new(HashSet::new()),
             children: RefCell::new(HashMap::new()),
+            key: String::new(),
         };
         let mut major = None;
         for (fi, f) in m.files.iter().enumerate() {

@@ -433,3 +433,56 @@ resource "azurerm_subnet_route_table_association" "x" {
     let id = subnet["properties"]["routeTable"]["id"].as_str().unwrap();
     assert!(id.ends_with("/routeTables/a"), "{id}");
 }
+
+/// Module directories and a manifest file, by path.
+struct WithManifest(Mem, String);
+
+impl Files for WithManifest {
+    fn dir(&self, dir: &str) -> Result<Vec<(String, String)>, String> {
+        self.0.dir(dir)
+    }
+    fn text(&self, rel: &str) -> Result<String, String> {
+        if rel == ".terraform/modules/modules.json" {
+            Ok(self.1.clone())
+        } else {
+            Err("no such file".into())
+        }
+    }
+}
+
+/// A registry module is read where `terraform init` installed it; a manifest entry
+/// whose directory leaves the scanned folder is not followed.
+#[test]
+fn installed_registry_modules_are_read_and_manifests_cannot_escape() {
+    let main = "module \"aks\" {\n  source = \"Azure/aks/azurerm\"\n}\n";
+    let module = r#"resource "azurerm_public_ip" "p" { name = "pip" }"#;
+    let files = mem(&[
+        ("main.tf", main),
+        (".terraform/modules/aks/main.tf", module),
+    ]);
+    let manifest = |dir: &str| {
+        format!(r#"{{"Modules": [{{"Key": "", "Dir": "."}}, {{"Key": "aks", "Dir": "{dir}"}}]}}"#)
+    };
+    let read = WithManifest(files, manifest(".terraform/modules/aks"));
+    let l = lower_text(main, "main.tf", &read).unwrap();
+    assert!(l.problems.is_empty(), "{:?}", l.problems);
+    let v = to_json(&l.doc.root);
+    assert_eq!(
+        v["resources"][0]["type"],
+        "Microsoft.Network/publicIPAddresses"
+    );
+
+    let files = mem(&[
+        ("main.tf", main),
+        (".terraform/modules/aks/main.tf", module),
+    ]);
+    let escaping = WithManifest(files, manifest("../../elsewhere"));
+    let l = lower_text(main, "main.tf", &escaping).unwrap();
+    assert!(
+        l.problems
+            .iter()
+            .any(|p| p.code == "AKS900" && p.message.contains("terraform init")),
+        "{:?}",
+        l.problems
+    );
+}
