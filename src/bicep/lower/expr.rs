@@ -100,6 +100,9 @@ pub(crate) struct Lower<'s> {
     /// Loop and lambda variables in scope, innermost last: name to ARM text.
     pub locals: Vec<(String, String)>,
     pub problems: Vec<Problem>,
+    /// Lowering a `.bicepparam` file: its own functions (`readEnvironmentVariable`,
+    /// `getSecret`) are known, as unknown values.
+    pub params_file: bool,
     fresh: usize,
 }
 
@@ -118,6 +121,7 @@ impl<'s> Lower<'s> {
             sym,
             locals: Vec::new(),
             problems: Vec::new(),
+            params_file: false,
             fresh: 0,
         }
     }
@@ -543,6 +547,11 @@ impl<'s> Lower<'s> {
 
     fn call(&mut self, name: &str, args: &[Expr], at: BSpan) -> String {
         let lower = name.to_ascii_lowercase();
+        if self.params_file {
+            if let Some(text) = params_file_call(&lower, name, args) {
+                return text;
+            }
+        }
         if LOAD_FUNCTIONS.contains(&lower.as_str()) {
             return self.unsupported(&format!("{name}() (reads a file at build time)"), at);
         }
@@ -567,6 +576,30 @@ impl<'s> Lower<'s> {
         let a: Vec<String> = args.iter().map(|x| self.expr(x)).collect();
         format!("{name}({})", a.join(", "))
     }
+}
+
+/// The functions only a `.bicepparam` file has: values aksgate cannot know, written as
+/// `aksgate.unknown(...)` so that they stay unknown (AKS900 where they matter).
+fn params_file_call(lower: &str, name: &str, args: &[Expr]) -> Option<String> {
+    let reason = match lower {
+        // The default applies only when the variable is not set where the file is built:
+        // which it is, aksgate cannot know.
+        "readenvironmentvariable" => {
+            "an environment variable read where the parameters are built, not known here"
+        }
+        "getsecret" => "a Key Vault secret, known only at deployment time",
+        _ => return None,
+    };
+    let first = match args.first().map(|a| &a.kind) {
+        Some(ExprKind::String(s)) => s.as_plain().map(quote),
+        _ => None,
+    };
+    let shown = format!("{name}({})", first.unwrap_or_default());
+    Some(format!(
+        "aksgate.unknown({}, {})",
+        quote(&shown),
+        quote(reason)
+    ))
 }
 
 /// An object property whose key is interpolated (`'${p}-x': ...`).
