@@ -157,7 +157,7 @@ fn a_lone_bicep_module_does_not_take_a_parameter_file_it_does_not_fit() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(
         dir.path().join("main.bicep"),
-        "import * as t from 'types.bicep'\n",
+        "extension microsoftGraphV1\n",
     )
     .unwrap();
     fs::write(

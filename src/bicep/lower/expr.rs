@@ -87,7 +87,8 @@ pub(crate) fn unquote(s: &str) -> Option<String> {
 pub(crate) struct Symbols {
     pub params: HashSet<String>,
     pub vars: HashSet<String>,
-    pub funcs: HashSet<String>,
+    /// Function scopes by file (0: the file lowered; then the files it imports).
+    pub scopes: std::rc::Rc<Vec<super::funcs::FuncScope>>,
     /// By symbolic name; nested resources also as `parent::child`.
     pub resources: HashMap<String, ResourceSym>,
     /// Module symbol to its deployment name (ARM expression text).
@@ -103,6 +104,11 @@ pub(crate) struct Lower<'s> {
     /// Lowering a `.bicepparam` file: its own functions (`readEnvironmentVariable`,
     /// `getSecret`) are known, as unknown values.
     pub params_file: bool,
+    /// The function scope names are looked up in ([`Symbols::scopes`]).
+    pub scope: usize,
+    /// How many inlined function bodies are being lowered: inside one, only its
+    /// parameters are in scope.
+    pub inline_depth: usize,
     fresh: usize,
 }
 
@@ -122,6 +128,8 @@ impl<'s> Lower<'s> {
             locals: Vec::new(),
             problems: Vec::new(),
             params_file: false,
+            scope: 0,
+            inline_depth: 0,
             fresh: 0,
         }
     }
@@ -266,6 +274,14 @@ impl<'s> Lower<'s> {
                 {
                     self.call(&name.name, args, e.span)
                 }
+                ExprKind::Ident(ns) if self.local(&ns.name).is_none() => {
+                    match self.func(Some(&ns.name), &name.name) {
+                        Some(f) => self.inline(&f, args, e.span),
+                        None => {
+                            self.unsupported(&format!("the method call .{}()", name.name), e.span)
+                        }
+                    }
+                }
                 _ => self.unsupported(&format!("the method call .{}()", name.name), e.span),
             },
             ExprKind::Property { base, name, safe } => self.property(e, base, &name.name, *safe),
@@ -322,12 +338,11 @@ impl<'s> Lower<'s> {
                 format!("if({c}, {t}, {o})")
             }
             ExprKind::Lambda { params, body } => {
-                let names: Vec<String> = params.iter().map(|p| quote(&p.name)).collect();
-                for p in params {
-                    self.locals.push((
-                        p.name.clone(),
-                        format!("lambdaVariables({})", quote(&p.name)),
-                    ));
+                let arm: Vec<String> = params.iter().map(|p| self.lambda_name(&p.name)).collect();
+                let names: Vec<String> = arm.iter().map(|n| quote(n)).collect();
+                for (p, a) in params.iter().zip(&arm) {
+                    self.locals
+                        .push((p.name.clone(), format!("lambdaVariables({})", quote(a))));
                 }
                 let b = self.expr(body);
                 self.locals.truncate(self.locals.len() - params.len());
@@ -437,6 +452,12 @@ impl<'s> Lower<'s> {
         if let Some(v) = self.local(name) {
             return v.to_string();
         }
+        if self.inline_depth > 0 {
+            return self.unsupported(
+                &format!("`{name}` in a function body (only its parameters are visible)"),
+                at,
+            );
+        }
         if self.sym.params.contains(name) {
             return format!("parameters({})", quote(name));
         }
@@ -476,7 +497,7 @@ impl<'s> Lower<'s> {
             return Some(r.at(&i));
         }
         let key = resource_key(e)?;
-        if self.local(key.split("::").next()?).is_some() {
+        if self.inline_depth > 0 || self.local(key.split("::").next()?).is_some() {
             return None;
         }
         if let Some(r) = self.sym.resources.get(&key) {
@@ -555,8 +576,8 @@ impl<'s> Lower<'s> {
         if LOAD_FUNCTIONS.contains(&lower.as_str()) {
             return self.unsupported(&format!("{name}() (reads a file at build time)"), at);
         }
-        if self.sym.funcs.contains(name) {
-            return self.unsupported(&format!("the user-defined function {name}()"), at);
+        if let Some(f) = self.func(None, name) {
+            return self.inline(&f, args, at);
         }
         if lower == "nameof" && args.len() == 1 {
             // Compile time: the last name of the symbol or property written.

@@ -6,6 +6,10 @@
 mod decl;
 mod expr;
 mod fold;
+mod funcs;
+mod import;
+#[cfg(test)]
+mod import_tests;
 mod module;
 mod node;
 mod params;
