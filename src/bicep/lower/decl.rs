@@ -84,6 +84,7 @@ pub(crate) fn lower_file(
     }
 
     let mut l = Lower::new(&sym);
+    l.source = Some(super::load::Source { files, path });
     l.problems = problems;
     let mut params = Vec::new();
     let mut vars = imported_vars;

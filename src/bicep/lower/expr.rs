@@ -98,6 +98,8 @@ pub(crate) struct Symbols {
 /// Lowers expressions of one file, collecting problems.
 pub(crate) struct Lower<'s> {
     pub sym: &'s Symbols,
+    /// Where `load*()` functions read files from (none: they are not supported here).
+    pub source: Option<super::load::Source<'s>>,
     /// Loop and lambda variables in scope, innermost last: name to ARM text.
     pub locals: Vec<(String, String)>,
     pub problems: Vec<Problem>,
@@ -125,6 +127,7 @@ impl<'s> Lower<'s> {
     pub fn new(sym: &'s Symbols) -> Self {
         Lower {
             sym,
+            source: None,
             locals: Vec::new(),
             problems: Vec::new(),
             params_file: false,
@@ -572,6 +575,9 @@ impl<'s> Lower<'s> {
             if let Some(text) = params_file_call(&lower, name, args) {
                 return text;
             }
+        }
+        if let Some(text) = self.load_call(&lower, name, args, at) {
+            return text;
         }
         if LOAD_FUNCTIONS.contains(&lower.as_str()) {
             return self.unsupported(&format!("{name}() (reads a file at build time)"), at);

@@ -117,3 +117,18 @@ fn bad_imports_are_problems_at_the_import() {
     );
     assert_eq!(inner.problems[0].span.start, 1);
 }
+
+#[test]
+fn load_functions_read_files_beside_the_bicep_file() {
+    let j = clean(
+        "var t = loadTextContent('cfg/a.txt')\nvar o = loadJsonContent('cfg/o.json').k\nvar b = loadFileAsBase64('cfg/a.txt')\n",
+        &[("cfg/a.txt", "hi 'x'"), ("cfg/o.json", "{\"k\": [1]}")],
+    );
+    assert_eq!(j["variables"]["t"], "hi 'x'");
+    assert_eq!(j["variables"]["o"], "[json('{\"k\":[1]}').k]");
+    assert_eq!(j["variables"]["b"], "[base64('hi ''x''')]");
+    let missing = lower_with("var t = loadTextContent('nope.txt')\n", &[]);
+    assert!(missing.problems[0].message.contains("cannot be read"));
+    let yaml = lower_with("var y = loadYamlContent('a.yaml')\n", &[("a.yaml", "a: 1")]);
+    assert!(yaml.problems[0].message.contains("not supported yet"));
+}

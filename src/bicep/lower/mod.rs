@@ -10,6 +10,7 @@ mod funcs;
 mod import;
 #[cfg(test)]
 mod import_tests;
+mod load;
 mod module;
 mod node;
 mod params;
