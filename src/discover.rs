@@ -25,8 +25,9 @@ const SKIPPED_DIRS: &[&str] = &[
     "vendor",
 ];
 
-/// Extensions of files that may hold deployments: ARM JSON, Bicep and Terraform.
-const EXTENSIONS: &[&str] = &["json", "jsonc", "bicep", "tf"];
+/// Extensions of files that may hold deployments: ARM JSON, Bicep (templates and
+/// parameters) and Terraform.
+const EXTENSIONS: &[&str] = &["json", "jsonc", "bicep", "bicepparam", "tf"];
 
 #[derive(Debug, Clone)]
 pub struct Candidate {

@@ -216,6 +216,11 @@ fn plan_outcome(text: &str, rel: &str) -> Outcome {
     }
 }
 
+/// Lowers a `.bicepparam` file's text to an ARM parameters document, as for Bicep.
+fn bicepparam_outcome(text: &str, rel: &str, files: &dyn Files) -> Outcome {
+    lowered_outcome(bicep::lower_params_text(text, rel, files))
+}
+
 fn lowered_outcome(lowered: Result<bicep::Lowered, bicep::Problem>) -> Outcome {
     match lowered {
         Err(p) => Outcome::Failed {
@@ -350,8 +355,12 @@ fn load_with_tf(
             outcome,
         };
     }
-    if is_bicep(&rel) {
-        let outcome = bicep_outcome(&text, &rel, files);
+    if is_bicep(&rel) || bicep::is_bicepparam(&rel) {
+        let outcome = if is_bicep(&rel) {
+            bicep_outcome(&text, &rel, files)
+        } else {
+            bicepparam_outcome(&text, &rel, files)
+        };
         return Loaded {
             rel,
             text,
@@ -430,10 +439,15 @@ pub fn parse_again(text: &str, rel: &str, path: Option<&Path>) -> Result<json::D
             _ => Err("the Terraform file could not be read again".into()),
         };
     }
-    if is_bicep(rel) {
+    if is_bicep(rel) || bicep::is_bicepparam(rel) {
+        let lower = if is_bicep(rel) {
+            bicep_outcome
+        } else {
+            bicepparam_outcome
+        };
         let outcome = match path {
-            Some(p) => bicep_outcome(text, rel, &disk_files(p, rel)),
-            None => bicep_outcome(text, rel, &NoFiles),
+            Some(p) => lower(text, rel, &disk_files(p, rel)),
+            None => lower(text, rel, &NoFiles),
         };
         return match outcome {
             Outcome::Parsed { doc, .. } => Ok(doc),

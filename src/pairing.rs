@@ -19,6 +19,9 @@ pub struct FileRef<'a> {
     /// A template's declared parameters, or the parameters a parameter file sets
     /// (lower-cased): see [`declared_params`] and [`set_params`].
     pub names: &'a Names,
+    /// A `.bicepparam` file's `using` template (`""`: `using none`): it pairs with that
+    /// template only (or as configured), never by name or by what it sets.
+    pub using: Option<&'a str>,
 }
 
 /// A set of parameter names, kept as their sorted 64-bit FNV-1a hashes: the first pass
@@ -145,6 +148,24 @@ pub fn pair(templates: &[FileRef], params: &[FileRef], explicit: &[(String, Stri
             used[pi] = true;
         }
     }
+    // A `.bicepparam` file names its template; `using none` names none (only a
+    // configured pairing gives it one).
+    for (pi, p) in params.iter().enumerate() {
+        let Some(target) = p.using.filter(|_| !used[pi]) else {
+            continue;
+        };
+        used[pi] = true;
+        match templates
+            .iter()
+            .find(|t| !target.is_empty() && t.rel == target)
+        {
+            Some(t) => out.entry(t.id).or_default().push(p.id),
+            None => unpaired.push(Unpaired {
+                file: p.id,
+                candidates: Vec::new(),
+            }),
+        }
+    }
     // Templates by directory, in order: looking them up per parameter file keeps
     // pairing linear in the number of files.
     let mut by_dir: std::collections::HashMap<&str, Vec<&FileRef>> = Default::default();
@@ -253,16 +274,19 @@ mod tests {
                 id: 0,
                 rel: "infra/aks.json",
                 names: &t_aks,
+                using: None,
             },
             FileRef {
                 id: 1,
                 rel: "infra/net.json",
                 names: &t_net,
+                using: None,
             },
             FileRef {
                 id: 2,
                 rel: "solo/main.json",
                 names: &t_solo,
+                using: None,
             },
         ];
         let params = [
@@ -270,16 +294,19 @@ mod tests {
                 id: 10,
                 rel: "infra/aks.parameters.dev.json",
                 names: &p_dev,
+                using: None,
             },
             FileRef {
                 id: 11,
                 rel: "infra/prod-network.json",
                 names: &p_odd,
+                using: None,
             },
             FileRef {
                 id: 12,
                 rel: "solo/whatever.json",
                 names: &p_solo,
+                using: None,
             },
         ];
         let got = pair(&templates, &params, &[]).pairs;
@@ -309,11 +336,13 @@ mod tests {
                 id: 0,
                 rel: "two/one.json",
                 names: &both,
+                using: None,
             },
             FileRef {
                 id: 1,
                 rel: "two/other.json",
                 names: &both,
+                using: None,
             },
         ];
         let params = [
@@ -321,16 +350,19 @@ mod tests {
                 id: 10,
                 rel: "two/env.json",
                 names: &set,
+                using: None,
             },
             FileRef {
                 id: 11,
                 rel: "two/odd.json",
                 names: &other,
+                using: None,
             },
             FileRef {
                 id: 12,
                 rel: "alone/dev.parameters.json",
                 names: &set,
+                using: None,
             },
         ];
         let got = pair(&templates, &params, &[]);

@@ -45,6 +45,9 @@ pub struct Facts {
     pub kind: Kind,
     /// A template's declared parameters, or the parameters a parameter file sets.
     pub names: pairing::Names,
+    /// A lowered `.bicepparam` file's `using` template (`""`: `using none`); believed
+    /// only of a file named `.bicepparam`.
+    pub using: Option<Box<str>>,
     /// Literal `templateLink.relativePath` values.
     pub links: Vec<String>,
     /// May deploy a network resource other files' clusters can reference: a `type` in
@@ -94,9 +97,14 @@ impl Facts {
             Kind::Parameters => pairing::Names::new(pairing::set_params(root)),
             _ => pairing::Names::default(),
         };
+        let using = match kind {
+            Kind::Parameters => crate::bicep::lower::using_of(root).map(Into::into),
+            _ => None,
+        };
         Facts {
             kind: kind.clone(),
             names,
+            using,
             links,
             network: types.network,
             cluster: types.cluster || matches!(kind, Kind::RestBody { .. } | Kind::Export),
@@ -343,6 +351,10 @@ pub fn plan(files: &[(FileId, &str, &Facts)], explicit: &[(String, String)]) -> 
                 id: *id,
                 rel,
                 names: &f.names,
+                using: f
+                    .using
+                    .as_deref()
+                    .filter(|_| crate::bicep::lower::is_bicepparam(rel)),
             })
             .collect()
     };
@@ -494,6 +506,7 @@ mod tests {
         let t = |links: &[&str]| Facts {
             kind: Kind::Template(Scope::ResourceGroup),
             names: Default::default(),
+            using: None,
             links: links.iter().map(|s| s.to_string()).collect(),
             network: false,
             cluster: true,

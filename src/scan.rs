@@ -888,6 +888,7 @@ pub(crate) fn resolve_job<'p>(
                                 file: pid,
                                 value: v,
                                 rel: rel.clone(),
+                                lowered: crate::bicep::lower::is_bicepparam(&rel),
                             },
                         );
                     } else if m.value.get("reference").is_some() {
@@ -959,7 +960,19 @@ fn unpaired_finding(policies: &Policies, u: &resolve::Unpaired) -> Finding {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let (message, label) = if u.candidates.is_empty() {
+    let (message, label) = if let Some(using) = &u.using {
+        if using.is_empty() {
+            (
+                format!("{UNSEEN}this parameters file says `using none`: it names no template, so aksgate cannot tell which deployment it feeds"),
+                "no template",
+            )
+        } else {
+            (
+                format!("{UNSEEN}the template this parameters file uses, '{using}', was not judged (it could not be read or lowered, or it is excluded)"),
+                "template not judged",
+            )
+        }
+    } else if u.candidates.is_empty() {
         (
             format!("{UNSEEN}this parameter file pairs with no scanned template"),
             "no template",
@@ -978,8 +991,12 @@ fn unpaired_finding(policies: &Policies, u: &resolve::Unpaired) -> Finding {
         .candidates
         .first()
         .map_or("path/to/template.json", String::as_str);
+    let name_it = match &u.using {
+        Some(_) => "name the template in its `using`",
+        None => "name it after its template (X.parameters.json beside X.json)",
+    };
     f.help = Some(policies.shared_text(&format!(
-        "name it after its template (X.parameters.json beside X.json), or pair it in .aksgate.toml: a [[pair]] with template = \"{example}\" and parameters = \"{}\"",
+        "{name_it}, or pair it in .aksgate.toml: a [[pair]] with template = \"{example}\" and parameters = \"{}\"",
         u.rel
     )));
     f

@@ -157,7 +157,7 @@ fn a_lone_bicep_module_does_not_take_a_parameter_file_it_does_not_fit() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(
         dir.path().join("main.bicep"),
-        "import * as t from 'types.bicep'\n",
+        "extension microsoftGraphV1\n",
     )
     .unwrap();
     fs::write(
@@ -177,6 +177,106 @@ fn a_lone_bicep_module_does_not_take_a_parameter_file_it_does_not_fit() {
         vec![
             ("AKS900".into(), "parameters-main.json".into()),
             ("AKS901".into(), "main.bicep".into())
+        ]
+    );
+}
+
+/// `(rule, file, line)` of every finding of a scan of a fixture folder.
+fn scan_fixture(dir: &str) -> (i32, Vec<(String, String, u64)>) {
+    let path = root().join("fixtures").join(dir);
+    let (code, doc) = check_json(&[path.to_str().unwrap()]);
+    (code, pairs(&doc))
+}
+
+#[test]
+fn a_template_is_judged_once_per_bicepparam_file_at_its_lines() {
+    let (code, got) = scan_fixture("bicep/params");
+    assert_eq!(code, 1);
+    assert_eq!(
+        got,
+        vec![
+            ("AKS003".into(), "kubenet.bicepparam".into(), 5),
+            ("AKS007".into(), "prod.bicepparam".into(), 4),
+            ("AKS013".into(), "kubenet.bicepparam".into(), 5),
+            // env.bicepparam: readEnvironmentVariable is unknown (AKS001, AKS007 cannot
+            // decide), at the template's use of it.
+            ("AKS900".into(), "cluster.bicep".into(), 72),
+            ("AKS900".into(), "cluster.bicep".into(), 72),
+        ]
+    );
+    // dev.bicepparam passes; the template is never judged on its own (its outboundType
+    // has no default).
+    let r = run(
+        &[
+            "check",
+            root().join("fixtures/bicep/params").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        !r.stdout.contains("outboundType has no value"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_missing_using_template_is_aks901_and_using_none_aks900() {
+    let (_, got) = scan_fixture("bicep/params-unpaired");
+    assert_eq!(
+        got,
+        vec![
+            ("AKS900".into(), "none.bicepparam".into(), 2),
+            ("AKS901".into(), "missing.bicepparam".into(), 2),
+        ]
+    );
+}
+
+#[test]
+fn a_using_none_file_pairs_as_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("cluster.bicep"),
+        fixture("bicep/params/cluster.bicep"),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("p.bicepparam"),
+        "using none\nparam outboundType = 'loadBalancer'\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join(".aksgate.toml"),
+        "[[pair]]\ntemplate = \"cluster.bicep\"\nparameters = \"p.bicepparam\"\n",
+    )
+    .unwrap();
+    let (_, doc) = check_json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(
+        pairs(&doc),
+        vec![("AKS007".into(), "p.bicepparam".into(), 2)]
+    );
+}
+
+#[test]
+fn a_bicepparam_whose_template_is_not_lowered_is_aks900_beside_its_aks901() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("main.bicep"),
+        "var x = loadYamlContent('nope.yaml')\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("main.bicepparam"),
+        "using 'main.bicep'\nparam a = 1\n",
+    )
+    .unwrap();
+    let (_, doc) = check_json(&[dir.path().to_str().unwrap()]);
+    let rules: Vec<_> = pairs(&doc).into_iter().map(|p| (p.0, p.1)).collect();
+    assert_eq!(
+        rules,
+        vec![
+            ("AKS900".into(), "main.bicepparam".into()),
+            ("AKS901".into(), "main.bicep".into()),
         ]
     );
 }

@@ -3,3 +3,4 @@ pub mod eval;
 pub mod expr;
 pub mod functions;
 pub mod value;
+pub mod write;

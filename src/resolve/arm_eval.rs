@@ -20,6 +20,9 @@ pub enum Supplied<'a> {
         file: FileId,
         value: &'a Node,
         rel: String,
+        /// Written by a front end (a `.bicepparam` file, evaluated when lowered): its
+        /// strings are template strings (`[[` escapes, unknowns), not plain JSON.
+        lowered: bool,
     },
     /// A parameter file's Key Vault `reference`: only known at deployment time.
     KeyVault { site: Site },
@@ -246,8 +249,13 @@ impl<'a> ArmEvaluator<'a> {
                 file: pf,
                 value,
                 rel,
+                lowered,
             }) => {
-                let node = RNode::literal(value, pf);
+                let node = if lowered {
+                    self.resolve(value, pf)
+                } else {
+                    RNode::literal(value, pf)
+                };
                 let origin = Origin {
                     site: Site::new(pf, value.span),
                     label: format!("parameter '{name}' set in {rel}"),

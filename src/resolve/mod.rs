@@ -185,6 +185,8 @@ pub struct Unpaired {
     pub rel: String,
     /// Paths of the templates it could belong to (empty: none beside it).
     pub candidates: Vec<String>,
+    /// Why a `.bicepparam` file has none: the `using` it names.
+    pub using: Option<String>,
 }
 
 /// What a resource was before the change: the same resource in the base git revision, or
@@ -795,6 +797,9 @@ pub fn unpaired_parameters(
     );
     Unit {
         unpaired: Some(Unpaired {
+            using: crate::bicep::lower::is_bicepparam(&rel)
+                .then(|| crate::bicep::lower::using_of(root).map(str::to_string))
+                .flatten(),
             site,
             rel,
             candidates,

@@ -1,52 +1,9 @@
-//! Values to template JSON: a known value is written as it is (a string that starts
-//! with `[` escaped as `[[`, so ARM does not read it as an expression); an unknown one
-//! as `[aksgate.unknown('<terraform expression>', '<reason>')]`, which the ARM
-//! evaluator turns back into the same unknown.
+//! Values to template JSON, as [`crate::arm::write`] writes them (an unknown as
+//! `[aksgate.unknown('<terraform expression>', '<reason>')]`), and objects built up.
 
 use crate::arm::value::Val;
-use crate::json::{Member, Node, Number, Span, Value};
-
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
-pub(crate) fn string(s: &str, span: Span) -> Node {
-    let s = if s.starts_with('[') {
-        format!("[{s}")
-    } else {
-        s.to_string()
-    };
-    Node {
-        value: Value::String(s),
-        span,
-    }
-}
-
-pub(crate) fn node(v: &Val, span: Span) -> Node {
-    let value = match v {
-        Val::Null => Value::Null,
-        Val::Bool(b) => Value::Bool(*b),
-        Val::Int(i) => Value::Number(Number::Int(*i)),
-        Val::Float(f) => Value::Number(Number::Float(*f)),
-        Val::Str(s) => return string(s, span),
-        Val::Array(a) => Value::Array(a.iter().map(|x| node(x, span)).collect()),
-        Val::Object(o) => Value::Object(
-            o.iter()
-                .map(|(k, x)| Member {
-                    key: k.clone(),
-                    key_span: span,
-                    value: node(x, span),
-                })
-                .collect(),
-        ),
-        Val::Unknown(u) => Value::String(format!(
-            "[aksgate.unknown({}, {})]",
-            quote(&u.expr),
-            quote(&u.reason)
-        )),
-    };
-    Node { value, span }
-}
+pub(crate) use crate::arm::write::{node, string};
+use crate::json::{Member, Node, Span, Value};
 
 /// An object node under construction.
 #[derive(Default)]

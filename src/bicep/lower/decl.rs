@@ -4,6 +4,7 @@
 //! come before declarations), then the bodies.
 
 use super::expr::{unquote, Lower, ResourceSym, Symbols};
+use super::import::{self, Binding};
 use super::node::{self, quote};
 use super::{module, span, Files, Lowered, Problem, Trail};
 use crate::bicep::syntax::ast::{
@@ -23,8 +24,28 @@ pub(crate) fn lower_file(
     stack: &mut Trail,
 ) -> Lowered {
     let mut sym = Symbols::default();
-    let mut types: HashMap<String, &TypeExpr> = HashMap::new();
     let mut problems: Vec<Problem> = Vec::new();
+    let graph = import::read_graph(program, path, files, &mut problems);
+    let imports = import::resolve(program, &graph, &mut problems);
+    sym.scopes = imports.scopes.clone();
+    let mut types: HashMap<String, &TypeExpr> = HashMap::new();
+    let mut imported_vars = Vec::new();
+    for (name, at, b) in &imports.names {
+        match b {
+            Binding::Var(v) | Binding::Namespace(v) => {
+                sym.vars.insert(name.clone());
+                let at = span(*at);
+                imported_vars.push(node::member(name, at, crate::arm::write::node(v, at)));
+            }
+            Binding::Type(t) => {
+                types.insert(name.clone(), t);
+            }
+            Binding::Func => {}
+        }
+    }
+    for (name, t) in &imports.types {
+        types.entry(name.clone()).or_insert(t);
+    }
     let mut scope = "resourceGroup".to_string();
     for st in &program.statements {
         match &st.kind {
@@ -33,9 +54,6 @@ pub(crate) fn lower_file(
             }
             StatementKind::Var(v) => {
                 sym.vars.insert(v.name.name.clone());
-            }
-            StatementKind::Func(f) => {
-                sym.funcs.insert(f.name.name.clone());
             }
             StatementKind::Type(t) => {
                 types.insert(t.name.name.clone(), &t.value);
@@ -66,9 +84,10 @@ pub(crate) fn lower_file(
     }
 
     let mut l = Lower::new(&sym);
+    l.source = Some(super::load::Source { files, path });
     l.problems = problems;
     let mut params = Vec::new();
-    let mut vars = Vec::new();
+    let mut vars = imported_vars;
     let mut resources = Vec::new();
     for st in &program.statements {
         match &st.kind {
@@ -94,9 +113,8 @@ pub(crate) fn lower_file(
                     resources.push(n);
                 }
             }
-            StatementKind::Import(_) => {
-                l.unsupported("compile-time imports", st.span);
-            }
+            // Read with the file's symbols (problems reported then).
+            StatementKind::Import(_) => {}
             StatementKind::Extension(_) => {
                 l.unsupported("extensions (resources outside ARM)", st.span);
             }

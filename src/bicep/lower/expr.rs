@@ -87,7 +87,8 @@ pub(crate) fn unquote(s: &str) -> Option<String> {
 pub(crate) struct Symbols {
     pub params: HashSet<String>,
     pub vars: HashSet<String>,
-    pub funcs: HashSet<String>,
+    /// Function scopes by file (0: the file lowered; then the files it imports).
+    pub scopes: std::rc::Rc<Vec<super::funcs::FuncScope>>,
     /// By symbolic name; nested resources also as `parent::child`.
     pub resources: HashMap<String, ResourceSym>,
     /// Module symbol to its deployment name (ARM expression text).
@@ -97,9 +98,19 @@ pub(crate) struct Symbols {
 /// Lowers expressions of one file, collecting problems.
 pub(crate) struct Lower<'s> {
     pub sym: &'s Symbols,
+    /// Where `load*()` functions read files from (none: they are not supported here).
+    pub source: Option<super::load::Source<'s>>,
     /// Loop and lambda variables in scope, innermost last: name to ARM text.
     pub locals: Vec<(String, String)>,
     pub problems: Vec<Problem>,
+    /// Lowering a `.bicepparam` file: its own functions (`readEnvironmentVariable`,
+    /// `getSecret`) are known, as unknown values.
+    pub params_file: bool,
+    /// The function scope names are looked up in ([`Symbols::scopes`]).
+    pub scope: usize,
+    /// How many inlined function bodies are being lowered: inside one, only its
+    /// parameters are in scope.
+    pub inline_depth: usize,
     fresh: usize,
 }
 
@@ -116,8 +127,12 @@ impl<'s> Lower<'s> {
     pub fn new(sym: &'s Symbols) -> Self {
         Lower {
             sym,
+            source: None,
             locals: Vec::new(),
             problems: Vec::new(),
+            params_file: false,
+            scope: 0,
+            inline_depth: 0,
             fresh: 0,
         }
     }
@@ -262,6 +277,14 @@ impl<'s> Lower<'s> {
                 {
                     self.call(&name.name, args, e.span)
                 }
+                ExprKind::Ident(ns) if self.local(&ns.name).is_none() => {
+                    match self.func(Some(&ns.name), &name.name) {
+                        Some(f) => self.inline(&f, args, e.span),
+                        None => {
+                            self.unsupported(&format!("the method call .{}()", name.name), e.span)
+                        }
+                    }
+                }
                 _ => self.unsupported(&format!("the method call .{}()", name.name), e.span),
             },
             ExprKind::Property { base, name, safe } => self.property(e, base, &name.name, *safe),
@@ -318,12 +341,11 @@ impl<'s> Lower<'s> {
                 format!("if({c}, {t}, {o})")
             }
             ExprKind::Lambda { params, body } => {
-                let names: Vec<String> = params.iter().map(|p| quote(&p.name)).collect();
-                for p in params {
-                    self.locals.push((
-                        p.name.clone(),
-                        format!("lambdaVariables({})", quote(&p.name)),
-                    ));
+                let arm: Vec<String> = params.iter().map(|p| self.lambda_name(&p.name)).collect();
+                let names: Vec<String> = arm.iter().map(|n| quote(n)).collect();
+                for (p, a) in params.iter().zip(&arm) {
+                    self.locals
+                        .push((p.name.clone(), format!("lambdaVariables({})", quote(a))));
                 }
                 let b = self.expr(body);
                 self.locals.truncate(self.locals.len() - params.len());
@@ -433,6 +455,12 @@ impl<'s> Lower<'s> {
         if let Some(v) = self.local(name) {
             return v.to_string();
         }
+        if self.inline_depth > 0 {
+            return self.unsupported(
+                &format!("`{name}` in a function body (only its parameters are visible)"),
+                at,
+            );
+        }
         if self.sym.params.contains(name) {
             return format!("parameters({})", quote(name));
         }
@@ -472,7 +500,7 @@ impl<'s> Lower<'s> {
             return Some(r.at(&i));
         }
         let key = resource_key(e)?;
-        if self.local(key.split("::").next()?).is_some() {
+        if self.inline_depth > 0 || self.local(key.split("::").next()?).is_some() {
             return None;
         }
         if let Some(r) = self.sym.resources.get(&key) {
@@ -543,11 +571,19 @@ impl<'s> Lower<'s> {
 
     fn call(&mut self, name: &str, args: &[Expr], at: BSpan) -> String {
         let lower = name.to_ascii_lowercase();
+        if self.params_file {
+            if let Some(text) = params_file_call(&lower, name, args) {
+                return text;
+            }
+        }
+        if let Some(text) = self.load_call(&lower, name, args, at) {
+            return text;
+        }
         if LOAD_FUNCTIONS.contains(&lower.as_str()) {
             return self.unsupported(&format!("{name}() (reads a file at build time)"), at);
         }
-        if self.sym.funcs.contains(name) {
-            return self.unsupported(&format!("the user-defined function {name}()"), at);
+        if let Some(f) = self.func(None, name) {
+            return self.inline(&f, args, at);
         }
         if lower == "nameof" && args.len() == 1 {
             // Compile time: the last name of the symbol or property written.
@@ -567,6 +603,30 @@ impl<'s> Lower<'s> {
         let a: Vec<String> = args.iter().map(|x| self.expr(x)).collect();
         format!("{name}({})", a.join(", "))
     }
+}
+
+/// The functions only a `.bicepparam` file has: values aksgate cannot know, written as
+/// `aksgate.unknown(...)` so that they stay unknown (AKS900 where they matter).
+fn params_file_call(lower: &str, name: &str, args: &[Expr]) -> Option<String> {
+    let reason = match lower {
+        // The default applies only when the variable is not set where the file is built:
+        // which it is, aksgate cannot know.
+        "readenvironmentvariable" => {
+            "an environment variable read where the parameters are built, not known here"
+        }
+        "getsecret" => "a Key Vault secret, known only at deployment time",
+        _ => return None,
+    };
+    let first = match args.first().map(|a| &a.kind) {
+        Some(ExprKind::String(s)) => s.as_plain().map(quote),
+        _ => None,
+    };
+    let shown = format!("{name}({})", first.unwrap_or_default());
+    Some(format!(
+        "aksgate.unknown({}, {})",
+        quote(&shown),
+        quote(reason)
+    ))
 }
 
 /// An object property whose key is interpolated (`'${p}-x': ...`).

@@ -5,12 +5,22 @@
 
 mod decl;
 mod expr;
+mod fold;
+mod funcs;
+mod import;
+#[cfg(test)]
+mod import_tests;
+mod load;
 mod module;
 mod node;
+mod params;
+#[cfg(test)]
+mod params_tests;
 #[cfg(test)]
 mod tests;
 
-pub use module::{DiskFiles, Files, NoFiles};
+pub use module::{DiskFiles, Files, Located, NoFiles};
+pub use params::{is_bicepparam, using_of};
 
 use crate::bicep::syntax::{self, Span as BSpan};
 use crate::json;
@@ -69,4 +79,18 @@ pub fn lower_text(text: &str, path: &str, files: &dyn Files) -> Result<Lowered, 
         });
     }
     Ok(lower_program(&parsed.program, path, files))
+}
+
+/// Parses and lowers a `.bicepparam` file to an ARM parameters document (see
+/// [`using_of`] for the template it names); `Err` is the first syntax error.
+pub fn lower_params_text(text: &str, path: &str, files: &dyn Files) -> Result<Lowered, Problem> {
+    let parsed = syntax::parse_bicepparam(text);
+    if let Some(e) = parsed.errors.first() {
+        return Err(Problem {
+            code: "AKS901",
+            message: format!("invalid Bicep parameters: {}", e.message),
+            span: span(e.span),
+        });
+    }
+    Ok(params::lower_params(&parsed.program, path, files))
 }

@@ -17,6 +17,22 @@ pub trait Files {
     /// The file `rel` names, relative to the file `from` (both `/`-separated, relative
     /// to the scanned root): its normalised path and its text.
     fn read(&self, from: &str, rel: &str) -> Result<(String, String), String>;
+
+    /// The normalised path of the file `rel` names from `from`, without reading it (a
+    /// `.bicepparam` file's `using` template). Texts not read from a folder only check
+    /// that the path stays inside the root.
+    fn locate(&self, from: &str, rel: &str) -> Result<String, Located> {
+        join(from, rel).ok_or(Located::Outside)
+    }
+}
+
+/// Why [`Files::locate`] found no file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Located {
+    /// The path leaves the scanned folder (or a symlink points out of it).
+    Outside,
+    /// Nothing readable there.
+    Missing(String),
 }
 
 /// Reads nothing: modules are AKS900 (for texts not read from a folder).
@@ -50,7 +66,36 @@ pub fn join(from: &str, rel: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
+impl DiskFiles {
+    /// `rel` from `from` on disk: its path under the root and its real path, which must
+    /// be inside the root too (no symlink out).
+    fn real(&self, from: &str, rel: &str) -> Result<(String, PathBuf), Located> {
+        let path = join(from, rel).ok_or(Located::Outside)?;
+        let real = self
+            .root
+            .join(&path)
+            .canonicalize()
+            .map_err(|e| Located::Missing(e.to_string()))?;
+        let root = self
+            .root
+            .canonicalize()
+            .map_err(|e| Located::Missing(e.to_string()))?;
+        if !real.starts_with(&root) {
+            return Err(Located::Outside);
+        }
+        Ok((path, real))
+    }
+}
+
 impl Files for DiskFiles {
+    fn locate(&self, from: &str, rel: &str) -> Result<String, Located> {
+        let (path, real) = self.real(from, rel)?;
+        if !real.is_file() {
+            return Err(Located::Missing("not a file".into()));
+        }
+        Ok(path)
+    }
+
     fn read(&self, from: &str, rel: &str) -> Result<(String, String), String> {
         let path = join(from, rel).ok_or("the module path leaves the scanned folder")?;
         let full = self.root.join(&path);

@@ -1,0 +1,201 @@
+//! `.bicepparam` files to the ARM parameters document `bicep build-params` writes:
+//! `{"parameters": {"x": {"value": ...}}}` with every value evaluated (the compiler
+//! evaluates them at build time), spans into the `.bicepparam` text. The template the
+//! file is for (`using`) is kept at `metadata.aksgate.using` for pairing ([`using_of`]);
+//! `using none` keeps an empty path there.
+
+use super::expr::{Lower, Symbols};
+use super::fold::Fold;
+use super::module::Located;
+use super::node;
+use super::{span, Files, Lowered, Problem};
+use crate::bicep::syntax::ast::{Program, StatementKind, UsingTarget};
+use crate::json::{self, Member, Node};
+
+const PARAMS_SCHEMA: &str =
+    "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#";
+
+/// A `.bicepparam` file (`rel` ends so, in any case).
+pub fn is_bicepparam(rel: &str) -> bool {
+    let b = rel.as_bytes();
+    b.len() >= 11 && b[b.len() - 11..].eq_ignore_ascii_case(b".bicepparam")
+}
+
+/// The template a lowered `.bicepparam` document names: `Some("")` for `using none`.
+/// Only for a document lowered from a `.bicepparam` file (the caller checks the name:
+/// a JSON parameter file saying so is not believed).
+pub fn using_of(root: &Node) -> Option<&str> {
+    root.get("metadata")?.get("aksgate")?.get("using")?.as_str()
+}
+
+pub(crate) fn lower_params(program: &Program, path: &str, files: &dyn Files) -> Lowered {
+    let mut sym = Symbols::default();
+    for st in &program.statements {
+        match &st.kind {
+            StatementKind::ParamAssignment(p) => {
+                sym.params.insert(p.name.name.clone());
+            }
+            StatementKind::Var(v) => {
+                sym.vars.insert(v.name.name.clone());
+            }
+            _ => {}
+        }
+    }
+    let mut l = Lower::new(&sym);
+    l.params_file = true;
+    let mut params: Vec<(String, json::Span, Node)> = Vec::new();
+    let mut vars: Vec<(String, Node)> = Vec::new();
+    let mut using: Option<(String, json::Span)> = None;
+    for st in &program.statements {
+        match &st.kind {
+            StatementKind::Using(u) => {
+                let at = span(st.span);
+                let target = match &u.target {
+                    UsingTarget::Path(s) => match s.as_plain() {
+                        Some(p) => template(&mut l, p, path, files, st.span),
+                        None => {
+                            l.unsupported("a `using` path that is not a plain string", s.span);
+                            None
+                        }
+                    },
+                    UsingTarget::None(_) => Some(String::new()),
+                    UsingTarget::Error(_) => None,
+                };
+                if using.is_some() {
+                    l.problem("AKS901", "more than one `using`".into(), st.span);
+                }
+                using = Some((target.unwrap_or_default(), at));
+            }
+            StatementKind::ParamAssignment(p) => {
+                let v = l.value(&p.value);
+                params.push((p.name.name.clone(), span(p.name.span), v));
+            }
+            StatementKind::Var(v) => {
+                let value = l.value(&v.value);
+                vars.push((v.name.name.clone(), value));
+            }
+            StatementKind::Type(_) | StatementKind::Metadata(_) => {}
+            StatementKind::Extends(_) => {
+                l.unsupported("`extends` (a base parameters file)", st.span);
+            }
+            StatementKind::Import(_) => {
+                l.unsupported("compile-time imports", st.span);
+            }
+            StatementKind::Extension(_) | StatementKind::ExtensionConfig(_) => {
+                l.unsupported("extensions (resources outside ARM)", st.span);
+            }
+            StatementKind::Error => {
+                l.problem("AKS901", "invalid Bicep statement".into(), st.span);
+            }
+            _ => {
+                l.problem(
+                    "AKS901",
+                    "a .bicep declaration in a .bicepparam file".into(),
+                    st.span,
+                );
+            }
+        }
+    }
+    let whole = span(program.span);
+    let at0 = json::Span::new(whole.start, whole.start);
+    let (target, using_span) = match using {
+        Some(u) => u,
+        None => {
+            l.problem(
+                "AKS901",
+                "invalid Bicep parameters: no `using` declaration names the template".into(),
+                program.span,
+            );
+            (String::new(), at0)
+        }
+    };
+    let mut fold = Fold::new(&params, &vars);
+    let members: Vec<Member> = params
+        .iter()
+        .map(|(name, key_span, value)| {
+            let v = fold.node(value);
+            let vs = v.span;
+            node::member(
+                name,
+                *key_span,
+                node::object(vec![node::member("value", vs, v)], vs),
+            )
+        })
+        .collect();
+    let meta = node::object(
+        vec![node::member(
+            "aksgate",
+            at0,
+            node::object(
+                vec![node::member(
+                    "using",
+                    using_span,
+                    node::string(target, using_span),
+                )],
+                at0,
+            ),
+        )],
+        at0,
+    );
+    let root = node::object(
+        vec![
+            node::member("$schema", at0, node::string(PARAMS_SCHEMA, at0)),
+            node::member("contentVersion", at0, node::string("1.0.0.0", at0)),
+            node::member("metadata", at0, meta),
+            // An unpaired parameters file is reported at `parameters`: the `using` line.
+            node::member("parameters", using_span, node::object(members, whole)),
+        ],
+        whole,
+    );
+    let mut problems: Vec<Problem> = l.problems;
+    problems.sort_by_key(|p| (p.span.start, p.span.end));
+    Lowered {
+        doc: json::Document {
+            root,
+            comments: Vec::new(),
+            prior: None,
+        },
+        problems,
+    }
+}
+
+/// The template `using 'p'` names, as a path under the scanned root; a problem at the
+/// `using` line when it is not one aksgate can read.
+fn template(
+    l: &mut Lower<'_>,
+    p: &str,
+    from: &str,
+    files: &dyn Files,
+    at: crate::bicep::syntax::Span,
+) -> Option<String> {
+    if ["br:", "br/", "ts:", "ts/"]
+        .iter()
+        .any(|r| p.starts_with(r))
+    {
+        l.problem(
+            "AKS900",
+            format!("not checked: template not visible: '{p}' is a registry or template spec"),
+            at,
+        );
+        return None;
+    }
+    match files.locate(from, p) {
+        Ok(path) => Some(path),
+        Err(Located::Outside) => {
+            l.problem(
+                "AKS900",
+                format!("not checked: template not visible: '{p}' is outside the scanned folder"),
+                at,
+            );
+            None
+        }
+        Err(Located::Missing(why)) => {
+            l.problem(
+                "AKS901",
+                format!("the template '{p}' this parameters file uses cannot be read: {why}"),
+                at,
+            );
+            None
+        }
+    }
+}
