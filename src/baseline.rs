@@ -103,6 +103,13 @@ fn is_json(rel: &str) -> bool {
     l.ends_with(".json") || l.ends_with(".jsonc")
 }
 
+/// A file of the base revision that may hold a deployment: ARM JSON, Bicep (and its
+/// parameter files) or Terraform. (A base file's modules are not read: AKS900.)
+fn is_source(rel: &str) -> bool {
+    let l = rel.to_ascii_lowercase();
+    is_json(&l) || l.ends_with(".bicep") || l.ends_with(".bicepparam") || l.ends_with(".tf")
+}
+
 impl GitBase {
     /// Opens the repository that holds `root` (a directory, or a file whose directory is
     /// used) and lists what changed since `rev`.
@@ -247,7 +254,7 @@ impl GitBase {
             for batch in rx {
                 let mut ids = Vec::with_capacity(batch.len());
                 for (rel, bytes) in &batch {
-                    match sources.add_stored(format!("{rel}{suffix}"), bytes) {
+                    match sources.add_stored(rel, suffix, bytes) {
                         Ok(id) => ids.push(id),
                         Err(e) => {
                             failed = Some(format!("cannot keep the files of {}: {e}", self.rev));
@@ -264,6 +271,10 @@ impl GitBase {
                         let facts = match load::load_skim_owned(rel.clone(), bytes).outcome {
                             load::Outcome::Skimmed { skim, kind } if kind != Kind::Other => {
                                 Some(Facts::from_skim(&skim, &kind))
+                            }
+                            // Bicep and Terraform files (and plans) are lowered whole.
+                            load::Outcome::Parsed { doc, kind } if kind != Kind::Other => {
+                                Some(Facts::of(&doc.root, &kind))
                             }
                             _ => None,
                         };
@@ -502,7 +513,7 @@ impl GitBase {
         let in_tree: HashMap<&str, &TreeEntry> = tree.iter().map(|e| (e.rel.as_str(), e)).collect();
         let (wanted, not_files): (Vec<&TreeEntry>, Vec<&TreeEntry>) = tree
             .iter()
-            .filter(|e| is_json(&e.rel))
+            .filter(|e| is_source(&e.rel))
             .filter(|e| {
                 let p = &e.rel;
                 exact.contains(p)

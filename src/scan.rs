@@ -808,7 +808,7 @@ pub(crate) fn job_docs<'a>(
                     continue;
                 };
                 let text = text.map_err(|e| (id, e))?;
-                let rel = sources.get(id).rel.to_string();
+                let rel = sources.path_in_tree(id).to_string();
                 let path = sources.disk_path(id).map(|(p, _)| p);
                 let doc = load::parse_again(&text, &rel, path.as_deref()).map_err(|e| (id, e))?;
                 DocRef::Read(text, doc)

@@ -110,6 +110,8 @@ enum Text {
         offset: u64,
         len: u64,
         print: Fingerprint,
+        /// How much of its `rel` is the path in the revision (the rest is `@REF`).
+        name_len: usize,
     },
 }
 
@@ -305,7 +307,9 @@ impl Sources {
     /// Registers a file whose bytes are not on disk (a base revision's, out of git):
     /// they go to the table's store, an anonymous temporary file, and are read from
     /// there like a scanned file from disk.
-    pub fn add_stored(&mut self, rel: String, bytes: &[u8]) -> std::io::Result<FileId> {
+    /// `rel` is registered as `rel` followed by `suffix` (`@REF`);
+    /// [`Sources::path_in_tree`] gives `rel` back.
+    pub fn add_stored(&mut self, rel: &str, suffix: &str, bytes: &[u8]) -> std::io::Result<FileId> {
         let store = match &self.store {
             Some(s) => s,
             None => self
@@ -322,10 +326,21 @@ impl Sources {
             offset,
             len: bytes.len() as u64,
             print: Fingerprint::of(bytes),
+            name_len: rel.len(),
         };
-        let rel = self.paths.push(&rel);
+        let rel = self.paths.push(&format!("{rel}{suffix}"));
         self.files.push(Registered { rel, text });
         Ok(self.files.len() - 1)
+    }
+
+    /// A file's path in its tree: its `rel`, without the `@REF` of a base revision's
+    /// file. What decides how the file is read (`.bicep`, `.tf`, JSON).
+    pub fn path_in_tree(&self, id: FileId) -> &str {
+        let rel = self.get(id).rel;
+        match &self.files[id].text {
+            Text::Stored { name_len, .. } => rel.get(..*name_len).unwrap_or(rel),
+            _ => rel,
+        }
     }
 
     /// Whether a file's text is held in memory (not read again from disk or the store).
@@ -341,7 +356,9 @@ impl Sources {
             Text::OnDisk { at, print } => {
                 Some(crate::load::read_text(&self.path_of(id, at), *print))
             }
-            Text::Stored { offset, len, print } => {
+            Text::Stored {
+                offset, len, print, ..
+            } => {
                 // (Registered only through `add_stored`, which makes the store.)
                 let Some(store) = self.store.as_ref() else {
                     return Some(Err("cannot read the file again: it has no store".into()));

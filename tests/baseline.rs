@@ -608,3 +608,67 @@ fn unresolved_names_match_by_expression_or_say_they_cannot() {
         "{err} {doc:#}"
     );
 }
+
+/// `--base` on the native front ends: a changed `.bicep`, `.bicepparam` or `.tf` is
+/// compared with its base revision as a JSON template is (these used to be left out of
+/// the base side: the outboundType change passed).
+#[test]
+fn bicep_and_terraform_changes_are_aks006_against_the_base_revision() {
+    let bicep = |outbound: &str| {
+        format!(
+            "param outbound string = '{outbound}'\n\nresource aks 'Microsoft.ContainerService/managedClusters@2024-02-01' = {{\n  name: 'aks-bicep'\n  location: 'westeurope'\n  properties: {{\n    networkProfile: {{\n      networkPlugin: 'azure'\n      outboundType: outbound\n    }}\n  }}\n}}\n"
+        )
+    };
+    let params =
+        |outbound: &str| format!("using './params.bicep'\n\nparam outbound = '{outbound}'\n");
+    let tf = |outbound: &str| {
+        format!(
+            "resource \"azurerm_kubernetes_cluster\" \"aks\" {{\n  name       = \"aks-tf\"\n  location   = \"westeurope\"\n  dns_prefix = \"aks\"\n  default_node_pool {{\n    name = \"system\"\n  }}\n  identity {{\n    type = \"SystemAssigned\"\n  }}\n  network_profile {{\n    network_plugin = \"azure\"\n    outbound_type  = \"{outbound}\"\n  }}\n}}\n"
+        )
+    };
+    let d = repo();
+    write(d.path(), "bicep/main.bicep", &bicep("loadBalancer"));
+    write(d.path(), "bicepparam/params.bicep", &bicep("loadBalancer"));
+    write(
+        d.path(),
+        "bicepparam/prod.bicepparam",
+        &params("loadBalancer"),
+    );
+    write(d.path(), "tf/main.tf", &tf("loadBalancer"));
+    commit(d.path(), "base");
+    write(d.path(), "bicep/main.bicep", &bicep("userDefinedRouting"));
+    write(
+        d.path(),
+        "bicepparam/prod.bicepparam",
+        &params("managedNATGateway"),
+    );
+    write(d.path(), "tf/main.tf", &tf("managedNATGateway"));
+    let (_, doc, err) = check_in(d.path(), &["--base", "HEAD"]);
+    let mut got: Vec<(String, u64)> = rule_findings(&doc, "AKS006")
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("bicep/main.bicep".to_string(), 1),
+            ("bicepparam/prod.bicepparam".to_string(), 3),
+            ("tf/main.tf".to_string(), 13),
+        ],
+        "{err}{doc:#}"
+    );
+    let related: Vec<String> = rule_findings(&doc, "AKS006")
+        .iter()
+        .map(|f| f["related"][0]["file"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        related.contains(&"tf/main.tf@HEAD".to_string()),
+        "{related:?}"
+    );
+}
