@@ -39,6 +39,9 @@ pub struct GitBase {
     /// Changed files under `dir`: current path → path at the revision (`None`: the file
     /// is new, added or untracked). Deleted files are not listed: they are not checked.
     pub changed: HashMap<String, Option<String>>,
+    /// The folders the changed files are in (and were in at the revision): a change in
+    /// a folder a front end reads changes what it lowered there.
+    changed_dirs: HashSet<String>,
 }
 
 fn run_git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
@@ -107,7 +110,11 @@ fn is_json(rel: &str) -> bool {
 /// parameter files) or Terraform. (A base file's modules are not read: AKS900.)
 fn is_source(rel: &str) -> bool {
     let l = rel.to_ascii_lowercase();
-    is_json(&l) || l.ends_with(".bicep") || l.ends_with(".bicepparam") || l.ends_with(".tf")
+    is_json(&l)
+        || l.ends_with(".bicep")
+        || l.ends_with(".bicepparam")
+        || l.ends_with(".tf")
+        || l.ends_with(".tfvars")
 }
 
 impl GitBase {
@@ -195,11 +202,17 @@ impl GitBase {
         for p in split_z(&untracked) {
             changed.insert(p, None);
         }
+        let changed_dirs = changed
+            .iter()
+            .flat_map(|(new, old)| std::iter::once(new).chain(old))
+            .map(|p| dir_of(p).to_string())
+            .collect();
         Ok(GitBase {
             dir,
             rev: rev.to_string(),
             commit,
             changed,
+            changed_dirs,
         })
     }
 
@@ -473,7 +486,13 @@ struct BaseUnit {
 impl GitBase {
     /// Whether the change touches a unit (or a job) that reads `files`.
     pub fn touches(&self, mut files: impl Iterator<Item = FileId>, sources: &Sources) -> bool {
-        files.any(|f| self.changed.contains_key(sources.get(f).rel))
+        files.any(|f| {
+            self.changed.contains_key(sources.get(f).rel)
+                || sources.reads(f).iter().any(|r| match r.strip_suffix('/') {
+                    Some(dir) => self.changed_dirs.contains(dir),
+                    None => self.changed.contains_key(&**r),
+                })
+        })
     }
 
     /// Reads into `sources` the base side of `touched` (every file read by a unit the
@@ -503,10 +522,19 @@ impl GitBase {
             .collect();
         let mut exact = BTreeSet::new();
         let mut dirs = BTreeSet::new();
+        // Folders a front end read (a Terraform module's, with its variable files) are
+        // fetched whole, as they were.
+        let mut whole = BTreeSet::new();
         for f in touched {
             if let Some(old) = self.old_of(sources.get(*f).rel) {
                 dirs.insert(dir_of(&old).to_string());
                 exact.insert(old);
+            }
+            for r in sources.reads(*f) {
+                match r.strip_suffix('/') {
+                    Some(dir) => whole.insert(dir.to_string()),
+                    None => exact.insert(r.to_string()),
+                };
             }
         }
         let tree = self.tree()?;
@@ -517,6 +545,7 @@ impl GitBase {
             .filter(|e| {
                 let p = &e.rel;
                 exact.contains(p)
+                    || whole.contains(dir_of(p))
                     || (dirs.contains(dir_of(p))
                         && (current.contains(p)
                             || moved_away.contains(p)

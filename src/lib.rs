@@ -15,6 +15,7 @@ pub mod discover;
 pub mod engine;
 pub mod evaluate;
 pub mod finding;
+pub mod front_files;
 pub mod git;
 pub mod heap;
 pub mod init;

@@ -4,6 +4,7 @@
 use crate::bicep::lower::{self as bicep, DiskFiles, Files, NoFiles};
 use crate::classify::{self, Kind};
 use crate::discover::Candidate;
+use crate::front_files::Recorder;
 use crate::json;
 use crate::source::Fingerprint;
 use std::path::Path;
@@ -195,13 +196,25 @@ fn superseded(c: &Candidate, l: Loaded, files: &dyn Files) -> Loaded {
 /// failure at the first problem, as for Bicep. A file declaring nothing aksgate maps
 /// lowers to a document classified as not a deployment.
 fn terraform_outcome(text: &str, rel: &str, files: &dyn crate::terraform::Files) -> Outcome {
-    lowered_outcome(crate::terraform::lower_text(text, rel, files))
+    let rec = Recorder::new(files);
+    let lowered = crate::terraform::lower_text(text, rel, &rec);
+    with_reads(lowered, rec.finish(rel))
+}
+
+/// The lowered document, with what its front end read besides the file.
+fn with_reads(mut lowered: Result<bicep::Lowered, bicep::Problem>, reads: Vec<String>) -> Outcome {
+    if let Ok(l) = &mut lowered {
+        l.doc.reads = reads;
+    }
+    lowered_outcome(lowered)
 }
 
 /// Lowers a `.bicep` file's text to an ARM template; what could not be lowered, or a
 /// syntax error, makes the file a failure at the first problem.
 fn bicep_outcome(text: &str, rel: &str, files: &dyn Files) -> Outcome {
-    lowered_outcome(bicep::lower_text(text, rel, files))
+    let rec = Recorder::new(files);
+    let lowered = bicep::lower_text(text, rel, &rec);
+    with_reads(lowered, rec.finish(rel))
 }
 
 /// Parses and lowers a Terraform plan (`terraform show -json`).
@@ -218,7 +231,9 @@ fn plan_outcome(text: &str, rel: &str) -> Outcome {
 
 /// Lowers a `.bicepparam` file's text to an ARM parameters document, as for Bicep.
 fn bicepparam_outcome(text: &str, rel: &str, files: &dyn Files) -> Outcome {
-    lowered_outcome(bicep::lower_params_text(text, rel, files))
+    let rec = Recorder::new(files);
+    let lowered = bicep::lower_params_text(text, rel, &rec);
+    with_reads(lowered, rec.finish(rel))
 }
 
 fn lowered_outcome(lowered: Result<bicep::Lowered, bicep::Problem>) -> Outcome {
@@ -428,11 +443,35 @@ pub(crate) fn text_again(bytes: Vec<u8>, print: Fingerprint) -> Result<String, S
 /// `rel` is the file's path under the scan root, `path` where it is on disk (for a
 /// Bicep file's modules).
 pub fn parse_again(text: &str, rel: &str, path: Option<&Path>) -> Result<json::Document, String> {
+    match path {
+        Some(p) => parse_with(
+            text,
+            rel,
+            &crate::terraform::disk_files(p, rel),
+            &disk_files(p, rel),
+        ),
+        None => parse_with(text, rel, &crate::terraform::NoFiles, &NoFiles),
+    }
+}
+
+/// [`parse_again`] for a base revision's file, its module read from the revision's
+/// files the scan stored.
+pub fn parse_stored(
+    text: &str,
+    rel: &str,
+    stored: &crate::front_files::Stored,
+) -> Result<json::Document, String> {
+    parse_with(text, rel, stored, stored)
+}
+
+fn parse_with(
+    text: &str,
+    rel: &str,
+    tf: &dyn crate::terraform::Files,
+    files: &dyn Files,
+) -> Result<json::Document, String> {
     if crate::terraform::is_terraform(rel) {
-        let outcome = match path {
-            Some(p) => terraform_outcome(text, rel, &crate::terraform::disk_files(p, rel)),
-            None => terraform_outcome(text, rel, &crate::terraform::NoFiles),
-        };
+        let outcome = terraform_outcome(text, rel, tf);
         return match outcome {
             Outcome::Parsed { doc, .. } => Ok(doc),
             Outcome::Failed { message, .. } => Err(message),
@@ -445,11 +484,7 @@ pub fn parse_again(text: &str, rel: &str, path: Option<&Path>) -> Result<json::D
         } else {
             bicepparam_outcome
         };
-        let outcome = match path {
-            Some(p) => lower(text, rel, &disk_files(p, rel)),
-            None => lower(text, rel, &NoFiles),
-        };
-        return match outcome {
+        return match lower(text, rel, files) {
             Outcome::Parsed { doc, .. } => Ok(doc),
             Outcome::Failed { message, .. } => Err(message),
             _ => Err("the Bicep file could not be read again".into()),

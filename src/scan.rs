@@ -333,6 +333,8 @@ enum State {
         /// The parse tree, when kept.
         doc: Option<json::Document>,
         inline: Vec<Inline>,
+        /// What its front end read besides it ([`json::Document::reads`]).
+        reads: Vec<String>,
     },
     Other,
     /// Not judged, for the reason listed with the skipped files.
@@ -403,14 +405,16 @@ pub(crate) fn index(
             | Outcome::Skimmed {
                 kind: Kind::Other, ..
             } => State::Other,
-            Outcome::Parsed { doc, kind } => {
+            Outcome::Parsed { mut doc, kind } => {
                 let facts = Facts::of(&doc.root, &kind);
                 let inline = comment_suppressions(id, &doc.comments, &text);
+                let reads = std::mem::take(&mut doc.reads);
                 State::Deployment {
                     kind,
                     facts,
                     doc: keep.then_some(doc),
                     inline,
+                    reads,
                 }
             }
             Outcome::Skimmed { skim, kind } => {
@@ -421,6 +425,7 @@ pub(crate) fn index(
                     facts,
                     doc: None,
                     inline,
+                    reads: Vec::new(),
                 }
             }
             Outcome::Superseded { reason } => State::Superseded(reason),
@@ -564,7 +569,9 @@ impl Index {
                 facts,
                 doc,
                 inline,
+                reads,
             } => {
+                sources.set_reads(id, &reads);
                 // The comment suppressions were given this id before registration.
                 debug_assert!(
                     inline.iter().all(|i| i.site.file == id),
@@ -809,8 +816,16 @@ pub(crate) fn job_docs<'a>(
                 };
                 let text = text.map_err(|e| (id, e))?;
                 let rel = sources.path_in_tree(id).to_string();
-                let path = sources.disk_path(id).map(|(p, _)| p);
-                let doc = load::parse_again(&text, &rel, path.as_deref()).map_err(|e| (id, e))?;
+                let suffix = sources.suffix_of(id);
+                let doc = if suffix.is_empty() {
+                    let path = sources.disk_path(id).map(|(p, _)| p);
+                    load::parse_again(&text, &rel, path.as_deref())
+                } else {
+                    // A base revision's file, with its module as it was.
+                    let stored = crate::front_files::Stored { sources, suffix };
+                    load::parse_stored(&text, &rel, &stored)
+                }
+                .map_err(|e| (id, e))?;
                 DocRef::Read(text, doc)
             }
         };

@@ -164,6 +164,11 @@ pub struct Sources {
     /// [`Sources::add_stored`].
     /// (Read under a shared lock: readers do not wait for each other.)
     store: Option<Arc<RwLock<crate::spill::Disk>>>,
+    /// The other files and folders (ending in `/`) a front end read to lower a file
+    /// (a Terraform module's folder, a Bicep module): a change to them changes it.
+    reads: std::collections::HashMap<FileId, Box<[Box<str>]>>,
+    /// The base revision's files by folder (`rel` in the tree, folder without `/`).
+    stored_dirs: std::collections::HashMap<String, Vec<FileId>>,
 }
 
 impl Clone for Sources {
@@ -175,6 +180,8 @@ impl Clone for Sources {
             cache: Mutex::new(None),
             positions: RwLock::new(self.positions.read().map(|p| p.clone()).unwrap_or_default()),
             store: self.store.clone(),
+            reads: self.reads.clone(),
+            stored_dirs: self.stored_dirs.clone(),
         }
     }
 }
@@ -328,9 +335,45 @@ impl Sources {
             print: Fingerprint::of(bytes),
             name_len: rel.len(),
         };
-        let rel = self.paths.push(&format!("{rel}{suffix}"));
-        self.files.push(Registered { rel, text });
-        Ok(self.files.len() - 1)
+        let at = self.paths.push(&format!("{rel}{suffix}"));
+        self.files.push(Registered { rel: at, text });
+        let id = self.files.len() - 1;
+        let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
+        self.stored_dirs
+            .entry(dir.to_string())
+            .or_default()
+            .push(id);
+        Ok(id)
+    }
+
+    /// Records what a front end read besides the file itself to lower it.
+    pub fn set_reads(&mut self, id: FileId, reads: &[String]) {
+        if !reads.is_empty() {
+            self.reads
+                .insert(id, reads.iter().map(|r| Box::from(r.as_str())).collect());
+        }
+    }
+
+    /// The other files and folders (`dir/`) read to lower a file.
+    pub fn reads(&self, id: FileId) -> &[Box<str>] {
+        self.reads.get(&id).map_or(&[], |r| &r[..])
+    }
+
+    /// The base revision's files in folder `dir` (of the tree) stored with `suffix`.
+    pub fn stored_in(&self, dir: &str, suffix: &str) -> Vec<FileId> {
+        self.stored_dirs
+            .get(dir)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&id| self.get(id).rel.ends_with(suffix))
+            .collect()
+    }
+
+    /// The `@REF` of a base revision's file (`""` for others).
+    pub fn suffix_of(&self, id: FileId) -> &str {
+        let rel = self.get(id).rel;
+        rel.get(self.path_in_tree(id).len()..).unwrap_or("")
     }
 
     /// A file's path in its tree: its `rel`, without the `@REF` of a base revision's

@@ -672,3 +672,55 @@ fn bicep_and_terraform_changes_are_aks006_against_the_base_revision() {
         "{related:?}"
     );
 }
+
+/// A change in a file a front end reads besides the deployment file (a Terraform
+/// module's `variables.tf` or `terraform.tfvars`, a Bicep module) changes the
+/// deployment: it is compared with the base revision, its module read as it was there.
+#[test]
+fn a_change_in_a_module_file_is_compared_with_the_module_at_the_base() {
+    let main_tf = "resource \"azurerm_kubernetes_cluster\" \"aks\" {\n  name       = \"aks-tf\"\n  location   = \"westeurope\"\n  dns_prefix = \"aks\"\n  default_node_pool {\n    name = \"system\"\n  }\n  identity {\n    type = \"SystemAssigned\"\n  }\n  network_profile {\n    network_plugin = \"azure\"\n    outbound_type  = var.outbound\n  }\n}\n";
+    let vars = |o: &str| format!("variable \"outbound\" {{\n  default = \"{o}\"\n}}\n");
+    let tfvars = |o: &str| format!("outbound = \"{o}\"\n");
+    let main_bicep =
+        "module aks './aks.bicep' = {\n  name: 'aks'\n  params: {\n    plugin: 'azure'\n  }\n}\n";
+    let module = |o: &str| {
+        format!(
+            "param plugin string\n\nresource aks 'Microsoft.ContainerService/managedClusters@2024-02-01' = {{\n  name: 'aks-bicep'\n  location: 'westeurope'\n  properties: {{\n    networkProfile: {{\n      networkPlugin: plugin\n      outboundType: '{o}'\n    }}\n  }}\n}}\n"
+        )
+    };
+    let d = repo();
+    write(d.path(), "tf/main.tf", main_tf);
+    write(d.path(), "tf/variables.tf", &vars("loadBalancer"));
+    write(d.path(), "tfvars/main.tf", main_tf);
+    write(d.path(), "tfvars/variables.tf", &vars("loadBalancer"));
+    write(d.path(), "tfvars/terraform.tfvars", &tfvars("loadBalancer"));
+    write(d.path(), "bicep/main.bicep", main_bicep);
+    write(d.path(), "bicep/aks.bicep", &module("loadBalancer"));
+    commit(d.path(), "base");
+    write(d.path(), "tf/variables.tf", &vars("managedNATGateway"));
+    write(
+        d.path(),
+        "tfvars/terraform.tfvars",
+        &tfvars("managedNATGateway"),
+    );
+    write(d.path(), "bicep/aks.bicep", &module("managedNATGateway"));
+    let (_, doc, err) = check_in(d.path(), &["--base", "HEAD"]);
+    let files: std::collections::BTreeSet<String> = rule_findings(&doc, "AKS006")
+        .iter()
+        .map(|f| f["file"].as_str().unwrap().to_string())
+        .collect();
+    assert!(files.contains("tf/main.tf"), "{err}{doc:#}");
+    assert!(files.contains("tfvars/main.tf"), "{err}{doc:#}");
+    assert!(
+        files.iter().any(|f| f.starts_with("bicep/")),
+        "{err}{doc:#}"
+    );
+    // An unchanged module: nothing to compare, no AKS006.
+    let d2 = repo();
+    write(d2.path(), "tf/main.tf", main_tf);
+    write(d2.path(), "tf/variables.tf", &vars("loadBalancer"));
+    commit(d2.path(), "base");
+    write(d2.path(), "tf/README.txt", "unrelated\n");
+    let (_, doc, _) = check_in(d2.path(), &["--base", "HEAD"]);
+    assert!(rule_findings(&doc, "AKS006").is_empty(), "{doc:#}");
+}

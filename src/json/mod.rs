@@ -122,6 +122,9 @@ pub struct Document {
     /// root whose `resources` are the baselines of the same-named resources. Never read
     /// from a file's own content.
     pub prior: Option<Box<Node>>,
+    /// The other files and folders (ending in `/`), relative to the scanned root, a
+    /// front end read to lower this file: a change to them changes this deployment.
+    pub reads: Vec<String>,
 }
 
 /// A syntax (or decoding) error with the span of the offending text.

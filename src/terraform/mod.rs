@@ -233,6 +233,7 @@ pub fn lower_with(
                 root: emit::Obj::default().node(whole),
                 comments,
                 prior: None,
+                reads: Vec::new(),
             },
             problems: Vec::new(),
         });
@@ -259,6 +260,7 @@ pub fn lower_with(
             root: root.node(whole),
             comments,
             prior: None,
+            reads: Vec::new(),
         },
         problems: out.problems,
     })

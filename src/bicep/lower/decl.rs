@@ -174,6 +174,7 @@ pub(crate) fn lower_file(
             root: node::object(members, whole),
             comments: Vec::new(),
             prior: None,
+            reads: Vec::new(),
         },
         problems,
     }

@@ -19,7 +19,7 @@ mod params_tests;
 #[cfg(test)]
 mod tests;
 
-pub use module::{DiskFiles, Files, Located, NoFiles};
+pub use module::{join, DiskFiles, Files, Located, NoFiles};
 pub use params::{is_bicepparam, using_of};
 
 use crate::bicep::syntax::{self, Span as BSpan};

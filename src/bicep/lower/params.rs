@@ -154,6 +154,7 @@ pub(crate) fn lower_params(program: &Program, path: &str, files: &dyn Files) -> 
             root,
             comments: Vec::new(),
             prior: None,
+            reads: Vec::new(),
         },
         problems,
     }
