@@ -7,7 +7,7 @@ import rego.v1
 
 expected_ids := {
 	"AKS001", "AKS002", "AKS003", "AKS004", "AKS005", "AKS006", "AKS007",
-	"AKS008", "AKS009", "AKS010", "AKS011", "AKS012", "AKS013", "AKS900", "AKS901", "AKS902",
+	"AKS008", "AKS009", "AKS010", "AKS011", "AKS012", "AKS013", "AKS014", "AKS900", "AKS901", "AKS902",
 }
 
 metadata_by_package := {
@@ -24,6 +24,7 @@ metadata_by_package := {
 	"aks011": data.aksgate.rules.aks011.metadata,
 	"aks012": data.aksgate.rules.aks012.metadata,
 	"aks013": data.aksgate.rules.aks013.metadata,
+	"aks014": data.aksgate.rules.aks014.metadata,
 	"aks900": data.aksgate.rules.aks900.metadata,
 	"aks901": data.aksgate.rules.aks901.metadata,
 	"aks902": data.aksgate.rules.aks902.metadata,
@@ -99,12 +100,12 @@ example := {
 # Every finding of the pack (explicit references: iterating data.aksgate.rules with
 # a variable evaluates every rule under it, tests included, and is slow).
 all_findings(inp) := fs if {
-	fs := (((((((((((((data.aksgate.rules.aks001.deny | data.aksgate.rules.aks002.deny) | data.aksgate.rules.aks003.deny) | data.aksgate.rules.aks004.deny) | data.aksgate.rules.aks005.deny) | data.aksgate.rules.aks006.deny) | data.aksgate.rules.aks007.deny) | data.aksgate.rules.aks008.deny) | data.aksgate.rules.aks009.deny) | data.aksgate.rules.aks010.warn) | data.aksgate.rules.aks011.deny) | data.aksgate.rules.aks012.deny) | data.aksgate.rules.aks013.deny) | data.aksgate.rules.aks013.warn) with input as inp
+	fs := ((((((((((((((data.aksgate.rules.aks001.deny | data.aksgate.rules.aks002.deny) | data.aksgate.rules.aks003.deny) | data.aksgate.rules.aks004.deny) | data.aksgate.rules.aks005.deny) | data.aksgate.rules.aks006.deny) | data.aksgate.rules.aks007.deny) | data.aksgate.rules.aks008.deny) | data.aksgate.rules.aks009.deny) | data.aksgate.rules.aks010.warn) | data.aksgate.rules.aks011.deny) | data.aksgate.rules.aks012.deny) | data.aksgate.rules.aks013.deny) | data.aksgate.rules.aks013.warn) | data.aksgate.rules.aks014.deny) with input as inp
 }
 
 test_contract_example if {
 	fs := all_findings(example)
-	{[f.rule, object.get(f, "about", "")] | some f in fs} == {["AKS003", ""], ["AKS013", ""], ["AKS900", "AKS008"]}
+	{[f.rule, object.get(f, "about", "")] | some f in fs} == {["AKS003", ""], ["AKS013", ""], ["AKS900", "AKS008"], ["AKS900", "AKS014"]}
 }
 
 test_findings_follow_the_contract if {
@@ -135,10 +136,13 @@ _about_ok(f) if {
 }
 
 test_clean_udr_cluster_has_no_findings if {
-	inp := fx.doc_net(
+	base := fx.doc_net(
 		[fx.udr_cluster],
 		[fx.subnet("aks", fx.route_table_id("egress"))],
 		[fx.route_table("egress", [fx.route(0, "0.0.0.0/0", "VirtualAppliance", "10.0.0.4")])],
 	)
+	# The next hop is a network virtual appliance that forwards (AKS014).
+	nva := {"name": "nva", "key": "networkinterfaces/nva", "enableIPForwarding": true, "privateIPAddresses": ["10.0.0.4"], "location": {"resource": 3, "path": []}}
+	inp := object.union(base, {"network": {"networkInterfaces": [nva]}})
 	count(all_findings(inp)) == 0
 }

@@ -75,6 +75,9 @@ pub fn build(unit: &Unit) -> Value {
     let mut tables: Vec<Value> = Vec::new();
     let mut child_routes: Vec<(String, Value)> = Vec::new();
     let mut firewalls: Vec<Value> = Vec::new();
+    let mut nics: Vec<Value> = Vec::new();
+    let mut policies: Vec<Value> = Vec::new();
+    let mut child_groups: Vec<(String, Value)> = Vec::new();
     for (i, r) in unit.resources.iter().enumerate() {
         let ty = r.ty.to_ascii_lowercase();
         let Some(name) = name_str(&r.name) else {
@@ -128,21 +131,54 @@ pub fn build(unit: &Unit) -> Value {
                 }));
             }
             "microsoft.network/azurefirewalls" => {
-                // The private IP a route's next hop names; unknown until deployment when
-                // the template leaves it to Azure.
-                let ip = r
-                    .node
-                    .get("properties")
-                    .and_then(|p| p.get("ipConfigurations"))
-                    .and_then(RNode::as_array)
-                    .and_then(|c| c.first())
-                    .and_then(|c| c.get("properties"))
-                    .and_then(|p| p.get("privateIPAddress"));
+                let props = r.node.get("properties");
+                // The private IPs a route's next hop can name; unknown until deployment
+                // when the template leaves them to Azure.
+                let ips = private_ips(props);
                 firewalls.push(json!({
                     "name": name,
-                    "privateIPAddress": value_json(ip),
+                    "key": format!("azurefirewalls/{}", name.to_ascii_lowercase()),
+                    "privateIPAddress": ips.first().cloned().unwrap_or(Value::Null),
+                    "privateIPAddresses": ips,
+                    "firewallPolicy": id_ref_json(props.and_then(|p| p.get("firewallPolicy"))),
+                    "applicationRuleCollections": value_json(props.and_then(|p| p.get("applicationRuleCollections"))),
+                    "networkRuleCollections": value_json(props.and_then(|p| p.get("networkRuleCollections"))),
+                    "properties": if props.is_some_and(|p| matches!(p.value, RValue::Unknown(_))) { value_json(props) } else { Value::Null },
                     "location": loc(i, json!([])),
                 }));
+            }
+            "microsoft.network/networkinterfaces" => {
+                let props = r.node.get("properties");
+                nics.push(json!({
+                    "name": name,
+                    "key": format!("networkinterfaces/{}", name.to_ascii_lowercase()),
+                    "enableIPForwarding": value_json(props.and_then(|p| p.get("enableIPForwarding"))),
+                    "privateIPAddresses": private_ips(props),
+                    "location": loc(i, json!([])),
+                }));
+            }
+            "microsoft.network/firewallpolicies" => {
+                policies.push(json!({
+                    "name": name,
+                    "key": format!("firewallpolicies/{}", name.to_ascii_lowercase()),
+                    "ruleCollectionGroups": [],
+                    "location": loc(i, json!([])),
+                }));
+            }
+            "microsoft.network/firewallpolicies/rulecollectiongroups" => {
+                if let Some((policy, _)) = name.split_once('/') {
+                    let props = r.node.get("properties");
+                    child_groups.push((
+                        policy.to_ascii_lowercase(),
+                        json!({
+                            "name": name,
+                            "priority": value_json(props.and_then(|p| p.get("priority"))),
+                            "ruleCollections": value_json(props.and_then(|p| p.get("ruleCollections"))),
+                            "properties": if props.is_some_and(|p| matches!(p.value, RValue::Unknown(_))) { value_json(props) } else { Value::Null },
+                            "location": loc(i, json!([])),
+                        }),
+                    ));
+                }
             }
             "microsoft.network/routetables/routes" => {
                 if let Some((table, _)) = name.split_once('/') {
@@ -166,19 +202,83 @@ pub fn build(unit: &Unit) -> Value {
             }
         }
     }
-    // Name the firewall a route's next hop is, when its private IP is known.
-    for t in tables.iter_mut() {
-        for r in t["routes"].as_array_mut().into_iter().flatten() {
-            let hop = r["nextHopIpAddress"].clone();
-            if let Some(fw) = firewalls
-                .iter()
-                .find(|f| hop.is_string() && f["privateIPAddress"] == hop)
-            {
-                r["firewall"] = fw["name"].clone();
+    for (policy, group) in child_groups {
+        if let Some(p) = policies
+            .iter_mut()
+            .find(|p| p["key"].as_str() == Some(&format!("firewallpolicies/{policy}")))
+        {
+            if let Some(groups) = p["ruleCollectionGroups"].as_array_mut() {
+                groups.push(group);
             }
         }
     }
-    json!({"subnets": subnets, "routeTables": tables, "firewalls": firewalls})
+    // The appliances at each known private IP, indexed once: every route looks its next
+    // hop up here rather than in every firewall and interface.
+    let mut at_ip: std::collections::HashMap<String, Vec<Value>> = Default::default();
+    for (kind, list) in [("firewall", &firewalls), ("networkInterface", &nics)] {
+        for (j, a) in list.iter().enumerate() {
+            for ip in a["privateIPAddresses"].as_array().into_iter().flatten() {
+                if let Some(ip) = ip.as_str() {
+                    at_ip
+                        .entry(ip.trim().to_string())
+                        .or_default()
+                        .push(json!({"kind": kind, "index": j, "name": a["name"]}));
+                }
+            }
+        }
+    }
+    for t in tables.iter_mut() {
+        for r in t["routes"].as_array_mut().into_iter().flatten() {
+            let Some(hop) = r["nextHopIpAddress"].as_str().map(|h| h.trim().to_string()) else {
+                continue;
+            };
+            let found = at_ip.get(&hop).cloned().unwrap_or_default();
+            // Kept for user policies written against the first contract.
+            if let Some(fw) = found.iter().find(|a| a["kind"] == "firewall") {
+                r["firewall"] = fw["name"].clone();
+            }
+            r["appliances"] = Value::Array(found);
+        }
+    }
+    json!({
+        "subnets": subnets,
+        "routeTables": tables,
+        "firewalls": firewalls,
+        "firewallPolicies": policies,
+        "networkInterfaces": nics,
+    })
+}
+
+/// Every `ipConfigurations[].properties.privateIPAddress` of a firewall or network
+/// interface, in order (markers included: an unknown address cannot be matched, but the
+/// rule says so).
+fn private_ips(props: Option<&RNode>) -> Vec<Value> {
+    props
+        .and_then(|p| p.get("ipConfigurations"))
+        .and_then(RNode::as_array)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|c| c.get("properties").and_then(|p| p.get("privateIPAddress")))
+        .map(crate::input::to_json)
+        .collect()
+}
+
+/// A `{"id": ...}` reference as its lower-cased id (null when absent; a marker when
+/// unknown).
+fn id_ref_json(n: Option<&RNode>) -> Value {
+    let Some(n) = n else {
+        return Value::Null;
+    };
+    match n.get("id") {
+        Some(id) => match &id.value {
+            RValue::Str(s) => Value::String(s.to_ascii_lowercase()),
+            _ => crate::input::to_json(id),
+        },
+        None => match &n.value {
+            RValue::Null => Value::Null,
+            _ => crate::input::to_json(n),
+        },
+    }
 }
 
 /// Resource types that make up the network view shared across files.
@@ -225,12 +325,71 @@ fn keys_of(r: &Resource) -> Vec<String> {
             .split_once('/')
             .map(|(t, _)| vec![format!("routetables/{t}")])
             .unwrap_or_default(),
+        // A rule collection group comes with its policy.
+        "microsoft.network/firewallpolicies/rulecollectiongroups" => name
+            .split_once('/')
+            .map(|(p, _)| vec![format!("firewallpolicies/{p}")])
+            .unwrap_or_default(),
+        // An appliance is also found by its private IPs: a route names its next hop by
+        // address, not by id.
+        t @ ("microsoft.network/azurefirewalls" | "microsoft.network/networkinterfaces") => {
+            let short = t.rsplit('/').next().unwrap_or(t);
+            let mut keys = vec![format!("{short}/{name}")];
+            keys.extend(
+                private_ips(r.node.get("properties"))
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(ip_key),
+            );
+            keys
+        }
         t => t
             .rsplit('/')
             .next()
             .map(|short| vec![format!("{short}/{name}")])
             .unwrap_or_default(),
     }
+}
+
+/// The key an appliance's private IP is indexed under.
+fn ip_key(ip: &str) -> String {
+    format!("ip/{}", ip.trim())
+}
+
+/// The keys of what a shared network resource leads to: the route tables and firewall
+/// policies its ids name, and the appliances at its routes' next hop addresses.
+fn refs_of(r: &Resource) -> Vec<String> {
+    let mut ids = Vec::new();
+    referenced_ids(&r.node, &mut ids);
+    let mut refs: Vec<String> = ids
+        .iter()
+        .filter_map(|id| {
+            id_key(id)
+                .filter(|k| k.starts_with("routetables/") || k.starts_with("firewallpolicies/"))
+        })
+        .collect();
+    let hop = |n: &RNode| {
+        n.get("properties")
+            .and_then(|p| p.get("nextHopIpAddress"))
+            .and_then(RNode::as_str)
+            .map(ip_key)
+    };
+    match r.ty.to_ascii_lowercase().as_str() {
+        "microsoft.network/routetables" => refs.extend(
+            r.node
+                .get("properties")
+                .and_then(|p| p.get("routes"))
+                .and_then(RNode::as_array)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(hop),
+        ),
+        "microsoft.network/routetables/routes" => refs.extend(hop(&r.node)),
+        _ => {}
+    }
+    refs.sort_unstable();
+    refs.dedup();
+    refs
 }
 
 /// Every string in a resolved tree that looks like a resource id (contains `/providers/`).
@@ -307,7 +466,8 @@ pub struct Entry {
     file: FileId,
     /// The keys its id is found under ([`keys_of`]), shared with the index.
     keys: Vec<Text>,
-    /// The route tables it references, by key.
+    /// What it leads to, by key ([`refs_of`]): route tables, firewall policies, the
+    /// appliances at its next hops.
     tables: Vec<Text>,
     /// How many subnets with a route table it holds.
     udr_ready: usize,
@@ -329,14 +489,7 @@ impl Entry {
     }
 
     fn of(origin: usize, file: FileId, r: &Resource) -> Entry {
-        let mut ids = Vec::new();
-        referenced_ids(&r.node, &mut ids);
-        let mut tables: Vec<String> = ids
-            .iter()
-            .filter_map(|id| id_key(id).filter(|k| k.starts_with("routetables/")))
-            .collect();
-        tables.dedup();
-        let tables = tables.into_iter().map(Text::from).collect();
+        let tables = refs_of(r).into_iter().map(Text::from).collect();
         Entry {
             origin,
             site: r.site,
@@ -652,12 +805,27 @@ impl Demand {
         if ids.is_empty() && !unknown_subnet && clusters.is_empty() {
             return None;
         }
+        // What the unit's own network leads to in other files: a spoke's route table
+        // sends 0.0.0.0/0 to the hub's firewall, which uses another file's policy.
+        // Only what the unit does not deploy itself: its own firewall at the next hop
+        // is the one, not another environment's at the same address.
+        let own: Vec<&Resource> = shared_resources(u)
+            .filter(|r| !r.ty.eq_ignore_ascii_case(CLUSTER_TYPE))
+            .collect();
+        let own_keys: std::collections::HashSet<String> =
+            own.iter().flat_map(|r| keys_of(r)).collect();
+        let own_refs = own
+            .iter()
+            .flat_map(|r| refs_of(r))
+            .filter(|k| !own_keys.contains(k))
+            .collect::<Vec<_>>();
         Some(Demand {
             file: u.file,
             keys: ids
                 .iter()
                 .filter_map(|id| id_key(id))
                 .chain(clusters)
+                .chain(own_refs)
                 .map(Text::from)
                 .collect(),
             unknown_subnet,

@@ -332,3 +332,55 @@ fn audit_and_check_agree_on_suppressions() {
         summary(&audit)
     );
 }
+
+/// Issue 22 item 6: the route detail follows the default route to its appliance (AKS014).
+#[test]
+fn egress_path_names_the_appliance_and_its_verdict() {
+    let detail = |file: &str| {
+        let r = run(
+            &[
+                "audit",
+                &format!("fixtures/rules/AKS014/{file}.json"),
+                "--format",
+                "json",
+            ],
+            Some(&root()),
+        );
+        let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+        doc["clusters"][0]["defaultRoute"]["detail"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let cases = [
+        (
+            "pass-firewall-classic-rules",
+            "; egress path: firewall fw-hub, AKS egress allowed",
+        ),
+        (
+            "pass-firewall-policy",
+            "; egress path: firewall fw-hub, AKS egress allowed",
+        ),
+        (
+            "fail-firewall-without-aks-fqdn-tag",
+            "; egress path: firewall fw-hub, AKS egress not allowed",
+        ),
+        (
+            "fail-firewall-ip-groups-unknown",
+            "; egress path: firewall fw-hub, AKS egress cannot be verified",
+        ),
+        ("pass-nva-ip-forwarding", "; egress path: NVA nic-nva"),
+        (
+            "fail-nva-without-ip-forwarding",
+            "; egress path: NVA nic-nva without IP forwarding",
+        ),
+        (
+            "fail-appliance-not-in-scan",
+            "; egress path: appliance not in scan",
+        ),
+    ];
+    for (file, want) in cases {
+        let got = detail(file);
+        assert!(got.ends_with(want), "{file}: {got}");
+    }
+}

@@ -11,8 +11,18 @@ fn fixture(name: &str) -> String {
     fs::read_to_string(root().join("fixtures").join(name)).unwrap()
 }
 
+/// The findings, less AKS014's note that the fixtures' next hop (10.10.1.4) is no
+/// scanned appliance: these tests are about which file is judged.
 fn pairs(doc: &serde_json::Value) -> Vec<(String, String, u64)> {
-    rule_file_lines(&findings(doc))
+    let f: Vec<serde_json::Value> = findings(doc)
+        .into_iter()
+        .filter(|f| {
+            !f["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("AKS014 cannot decide"))
+        })
+        .collect();
+    rule_file_lines(&f)
 }
 
 #[test]

@@ -211,7 +211,7 @@ fn rules_lists_every_builtin_rule_and_every_one_is_enforced() {
     assert_eq!(r.code, 0);
     for id in [
         "AKS001", "AKS002", "AKS003", "AKS004", "AKS005", "AKS006", "AKS007", "AKS008", "AKS009",
-        "AKS010", "AKS011", "AKS012", "AKS013", "AKS900", "AKS901",
+        "AKS010", "AKS011", "AKS012", "AKS013", "AKS014", "AKS014", "AKS900", "AKS901",
     ] {
         assert!(r.stdout.contains(id), "{id} missing from:\n{}", r.stdout);
     }

@@ -278,7 +278,7 @@ fn same_named_networks_of_other_environments_are_not_mixed_in() {
         let spoke = t.path().join(env).join("networking/spoke.json");
         let s = fs::read_to_string(&spoke).unwrap().replace(
             "\"nextHopType\": \"Internet\"",
-            "\"nextHopType\": \"VirtualAppliance\", \"nextHopIpAddress\": \"10.0.0.4\"",
+            "\"nextHopType\": \"VirtualAppliance\", \"nextHopIpAddress\": \"10.200.0.4\"",
         );
         fs::write(&spoke, s).unwrap();
     };

@@ -16,7 +16,7 @@ fn builtin_policy_tests_pass() {
     assert!(last.ends_with("0 failed"), "{last}");
     for id in [
         "AKS001", "AKS002", "AKS003", "AKS004", "AKS005", "AKS007", "AKS008", "AKS009", "AKS010",
-        "AKS011", "AKS012", "AKS013",
+        "AKS011", "AKS012", "AKS013", "AKS014",
     ] {
         let pkg = format!("aksgate.rules.{}", id.to_ascii_lowercase());
         assert!(r.stdout.contains(&pkg), "no Rego test for {id}");

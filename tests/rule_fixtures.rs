@@ -141,7 +141,7 @@ fn every_rule_fixture_produces_exactly_its_expected_findings() {
     );
     for id in [
         "AKS001", "AKS002", "AKS003", "AKS004", "AKS005", "AKS006", "AKS007", "AKS008", "AKS009",
-        "AKS010", "AKS011", "AKS012", "AKS013", "AKS900", "AKS901",
+        "AKS010", "AKS011", "AKS012", "AKS013", "AKS014", "AKS014", "AKS900", "AKS901",
     ] {
         assert!(rules_with_fail.contains(id), "{id} has no fail fixture");
         assert!(

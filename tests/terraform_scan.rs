@@ -15,6 +15,14 @@ fn got(dir: &std::path::Path) -> (i32, Vec<String>) {
     let mut v: Vec<String> = findings(&doc)
         .iter()
         .filter(|f| f["suppressed"].is_null())
+        // The Terraform mapping does not carry a firewall's private IP yet (computed
+        // unless set), so every UDR fixture's next hop is AKS014's "not in the scan"
+        // note; these fixtures are about the other rules.
+        .filter(|f| {
+            !f["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("AKS014 cannot decide"))
+        })
         .map(|f| {
             format!(
                 "{} {} {}",

@@ -756,9 +756,14 @@ fn route_of(subnet: &Cell, network: &Value) -> (Route, String) {
                 .as_str()
                 .map(|ip| format!(" {ip}"))
                 .unwrap_or_default();
+            let path = if hop.eq_ignore_ascii_case("virtualappliance") && !ip.is_empty() {
+                egress_path(r, network)
+            } else {
+                String::new()
+            };
             (
                 Route::Yes,
-                format!("route table {name}: 0.0.0.0/0 → {hop}{ip}"),
+                format!("route table {name}: 0.0.0.0/0 → {hop}{ip}{path}"),
             )
         }
         None => (
@@ -767,6 +772,38 @@ fn route_of(subnet: &Cell, network: &Value) -> (Route, String) {
         ),
     }
 }
+
+/// What the default route's appliance is (AKS014's view): `; egress path: firewall
+/// <name>` (whether it allows the AKS egress is added from the findings, see
+/// [`count_rows`]), `; egress path: NVA <nic>`, or that no scanned file deploys it.
+fn egress_path(route: &Value, network: &Value) -> String {
+    let found = route["appliances"].as_array().cloned().unwrap_or_default();
+    let Some(a) = found.first() else {
+        return "; egress path: appliance not in scan".into();
+    };
+    let name = a["name"].as_str().unwrap_or("?");
+    if a["kind"] == "firewall" {
+        return format!("; {EGRESS_FIREWALL}{name}");
+    }
+    let nic = a["index"]
+        .as_u64()
+        .and_then(|i| network["networkInterfaces"].get(i as usize));
+    match nic.map(|n| &n["enableIPForwarding"]) {
+        Some(Value::Bool(true)) => format!("; egress path: NVA {name}"),
+        Some(Value::Object(_)) => format!("; egress path: NVA {name} (IP forwarding unknown)"),
+        _ => format!("; egress path: NVA {name} without IP forwarding"),
+    }
+}
+
+/// How a route detail names a firewall next hop, for [`count_rows`] to complete.
+const EGRESS_FIREWALL: &str = "egress path: firewall ";
+
+/// The verdicts [`count_rows`] appends to a firewall next hop.
+const EGRESS_VERDICTS: [&str; 3] = [
+    ", AKS egress allowed",
+    ", AKS egress not allowed",
+    ", AKS egress cannot be verified",
+];
 
 /// Builds the row of a cluster resource.
 fn cluster_row(unit: &Unit, idx: usize, r: &Resource, sources: &Sources, network: &Value) -> Row {
@@ -1316,13 +1353,38 @@ fn move_to<T>(items: &mut [T], new_index: &[usize]) {
 
 /// Each row's counts of the findings attributed to it that are not suppressed.
 fn count_rows(rows: &mut [Row], findings: &[AuditFinding]) {
+    // Per row: 0 no AKS014 finding, 1 an AKS014 error, 2 only AKS014's AKS900s.
+    let mut egress = vec![0u8; rows.len()];
     for r in rows.iter_mut() {
         r.findings = Counts::default();
     }
     for f in findings.iter().filter(|f| f.finding.suppression.is_none()) {
         if let Some(r) = f.row {
             rows[r].findings.add(f.finding.severity);
+            if f.finding.rule == "AKS014" {
+                egress[r] = 1;
+            } else if f.finding.rule == "AKS900"
+                && f.finding.message.starts_with("AKS014 ")
+                && egress[r] == 0
+            {
+                egress[r] = 2;
+            }
         }
+    }
+    // A firewall next hop's verdict comes from AKS014's findings (settled: a
+    // suppressed finding does not count), replaced each time they are counted.
+    for (r, e) in rows.iter_mut().zip(egress) {
+        if !r.route_detail.contains(EGRESS_FIREWALL) {
+            continue;
+        }
+        let mut detail = r.route_detail.to_string();
+        for v in EGRESS_VERDICTS {
+            if let Some(base) = detail.strip_suffix(v) {
+                detail = base.to_string();
+            }
+        }
+        detail.push_str(EGRESS_VERDICTS[e as usize]);
+        r.route_detail = detail.into();
     }
 }
 
