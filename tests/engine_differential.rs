@@ -314,6 +314,25 @@ fn input(rng: &mut Rng) -> Value {
                     "location": {"resource": 0, "path": []}}]) } else { json!([]) }}],
             "firewalls": []}),
     };
+    let mut network = network;
+    appliance(rng, &mut network);
+    // Half the clusters of a network with routes use it for UDR egress: the chain
+    // AKS005 and AKS014 follow is otherwise too rare to reach in a few hundred inputs.
+    if network["routeTables"][0]["routes"].get(0).is_some() && rng.chance(50) {
+        let c = &mut resources[0];
+        if let Some(np) = c
+            .pointer_mut("/properties/networkProfile")
+            .filter(|v| v.is_object())
+        {
+            np["outboundType"] = json!("userDefinedRouting");
+        }
+        if let Some(p) = c
+            .pointer_mut("/properties/agentPoolProfiles/0")
+            .filter(|v| v.is_object())
+        {
+            p["vnetSubnetID"] = json!(SUBNET);
+        }
+    }
     json!({
         "aksgate": {"inputVersion": 1, "options": {
             "allowDocumentedMigrations": rng.chance(30),
@@ -325,6 +344,64 @@ fn input(rng: &mut Rng) -> Value {
         "resources": resources,
         "network": network,
     })
+}
+
+/// What AKS014 follows a default route to: nothing at its address, a network interface
+/// with or without IP forwarding, or a firewall whose rules allow AKS egress, allow
+/// only part of it, are shadowed by a deny, or are unknown.
+fn appliance(rng: &mut Rng, network: &mut Value) {
+    if network["routeTables"][0]["routes"].get(0).is_none() {
+        return;
+    }
+    let at = json!({"resource": 0, "path": []});
+    let (mut firewalls, mut nics) = (json!([]), json!([]));
+    let appliances = match rng.below(4) {
+        0 => json!([]),
+        1 => {
+            let forwarding = rng.pick(&[
+                json!(true),
+                json!(false),
+                json!(null),
+                marker("[parameters('fwd')]"),
+            ]);
+            nics = json!([{"name": "nva", "key": "networkinterfaces/nva",
+                "enableIPForwarding": forwarding, "privateIPAddresses": ["10.0.0.4"], "location": at}]);
+            json!([{"kind": "networkInterface", "index": 0, "name": "nva"}])
+        }
+        _ => {
+            let app_rule = json!({"name": "aks", "sourceAddresses": [rng.pick(&["*", "10.0.0.0/8", "192.168.0.0/16"])],
+                "protocols": [{"protocolType": "Https", "port": rng.pick(&[443, 80])}],
+                "fqdnTags": [rng.pick(&["AzureKubernetesService", "WindowsUpdate"])]});
+            let net_rule = json!({"name": "tunnel", "sourceAddresses": ["*"],
+                "destinationAddresses": [rng.pick(&["AzureCloud.westeurope", "AzureCloud", "10.1.0.0/16"])],
+                "destinationPorts": ["1194", "9000"], "protocols": ["UDP", "TCP"]});
+            let action = rng.pick(&["Allow", "Allow", "Deny"]);
+            let apps = if rng.chance(15) {
+                marker("[variables('rules')]")
+            } else {
+                json!([{"name": "apps", "properties": {"priority": 200, "action": {"type": action}, "rules": [app_rule]}}])
+            };
+            let nets = json!([{"name": "nets", "properties": {"priority": 100, "action": {"type": "Allow"}, "rules": [net_rule]}}]);
+            firewalls = json!([{"name": "fw", "key": "azurefirewalls/fw",
+                "privateIPAddress": "10.0.0.4", "privateIPAddresses": ["10.0.0.4"], "firewallPolicy": null,
+                "applicationRuleCollections": apps, "networkRuleCollections": nets,
+                "properties": null, "location": at}]);
+            json!([{"kind": "firewall", "index": 0, "name": "fw"}])
+        }
+    };
+    network["firewalls"] = firewalls;
+    network["firewallPolicies"] = json!([]);
+    network["networkInterfaces"] = nics;
+    let route = &mut network["routeTables"][0]["routes"][0];
+    // Most such routes are the default route to an appliance, which AKS014 follows.
+    if rng.chance(60) {
+        route["addressPrefix"] = json!("0.0.0.0/0");
+        route["nextHopType"] = json!("VirtualAppliance");
+    }
+    if appliances[0]["kind"] == "firewall" {
+        route["firewall"] = json!("fw");
+    }
+    route["appliances"] = appliances;
 }
 
 fn sorted(results: Vec<aksgate::engine::RawResult>) -> Vec<String> {

@@ -12,6 +12,8 @@ fn scan(dir: &str) -> Vec<Value> {
     findings(&doc)
         .into_iter()
         .filter(|f| f["rule"] != "AKS013")
+        // Nor is AKS014's note that no scanned file deploys the route's appliance.
+        .filter(|f| !(f["rule"] == "AKS900" && f["about"] == "AKS014"))
         .collect()
 }
 
@@ -191,7 +193,10 @@ fn configuration_pairs_templates_with_parameter_files_anywhere() {
     .unwrap();
     let (code, doc) = check_json(&[p]);
     assert_eq!(code, 1);
-    let f = findings(&doc);
+    let f: Vec<_> = findings(&doc)
+        .into_iter()
+        .filter(|f| !(f["rule"] == "AKS900" && f["about"] == "AKS014"))
+        .collect();
     assert_eq!(f[0]["file"], "env/dev/cluster.json", "{f:#?}");
     // A mistake in the configuration is a tool error that says where.
     std::fs::write(

@@ -16,7 +16,13 @@ fn scan_with(config: Option<&str>, template: &str) -> (i32, Vec<serde_json::Valu
         fs::write(t.path().join(".aksgate.toml"), c).unwrap();
     }
     let (code, doc) = check_json(&[t.path().to_str().unwrap()]);
-    (code, findings(&doc))
+    // AKS014's note that no scanned file deploys the route's appliance is about the
+    // egress path, not the edition.
+    let f = findings(&doc)
+        .into_iter()
+        .filter(|f| !(f["rule"] == "AKS900" && f["about"] == "AKS014"))
+        .collect();
+    (code, f)
 }
 
 #[test]
