@@ -279,3 +279,11 @@ fn a_plan_updating_the_outbound_type_in_place_is_aks006() {
         (0, Vec::<String>::new())
     );
 }
+
+/// Terraform's JSON syntax is not lowered yet: a `.tf.json` that declares a cluster is
+/// AKS901, never skipped as "not a deployment file"; one with only variables is skipped.
+#[test]
+fn a_tf_json_file_with_resources_is_aks901_not_a_silent_skip() {
+    let (code, f) = got(&fixture_dir("fail-tf-json"));
+    assert_eq!((code, f), (1, vec!["main.tf.json AKS901 1".to_string()]));
+}

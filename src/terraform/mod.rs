@@ -82,6 +82,35 @@ pub const LIMITS: Limits = Limits {
 const MAX_DIR_FILES: usize = 512;
 const MAX_DIR_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
+/// A `.tf.json` file: Terraform's JSON syntax.
+pub fn is_terraform_json(rel: &str) -> bool {
+    let b = rel.as_bytes();
+    b.len() >= 8 && b[b.len() - 8..].eq_ignore_ascii_case(b".tf.json")
+}
+
+/// Why a `.tf.json` file is not judged, when it declares resources aksgate maps
+/// (`None`: it declares none, and is not a deployment file). Terraform's JSON syntax is
+/// not lowered yet; such a file must not pass unread.
+pub fn json_syntax_problem(root: &Node) -> Option<String> {
+    let types: Vec<&str> = root
+        .get("resource")
+        .into_iter()
+        .flat_map(|r| match &r.value {
+            // `"resource": {...}` or `"resource": [{...}, ...]`.
+            Value::Array(items) => items.iter().collect::<Vec<_>>(),
+            _ => vec![r],
+        })
+        .filter_map(Node::as_object)
+        .flatten()
+        .map(|m| m.key.as_str())
+        .filter(|t| map::MAPPED.contains(t))
+        .collect();
+    let first = types.first()?;
+    Some(format!(
+        "not supported yet: Terraform JSON syntax (.tf.json) is not read, and this file declares {first} (write it as .tf, or check it by hand)"
+    ))
+}
+
 /// A `.tf` file (judged by lowering it to ARM).
 pub fn is_terraform(rel: &str) -> bool {
     let b = rel.as_bytes();
