@@ -30,6 +30,8 @@ pub(crate) fn arm_path(ty: &str, o: &[(String, Val)]) -> Option<(&'static str, V
         "azurerm_public_ip_prefix" => ("Microsoft.Network/publicIPPrefixes", vec![name()?]),
         "azurerm_nat_gateway" => ("Microsoft.Network/natGateways", vec![name()?]),
         "azurerm_firewall" => ("Microsoft.Network/azureFirewalls", vec![name()?]),
+        "azurerm_firewall_policy" => ("Microsoft.Network/firewallPolicies", vec![name()?]),
+        "azurerm_network_interface" => ("Microsoft.Network/networkInterfaces", vec![name()?]),
         "azurerm_network_security_group" => {
             ("Microsoft.Network/networkSecurityGroups", vec![name()?])
         }

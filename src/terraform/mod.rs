@@ -17,6 +17,7 @@ mod funcs;
 mod ids;
 mod map;
 mod map_aks;
+mod map_fw;
 mod module;
 mod plan;
 mod syntax;

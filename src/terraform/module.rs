@@ -351,6 +351,9 @@ impl<'r> Module<'r> {
             };
             let one = |scope: &[(String, Val)]| {
                 let mut o = body_object(self, at.0, &b.body, scope, 0);
+                if ty == "azurerm_firewall" {
+                    firewall_private_ips(&mut o);
+                }
                 let id = ids::id_of(ty, &o);
                 o.retain(|(k, _)| k != "id");
                 o.insert(
@@ -465,6 +468,39 @@ const META: &[&str] = &["count", "for_each", "depends_on", "provider", "lifecycl
 
 /// A block body as an object: its attributes, and its nested blocks (static and
 /// `dynamic`) as lists of objects.
+/// A firewall's `ip_configuration[i].private_ip_address` is computed by Azure: unknown,
+/// written as the ARM reference to it (`reference(resourceId('Microsoft.Network/
+/// azureFirewalls', '<name>')).ipConfigurations[i]...`), so a route whose next hop it is
+/// names the firewall as an ARM template's does.
+fn firewall_private_ips(o: &mut [(String, Val)]) {
+    let Some(name) = o
+        .iter()
+        .find(|(k, _)| k == "name")
+        .and_then(|(_, v)| v.as_str())
+        .map(str::to_string)
+    else {
+        return;
+    };
+    for (k, v) in o.iter_mut() {
+        let (true, Val::Array(configs)) = (k == "ip_configuration", v) else {
+            continue;
+        };
+        for (i, c) in configs.iter_mut().enumerate() {
+            if let Val::Object(c) = c {
+                if !c.iter().any(|(k, _)| k == "private_ip_address") {
+                    c.push((
+                        "private_ip_address".into(),
+                        Val::unknown(
+                            format!("reference(resourceId('Microsoft.Network/azureFirewalls', '{name}')).ipConfigurations[{i}].properties.privateIPAddress"),
+                            "is known only after apply",
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
 pub(crate) fn body_object(
     m: &Module,
     fi: usize,
