@@ -290,8 +290,8 @@ fn a_tf_json_file_with_resources_is_aks901_not_a_silent_skip() {
 
 /// AKS014 on Terraform: a route to a firewall's computed private IP is followed to the
 /// firewall, and its policy's rule collection groups decide; a NIC without IP forwarding
-/// is an error; classic collections written as separate resources are not read yet, so
-/// the firewall cannot be verified (AKS900), never taken for a firewall without rules.
+/// is an error; classic collections written as resources of their own are merged into
+/// the firewall they name.
 #[test]
 fn egress_through_terraform_firewalls_and_nvas_is_aks014() {
     assert_eq!(
@@ -306,6 +306,12 @@ fn egress_through_terraform_firewalls_and_nvas_is_aks014() {
         got(&fixture_dir("fail-nva-without-ip-forwarding")),
         (1, vec!["main.tf AKS014 51".to_string()])
     );
-    let (code, f) = got(&fixture_dir("fail-firewall-classic-collections-unread"));
-    assert_eq!((code, f), (0, vec!["main.tf AKS900 51".to_string()]));
+    assert_eq!(
+        got(&fixture_dir("fail-firewall-classic-without-aks-fqdns")),
+        (1, vec!["main.tf AKS014 51".to_string()])
+    );
+    assert_eq!(
+        got(&fixture_dir("pass-firewall-classic-collections")),
+        (0, Vec::<String>::new())
+    );
 }

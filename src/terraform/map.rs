@@ -33,13 +33,6 @@ pub(crate) const MAPPED: &[&str] = &[
     "azapi_resource",
 ];
 
-/// Classic rule collections written as resources of their own, which aksgate does not
-/// map yet: a firewall of a module that has some has rules aksgate cannot read.
-const CLASSIC_COLLECTIONS: &[&str] = &[
-    "azurerm_firewall_application_rule_collection",
-    "azurerm_firewall_network_rule_collection",
-];
-
 /// Where mapped values are written: the module, the file the body is in, and the
 /// span every node takes instead of its own (a module's resources point at the
 /// `module` block that brings them in).
@@ -377,6 +370,7 @@ fn nat_gateway(cx: &Ctx, b: &BlockInst) -> Option<Node> {
 
 fn firewall(cx: &Ctx, b: &BlockInst) -> Option<Node> {
     let name = name_of(cx, b);
+    let fw_name = name.0.clone();
     let mut r = base(
         cx,
         b,
@@ -419,24 +413,10 @@ fn firewall(cx: &Ctx, b: &BlockInst) -> Option<Node> {
     if let Some((v, s)) = cx.attr(b, "firewall_policy_id") {
         p.put("firewallPolicy", cx.id_ref(&v, s));
     }
-    if cx
-        .m
-        .resources
-        .keys()
-        .any(|(ty, _)| CLASSIC_COLLECTIONS.contains(&ty.as_str()))
-    {
-        let why = "classic rule collections written as separate resources are not read yet";
-        let at = cx.sp(b.span);
-        p.put_val(
-            "applicationRuleCollections",
-            &Val::unknown("azurerm_firewall_application_rule_collection", why),
-            at,
-        );
-        p.put_val(
-            "networkRuleCollections",
-            &Val::unknown("azurerm_firewall_network_rule_collection", why),
-            at,
-        );
+    // Classic rule collections are resources of their own in Terraform, inline in ARM.
+    if let Some((apps, nets)) = super::map_fw::classic_collections(cx, &fw_name, cx.sp(b.span)) {
+        p.put("applicationRuleCollections", apps);
+        p.put("networkRuleCollections", nets);
     }
     r.put("properties", p.node(cx.sp(b.span)));
     Some(r.node(cx.sp(b.span)))

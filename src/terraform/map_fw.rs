@@ -148,3 +148,105 @@ pub(crate) fn network_interface(cx: &Ctx, b: &BlockInst) -> Option<Node> {
     r.put("properties", p.node(at));
     Some(r.node(at))
 }
+
+/// The classic rule collections written as resources of their own
+/// (`azurerm_firewall_application_rule_collection`, `_network_rule_collection`) that
+/// name the firewall `fw` by `azure_firewall_name`, in the firewall's ARM shape
+/// (`applicationRuleCollections`, `networkRuleCollections`). `None`: the module has
+/// none. A collection whose firewall name is unknown makes both unknown: it may be
+/// this firewall's.
+pub(crate) fn classic_collections(cx: &Ctx, fw: &Val, at: Span) -> Option<(Node, Node)> {
+    let mut found = false;
+    let (mut apps, mut nets) = (Vec::new(), Vec::new());
+    for ((ty, _), &where_) in &cx.m.resources {
+        let application = match ty.as_str() {
+            "azurerm_firewall_application_rule_collection" => true,
+            "azurerm_firewall_network_rule_collection" => false,
+            _ => continue,
+        };
+        found = true;
+        let Some(block) = cx.m.block(where_) else {
+            continue;
+        };
+        // A collection in another file of the module takes the firewall's span.
+        let here = Ctx {
+            m: cx.m,
+            fi: where_.0,
+            over: if where_.0 == cx.fi { cx.over } else { Some(at) },
+        };
+        for inst in cx.m.instances(where_).unwrap_or_default() {
+            let b = BlockInst {
+                body: &block.body,
+                scope: inst.scope,
+                span: super::module::span_of(block),
+            };
+            match here.attr(&b, "azure_firewall_name").map(|(v, _)| v) {
+                Some(Val::Str(n)) if matches!(fw, Val::Str(f) if f.eq_ignore_ascii_case(&n)) => {}
+                Some(Val::Str(_)) => continue,
+                _ => {
+                    let u = Val::unknown(
+                        format!("{ty}.azure_firewall_name"),
+                        "a rule collection names its firewall by an unknown value",
+                    );
+                    return Some((super::emit::node(&u, at), super::emit::node(&u, at)));
+                }
+            }
+            let c = classic(&here, &b, application);
+            if application {
+                apps.push(c);
+            } else {
+                nets.push(c);
+            }
+        }
+    }
+    found.then(|| (array(apps, at), array(nets, at)))
+}
+
+/// One classic collection: `{name, properties: {priority, action.type, rules}}`.
+fn classic(cx: &Ctx, b: &BlockInst, application: bool) -> Node {
+    let at = cx.sp(b.span);
+    let mut o = Obj::default();
+    cx.copy(&mut o, "name", b, "name");
+    let mut p = Obj::default();
+    cx.copy(&mut p, "priority", b, "priority");
+    if let Some((v, s)) = cx.attr(b, "action") {
+        let mut action = Obj::default();
+        action.put_val("type", &v, s);
+        p.put("action", action.node(s));
+    }
+    let rules: Vec<Node> = cx
+        .blocks(b, "rule")
+        .iter()
+        .map(|r| {
+            let mut x = Obj::default();
+            cx.copy(&mut x, "name", r, "name");
+            cx.copy(&mut x, "sourceAddresses", r, "source_addresses");
+            cx.copy(&mut x, "sourceIpGroups", r, "source_ip_groups");
+            if application {
+                cx.copy(&mut x, "targetFqdns", r, "target_fqdns");
+                cx.copy(&mut x, "fqdnTags", r, "fqdn_tags");
+                let protocols: Vec<Node> = cx
+                    .blocks(r, "protocol")
+                    .iter()
+                    .map(|p| {
+                        let mut y = Obj::default();
+                        cx.copy(&mut y, "protocolType", p, "type");
+                        cx.copy(&mut y, "port", p, "port");
+                        y.node(cx.sp(p.span))
+                    })
+                    .collect();
+                x.put("protocols", array(protocols, cx.sp(r.span)));
+            } else {
+                cx.copy(&mut x, "protocols", r, "protocols");
+                cx.copy(&mut x, "destinationAddresses", r, "destination_addresses");
+                cx.copy(&mut x, "destinationPorts", r, "destination_ports");
+                cx.copy(&mut x, "destinationFqdns", r, "destination_fqdns");
+                cx.copy(&mut x, "destinationIpGroups", r, "destination_ip_groups");
+            }
+            x.node(cx.sp(r.span))
+        })
+        .collect();
+    p.put("rules", array(rules, at));
+    o.put("properties", p.node(at));
+    o.node(at)
+}
