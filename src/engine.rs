@@ -688,8 +688,15 @@ impl Policies {
 
 /// The deployment an input is, for messages: its file, with its parameter file.
 fn deployment_name(input: &serde_json::Value) -> String {
-    let file = input["file"].as_str().unwrap_or("(unnamed)");
-    match input["parameterFile"].as_str() {
+    deployment_label(
+        input["file"].as_str().unwrap_or("(unnamed)"),
+        input["parameterFile"].as_str(),
+    )
+}
+
+/// A deployment as errors name it: its file, with its parameter file.
+pub fn deployment_label(file: &str, parameter_file: Option<&str>) -> String {
+    match parameter_file {
         Some(p) => format!("{file} with {p}"),
         None => file.to_string(),
     }

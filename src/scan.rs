@@ -1094,11 +1094,11 @@ pub fn evaluate_unit(
         .map(|f| crate::text::Text::from(sources.get(f).rel));
     let found = crate::evaluate::findings_with_refs(unit, raw, policies, context.as_ref())
         .map_err(|e| {
-            let file = sources.get(unit.file).rel;
-            e.on(&match &context {
-                Some(p) => format!("{file} with {p}"),
-                None => file.to_string(),
-            })
+            let params = unit.param_file.map(|p| sources.get(p).rel);
+            e.on(&crate::engine::deployment_label(
+                sources.get(unit.file).rel,
+                params,
+            ))
         })?;
     out.extend(found);
     Ok(out)

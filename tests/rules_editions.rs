@@ -20,7 +20,7 @@ fn scan_with(config: Option<&str>, template: &str) -> (i32, Vec<serde_json::Valu
     // egress path, not the edition.
     let f = findings(&doc)
         .into_iter()
-        .filter(|f| !(f["rule"] == "AKS900" && f["about"] == "AKS014"))
+        .filter(|f| !common::is_egress_note(f))
         .collect();
     (code, f)
 }

@@ -417,8 +417,6 @@ struct Gen {
     text: String,
     /// (start, end) in `text`, the plan span, the enclosing record: a tree of ranges.
     records: Vec<(usize, usize, Span, Option<usize>)>,
-    /// Open ranges while generating, as indexes into `records`.
-    open: Vec<usize>,
     /// Records in order of start, once [`Gen::finish`]ed.
     by_start: Vec<usize>,
 }
@@ -436,17 +434,17 @@ impl Gen {
     fn finish(&mut self) {
         let mut order: Vec<usize> = (0..self.records.len()).collect();
         order.sort_by_key(|&i| (self.records[i].0, std::cmp::Reverse(self.records[i].1)));
-        self.open.clear();
+        let mut open: Vec<usize> = Vec::new();
         for &i in &order {
             let (s, e, _, _) = self.records[i];
-            while let Some(&top) = self.open.last() {
+            while let Some(&top) = open.last() {
                 if self.records[top].1 >= e && self.records[top].0 <= s {
                     break;
                 }
-                self.open.pop();
+                open.pop();
             }
-            self.records[i].3 = self.open.last().copied();
-            self.open.push(i);
+            self.records[i].3 = open.last().copied();
+            open.push(i);
         }
         self.by_start = order;
     }

@@ -81,6 +81,13 @@ pub fn findings(doc: &serde_json::Value) -> Vec<serde_json::Value> {
     doc["findings"].as_array().cloned().unwrap_or_default()
 }
 
+/// AKS014's AKS900 notes (an egress path aksgate cannot verify): left out by tests
+/// about other rules.
+#[allow(dead_code)]
+pub fn is_egress_note(f: &serde_json::Value) -> bool {
+    f["rule"] == "AKS900" && f["about"] == "AKS014"
+}
+
 /// (rule, file, line) of each finding, sorted: what a scan reported, compared whole.
 pub fn rule_file_lines(findings: &[serde_json::Value]) -> Vec<(String, String, u64)> {
     let mut v: Vec<_> = findings
