@@ -230,7 +230,7 @@ pub(crate) fn load_policies(builtin: bool, dirs: &[PathBuf]) -> Result<Policies,
     load_policies_with(builtin, dirs, None)
 }
 
-fn load_policies_with(
+pub(crate) fn load_policies_with(
     builtin: bool,
     dirs: &[PathBuf],
     timeout_ms: Option<u64>,
@@ -342,6 +342,7 @@ fn parse_rule_level(s: &str) -> Result<(String, Severity), String> {
 }
 
 fn check(args: ScanArgs) -> Exit {
+    crate::policy_restart::enable();
     let root = args
         .paths
         .first()

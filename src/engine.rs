@@ -584,6 +584,21 @@ impl Policies {
                 message: "the policy input is not an object".into(),
             });
         }
+        // An earlier run of this command had to stop a policy on this deployment
+        // (policy_restart): it fails again at once, with what stopped it.
+        if let Some(s) = crate::policy_restart::stopped_on(deployment) {
+            return Err(PolicyError::Eval {
+                package: s
+                    .policy
+                    .strip_prefix("policy ")
+                    .unwrap_or(&s.policy)
+                    .to_string(),
+                message: format!(
+                    "{}; the scan ran again without evaluating this deployment",
+                    s.message
+                ),
+            });
+        }
         let mut out = Vec::new();
         let mut done = vec![false; self.packages.len()];
         let mut interpreter_ready = false;
@@ -595,7 +610,8 @@ impl Policies {
             }
             let results = {
                 let _watch = crate::policy_limits::watch(
-                    format!("{} on deployment {deployment}", self.side_name(pairs)),
+                    self.side_name(pairs),
+                    Some(deployment),
                     self.time_limit,
                 );
                 worker.engine.eval_rule(rule.clone())
@@ -643,7 +659,8 @@ impl Policies {
                     continue;
                 }
                 let _watch = crate::policy_limits::watch(
-                    format!("policy {pkg} ({}) on deployment {deployment}", p.file),
+                    format!("policy {pkg} ({})", p.file),
+                    Some(deployment),
                     self.time_limit,
                 );
                 let v =

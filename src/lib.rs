@@ -28,6 +28,7 @@ pub mod pairing;
 pub mod plan;
 pub mod policy_graph;
 pub mod policy_limits;
+pub mod policy_restart;
 pub mod policy_test;
 pub mod report;
 pub mod resolve;

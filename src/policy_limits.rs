@@ -31,10 +31,27 @@ pub const MEMORY_LIMIT_BYTES: usize = 2 * 1024 * 1024 * 1024;
 const TICK: Duration = Duration::from_millis(5);
 
 struct Running {
-    /// "policy data.x (file) on deployment d.json"
-    what: String,
+    /// "the built-in pack", "policy data.x (file)", "test data.x.test_y (file)"
+    policy: String,
+    /// The deployment evaluated (none for a policy test).
+    deployment: Option<String>,
     limit: Option<Duration>,
     started: Instant,
+}
+
+impl Running {
+    /// "policy data.x (file) on deployment d.json"
+    fn what(&self) -> String {
+        match &self.deployment {
+            Some(d) => format!("{} on deployment {d}", self.policy),
+            None => self.policy.clone(),
+        }
+    }
+}
+
+thread_local! {
+    /// The slot of the evaluation this thread runs, for the allocator's check.
+    static CURRENT: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
 }
 
 static RUNNING: Mutex<Vec<Option<Running>>> = Mutex::new(Vec::new());
@@ -49,6 +66,7 @@ pub struct Watch {
 
 impl Drop for Watch {
     fn drop(&mut self) {
+        CURRENT.with(|c| c.set(usize::MAX));
         if let Ok(mut running) = RUNNING.lock() {
             running[self.slot] = None;
         }
@@ -62,15 +80,17 @@ fn grace(limit: Duration) -> Duration {
     (limit / 2).max(Duration::from_millis(250))
 }
 
-/// Registers an evaluation of `what` limited to `limit` (none: memory only).
-pub fn watch(what: String, limit: Option<Duration>) -> Watch {
+/// Registers an evaluation of `policy` on `deployment` limited to `limit` (none:
+/// memory only).
+pub fn watch(policy: String, deployment: Option<&str>, limit: Option<Duration>) -> Watch {
     WATCHDOG.get_or_init(|| {
         let _ = std::thread::Builder::new()
             .name("aksgate-policy-watchdog".into())
             .spawn(watchdog);
     });
     let entry = Running {
-        what,
+        policy,
+        deployment: deployment.map(str::to_string),
         limit,
         started: Instant::now(),
     };
@@ -86,6 +106,7 @@ pub fn watch(what: String, limit: Option<Duration>) -> Watch {
         }
     };
     IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+    CURRENT.with(|c| c.set(slot));
     Watch { slot }
 }
 
@@ -100,32 +121,54 @@ fn watchdog() {
         for r in running.iter().flatten() {
             if let Some(limit) = r.limit {
                 if r.started.elapsed() > limit + grace(limit) {
-                    stop(&format!(
-                        "{} exceeded the policy time limit of {} ms (--policy-timeout, policy_timeout_ms) in a builtin that does not stop at the limit; stopped",
-                        r.what,
-                        limit.as_millis()
-                    ));
+                    stop(
+                        r,
+                        &format!(
+                            "exceeded the policy time limit of {} ms (--policy-timeout, policy_timeout_ms) in a builtin that does not stop at the limit; stopped",
+                            limit.as_millis()
+                        ),
+                    );
                 }
             }
             if heap.is_some_and(|h| h > MEMORY_LIMIT_BYTES) {
-                stop(&format!(
-                    "{} exceeded the policy memory limit of {} MB; stopped",
-                    r.what,
-                    MEMORY_LIMIT_BYTES >> 20
-                ));
+                stop(
+                    r,
+                    &format!(
+                        "exceeded the policy memory limit of {} MB; stopped",
+                        MEMORY_LIMIT_BYTES >> 20
+                    ),
+                );
             }
         }
     }
 }
 
-/// Ends the process: exit 2, the tool could not do its job.
-fn stop(message: &str) -> ! {
+/// Ends this process: with a run of the same command that evaluates everything but
+/// `r`'s deployment when that can be done ([`crate::policy_restart`]), else exit 2,
+/// the tool could not do its job.
+fn stop(r: &Running, why: &str) -> ! {
+    let safe = crate::report::safe::one_line_for_log;
+    if let Some(deployment) = r.deployment.as_deref() {
+        if crate::policy_restart::possible(deployment) {
+            {
+                let mut err = std::io::stderr().lock();
+                let _ = writeln!(
+                    err,
+                    "aksgate: {} {}; the scan runs again without evaluating this deployment",
+                    safe(&r.what()),
+                    safe(why)
+                );
+                let _ = err.flush();
+            }
+            crate::policy_restart::restart(crate::policy_restart::Stopped {
+                policy: r.policy.clone(),
+                deployment: deployment.to_string(),
+                message: why.to_string(),
+            });
+        }
+    }
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(
-        err,
-        "aksgate: error: {}",
-        crate::report::safe::one_line_for_log(message)
-    );
+    let _ = writeln!(err, "aksgate: error: {} {}", safe(&r.what()), safe(why));
     let _ = err.flush();
     // `_exit`, not `exit`: the other threads are still running, and exit handlers run
     // under them changed the status of a process stopped this way.
@@ -146,11 +189,6 @@ pub fn huge_allocation(bytes: usize) {
     if bytes <= MEMORY_LIMIT_BYTES || IN_FLIGHT.load(Ordering::SeqCst) == 0 {
         return;
     }
-    // No allocation from here on: the message is written from fixed parts.
-    let mut err = std::io::stderr().lock();
-    let _ = err.write_all(b"aksgate: error: a policy asked for ");
-    let _ = err.write_all(gigabytes(bytes).as_bytes());
-    let _ = err.write_all(b" GB at once, over the policy memory limit of 2 GB; stopped");
     // The watchdog or another worker may hold the list for a moment: wait a little
     // (never block: the holder may be this thread), so the message names the policy.
     let mut running = RUNNING.try_lock();
@@ -161,10 +199,38 @@ pub fn huge_allocation(bytes: usize) {
         std::thread::sleep(std::time::Duration::from_millis(1));
         running = RUNNING.try_lock();
     }
+    // This thread's evaluation on a deployment: the scan can go on without it. Small
+    // allocations are safe here (they pass this check and go to jemalloc).
+    if let Ok(running) = &running {
+        let slot = CURRENT.with(|c| c.get());
+        if let Some(Some(r)) = running.get(slot) {
+            if r.deployment
+                .as_deref()
+                .is_some_and(crate::policy_restart::possible)
+            {
+                stop(
+                    r,
+                    &format!(
+                        "asked for {} GB at once, over the policy memory limit of 2 GB; stopped",
+                        gigabytes(bytes)
+                    ),
+                );
+            }
+        }
+    }
+    // No allocation from here on: the message is written from fixed parts.
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(b"aksgate: error: a policy asked for ");
+    let _ = err.write_all(gigabytes(bytes).as_bytes());
+    let _ = err.write_all(b" GB at once, over the policy memory limit of 2 GB; stopped");
     if let Ok(running) = running {
         for r in running.iter().flatten() {
             let _ = err.write_all(b" (running: ");
-            let _ = err.write_all(r.what.as_bytes());
+            let _ = err.write_all(r.policy.as_bytes());
+            if let Some(d) = &r.deployment {
+                let _ = err.write_all(b" on deployment ");
+                let _ = err.write_all(d.as_bytes());
+            }
             let _ = err.write_all(b")");
         }
     }

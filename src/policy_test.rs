@@ -114,6 +114,7 @@ pub fn run_tests_with_coverage(
         let result = {
             let _watch = crate::policy_limits::watch(
                 format!("test {query} ({file})"),
+                None,
                 Some(TEST_TIME_LIMIT),
             );
             engine.eval_rule(query.clone())

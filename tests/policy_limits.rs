@@ -172,3 +172,127 @@ fn one_deployment_failing_keeps_the_findings_of_the_others() {
     assert!(a.stderr.contains("on deployment b.json"), "{}", a.stderr);
     assert!(a.stdout.contains("AKS007"), "{}", a.stdout);
 }
+
+/// The watchdog's hard stop (a builtin that ignores the timer, or one allocation past
+/// the memory limit) loses no other deployment's findings either: the scan runs again
+/// without evaluating the deployment it stopped, reports everything else, and fails
+/// naming it (policy_restart).
+#[test]
+fn a_runaway_builtin_on_one_deployment_keeps_the_findings_of_the_others() {
+    for condition in [
+        "input.file == \"b.json\"; count(sprintf(\"%1000000000d\", [1])) > 0",
+        "input.file == \"b.json\"; count(numbers.range(1, 1000000000)) > 0",
+    ] {
+        let dir = setup("", condition);
+        let public_ip = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [{"type": "Microsoft.Network/publicIPAddresses", "apiVersion": "2023-04-01",
+    "name": "pip", "location": "westeurope", "properties": {}}]}"#;
+        std::fs::write(dir.path().join("a.json"), public_ip).unwrap();
+        std::fs::write(dir.path().join("c.json"), public_ip).unwrap();
+        std::fs::rename(
+            dir.path().join("azuredeploy.json"),
+            dir.path().join("b.json"),
+        )
+        .unwrap();
+        let t = Instant::now();
+        let r = common::run(
+            &[
+                "check",
+                "--policy",
+                "pol",
+                "--policy-timeout",
+                "300",
+                "--format",
+                "json",
+                ".",
+            ],
+            Some(dir.path()),
+        );
+        let took = t.elapsed();
+        assert_eq!(r.code, 2, "{condition}: {}", r.stderr);
+        let doc: serde_json::Value = serde_json::from_str(&r.stdout)
+            .unwrap_or_else(|e| panic!("{condition}: {e}: {}{}", r.stdout, r.stderr));
+        let files: Vec<&str> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "AKS007")
+            .map(|f| f["file"].as_str().unwrap())
+            .collect();
+        assert_eq!(files, ["a.json", "c.json"], "{condition}: {}", r.stdout);
+        let errors = doc["policyErrors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{condition}: {errors:?}");
+        let e = errors[0].as_str().unwrap();
+        assert!(
+            e.contains("data.user.hostile") && e.contains("b.json") && e.contains("stopped"),
+            "{condition}: {e}"
+        );
+        assert!(took < Duration::from_secs(8), "{condition}: {took:?}");
+
+        let a = common::run(
+            &[
+                "audit",
+                "--policy",
+                "pol",
+                "--policy-timeout",
+                "300",
+                "--format",
+                "json",
+                ".",
+            ],
+            Some(dir.path()),
+        );
+        assert_eq!(a.code, 2, "{condition}: {}", a.stderr);
+        assert!(a.stderr.contains("on deployment b.json"), "{}", a.stderr);
+        assert!(a.stdout.contains("AKS007"), "{condition}: {}", a.stdout);
+    }
+}
+
+/// A repository of runaways does not restart for ever: past the restarts allowed the
+/// run ends with exit 2, in bounded time.
+#[test]
+fn many_runaway_deployments_end_the_run_after_the_restarts_allowed() {
+    let dir = setup("", "count(sprintf(\"%1000000000d\", [1])) > 0");
+    for i in 0..12 {
+        std::fs::copy(
+            dir.path().join("azuredeploy.json"),
+            dir.path().join(format!("d{i:02}.json")),
+        )
+        .unwrap();
+    }
+    let t = Instant::now();
+    let r = common::run(
+        &["check", "--policy", "pol", "--policy-timeout", "200", "."],
+        Some(dir.path()),
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(
+        r.stderr.contains("aksgate: error:") && r.stderr.contains("time limit"),
+        "{}",
+        r.stderr
+    );
+    assert!(t.elapsed() < Duration::from_secs(30), "{:?}", t.elapsed());
+}
+
+/// `audit` runs the policies `check` runs with the same configuration: the
+/// configuration's `policies` and `policy_timeout_ms` (it ignored both).
+#[test]
+fn audit_loads_the_configured_policies_with_the_configured_limit() {
+    let dir = setup("", "count(sprintf(\"%1000000000d\", [1])) > 0");
+    std::fs::write(
+        dir.path().join(".aksgate.toml"),
+        "policies = [\"pol\"]\npolicy_timeout_ms = 200\n",
+    )
+    .unwrap();
+    let t = Instant::now();
+    let a = common::run(&["audit", "--format", "json", "."], Some(dir.path()));
+    assert_eq!(a.code, 2, "{}", a.stderr);
+    assert!(
+        a.stderr.contains("data.user.hostile") && a.stderr.contains("200 ms"),
+        "{}",
+        a.stderr
+    );
+    assert!(t.elapsed() < Duration::from_secs(8), "{:?}", t.elapsed());
+}

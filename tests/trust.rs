@@ -270,7 +270,13 @@ fn a_one_line_megabyte_with_a_thousand_clusters_prints_a_bounded_report() {
     write(t.path(), "azuredeploy.json", &text);
     let dir = t.path().to_str().unwrap();
     let start = std::time::Instant::now();
-    let out = bin().args(["check", dir]).output().unwrap();
+    // The report's size is under test, not the pack's speed on a debug build on a
+    // loaded machine (1,000 clusters in one unit take seconds there): a limit that
+    // cannot be reached here.
+    let out = bin()
+        .args(["check", "--policy-timeout", "600000", dir])
+        .output()
+        .unwrap();
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -371,10 +377,8 @@ fn templates_that_would_exhaust_memory_are_refused_within_budget() {
         let start = std::time::Instant::now();
         let out = c.output().unwrap();
         let took = start.elapsed();
-        assert!(
-            took < std::time::Duration::from_secs(10),
-            "{what}: {took:?}"
-        );
+        // Issue 18's target, 10 s, for the release binary.
+        assert!(took < release_seconds(10), "{what}: {took:?}");
         assert_eq!(
             out.status.code(),
             Some(1),

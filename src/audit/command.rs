@@ -1,7 +1,7 @@
 //! `aksgate audit [PATH] --format table|json|markdown|html [--output FILE]`.
 //! Exit 0 unless the tool failed (2): an audit reports, `check` gates.
 
-use crate::cli::{error, load_policies, Exit};
+use crate::cli::{error, load_policies_with, Exit};
 use crate::scan::ScanOptions;
 use clap::ValueEnum;
 use std::io::{BufWriter, Write};
@@ -31,6 +31,10 @@ pub struct AuditArgs {
     /// Do not load the built-in policy pack.
     #[arg(long)]
     pub no_builtin: bool,
+    /// Wall-clock limit for one policy package on one deployment, in milliseconds
+    /// (default: `policy_timeout_ms` in the configuration, else 10000), as for `check`.
+    #[arg(long, value_name = "MS")]
+    pub policy_timeout: Option<u64>,
     /// Exclude paths (gitignore syntax, relative to the scanned root; repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
@@ -40,10 +44,7 @@ pub struct AuditArgs {
 }
 
 pub fn run(args: AuditArgs) -> Exit {
-    let policies = match load_policies(!args.no_builtin, &args.policy) {
-        Ok(p) => p,
-        Err(e) => return e,
-    };
+    crate::policy_restart::enable();
     let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
     let config = match crate::config::Config::load(
         args.config.as_deref(),
@@ -51,6 +52,18 @@ pub fn run(args: AuditArgs) -> Exit {
     ) {
         Ok(c) => c,
         Err(e) => return crate::cli::config_error(&e),
+    };
+    // The same policies, with the same limit, as `check` with this configuration.
+    let dirs: Vec<PathBuf> = args
+        .policy
+        .iter()
+        .cloned()
+        .chain(config.policy_dirs())
+        .collect();
+    let timeout = args.policy_timeout.or(config.policy_timeout_ms);
+    let policies = match load_policies_with(!args.no_builtin, &dirs, timeout) {
+        Ok(p) => p,
+        Err(e) => return e,
     };
     if let Err(e) = crate::cli::check_excludes(&args.exclude) {
         return e;

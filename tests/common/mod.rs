@@ -4,6 +4,15 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// A wall-clock bound stated for the release binary, as the tests' own build needs it:
+/// the debug binary `cargo test` runs evaluates about six times slower, and CI runs
+/// the test binaries side by side on two cores. The bound still tells a finished run
+/// from a runaway (those took minutes or gigabytes, and the memory caps catch them).
+pub fn release_seconds(seconds: u64) -> std::time::Duration {
+    let factor = if cfg!(debug_assertions) { 4 } else { 1 };
+    std::time::Duration::from_secs(seconds * factor)
+}
+
 pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_aksgate"));
     c.env("NO_COLOR", "1").env("COLUMNS", "100");
