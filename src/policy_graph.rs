@@ -184,6 +184,18 @@ mod tests {
         find_recursion(&e, &sources).unwrap()
     }
 
+    /// Loading the built-in pack alone skips the check (src/engine.rs): this is it.
+    #[test]
+    fn the_builtin_pack_has_no_recursion() {
+        let files = crate::engine::builtin_sources(false);
+        assert!(files.len() > 10, "{}", files.len());
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        assert_eq!(recursion(&files), None);
+    }
+
     #[test]
     fn a_function_calling_itself_is_found() {
         let r = recursion(&[(

@@ -185,8 +185,18 @@ fn stop(r: &Running, why: &str) -> ! {
 /// more than [`MEMORY_LIMIT_BYTES`]. While a policy runs, the allocation is the policy's
 /// (nothing else in a scan asks for gigabytes): the process stops with exit 2 naming
 /// it, rather than aborting when the system refuses. Otherwise it returns.
+#[inline(always)]
 pub fn huge_allocation(bytes: usize) {
-    if bytes <= MEMORY_LIMIT_BYTES || IN_FLIGHT.load(Ordering::SeqCst) == 0 {
+    // Inlined into the allocator (another crate): every allocation pays this compare.
+    if bytes > MEMORY_LIMIT_BYTES {
+        refuse_while_a_policy_runs(bytes);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn refuse_while_a_policy_runs(bytes: usize) {
+    if IN_FLIGHT.load(Ordering::SeqCst) == 0 {
         return;
     }
     // The watchdog or another worker may hold the list for a moment: wait a little
