@@ -177,3 +177,44 @@ fn compiler_bicepparam_samples_lower_to_the_compilers_values() {
     eprintln!("bicepparam conformance: {clean} of {valid} valid samples lower without problems, {agree} agree with the compiler");
     assert!(agree >= 3, "fewer bicepparam samples agree: {agree}");
 }
+
+/// Every `Invalid*` compiler sample is refused: a syntax error or a lowering problem
+/// (which a scan reports as AKS901), never a clean lowering a gate would pass.
+#[test]
+fn every_invalid_compiler_sample_is_refused() {
+    let Some(base) = common::shared("conformance/bicep/baselines") else {
+        return;
+    };
+    let mut dirs: Vec<_> = std::fs::read_dir(&base)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.join("main.bicep").exists()
+                && p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("Invalid")
+        })
+        .collect();
+    dirs.sort();
+    let mut accepted = Vec::new();
+    for dir in &dirs {
+        let text = std::fs::read_to_string(dir.join("main.bicep")).unwrap();
+        let files = DiskFiles { root: dir.clone() };
+        if let Ok(lowered) = lower_text(&text, "main.bicep", &files) {
+            if lowered.problems.is_empty() {
+                accepted.push(dir.file_name().unwrap().to_string_lossy().to_string());
+            }
+        }
+    }
+    eprintln!(
+        "invalid compiler samples refused: {} of {}",
+        dirs.len() - accepted.len(),
+        dirs.len()
+    );
+    assert!(dirs.len() >= 10, "the invalid samples are missing");
+    assert!(
+        accepted.is_empty(),
+        "lowered without a problem: {accepted:?}"
+    );
+}

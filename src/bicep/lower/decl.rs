@@ -85,7 +85,11 @@ pub(crate) fn lower_file(
 
     let mut l = Lower::new(&sym);
     l.source = Some(super::load::Source { files, path });
-    l.problems = problems;
+    problems.extend(super::checks::runtime_values_in_variable_loops(
+        program, &sym,
+    ));
+    problems.extend(super::checks::duplicate_module_names(program, &mut l));
+    l.problems.append(&mut problems);
     let mut params = Vec::new();
     let mut vars = imported_vars;
     let mut resources = Vec::new();

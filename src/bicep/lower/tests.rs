@@ -285,3 +285,78 @@ fn module_fan_out_is_bounded() {
         l.problems.first()
     );
 }
+
+const STORAGE: &str = "resource sa 'Microsoft.Storage/storageAccounts@2022-09-01' = {\n  name: 'sa'\n  location: 'westus'\n  kind: 'StorageV2'\n  sku: { name: 'Standard_LRS' }\n}\n\
+    resource sas 'Microsoft.Storage/storageAccounts@2022-09-01' = [for i in range(0, 2): {\n  name: 'sa${i}'\n  location: 'westus'\n  kind: 'StorageV2'\n  sku: { name: 'Standard_LRS' }\n}]\n\
+    param p string = 'id'\nparam cond bool = false\nvar key = 'id'\nvar keys = ['name', 'properties']\n";
+
+fn bcp182(body: &str) -> Vec<Problem> {
+    lower(&format!(
+        "{STORAGE}var v = [for i in range(0, 2): {body}]\n"
+    ))
+    .problems
+}
+
+#[test]
+fn a_variable_loop_may_use_what_is_known_when_the_deployment_starts() {
+    for body in [
+        "sa.id",
+        "sas[i].name",
+        "sas[any(0)].id",
+        "sa['type']",
+        "sa[key]",
+        "sa['${key}']",
+        "sa[first(keys)]",
+        "sa[cond ? 'id' : keys[0]]",
+        "{ '${sa.id}': i }",
+        "map([1], x => sa.apiVersion)",
+        // A loop variable named like a resource is the loop variable.
+        "[for sa in [{ properties: 1 }]: sa.properties]",
+    ] {
+        assert_eq!(bcp182(body), [], "{body}");
+    }
+}
+
+#[test]
+fn a_variable_loop_using_a_deployed_value_is_refused() {
+    for body in [
+        "sa",
+        "sa.properties.accessTier",
+        "sas[i]",
+        "sas[0].properties",
+        "sa[p]",
+        "sa[last(keys)]",
+        "sa[cond ? 'id' : 'properties']",
+        "sa[any('id')]",
+        "{ '${sas[i].properties.accessTier}': 1 }",
+    ] {
+        let problems = bcp182(body);
+        assert_eq!(problems.len(), 1, "{body}: {problems:?}");
+        assert_eq!(problems[0].code, "AKS901");
+        assert!(problems[0].message.contains("BCP182"), "{body}");
+    }
+    // Outside a loop a variable may hold a deployed value (the compiler inlines it).
+    assert_eq!(
+        lower(&format!("{STORAGE}var v = sa.properties\n")).problems,
+        []
+    );
+}
+
+#[test]
+fn modules_with_one_name_in_one_scope_are_refused() {
+    let files = MapFiles(HashMap::from([("m.bicep", "param x int = 1\n")]));
+    let lower = |text: &str| lower_text(text, "main.bicep", &files).unwrap().problems;
+    let same = lower(
+        "module a 'm.bicep' = {\n  name: 'dep'\n}\nmodule b 'm.bicep' = {\n  name: 'DEP'\n}\n",
+    );
+    assert_eq!(same.len(), 2, "{same:?}");
+    assert!(same[0].message.contains("BCP122") && same[0].message.contains("a, b"));
+    // Another name, another scope, or a loop (names from the index) are fine.
+    for text in [
+        "module a 'm.bicep' = {\n  name: 'one'\n}\nmodule b 'm.bicep' = {\n  name: 'two'\n}\n",
+        "module a 'm.bicep' = {\n  name: 'dep'\n}\nmodule b 'm.bicep' = {\n  name: 'dep'\n  scope: resourceGroup('other')\n}\n",
+        "module a 'm.bicep' = [for i in range(0, 2): {\n  name: 'dep${i}'\n}]\nmodule b 'm.bicep' = {\n  name: 'dep'\n}\n",
+    ] {
+        assert_eq!(lower(text), [], "{text}");
+    }
+}
