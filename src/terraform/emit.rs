@@ -44,6 +44,37 @@ impl Obj {
     }
 }
 
+/// Gives the parts of `n` (written from the value of `expr`) the spans of the parts of
+/// `expr` they came from, where `expr` writes them literally (an object's keys, an
+/// array's items): an azapi `body` then points each property at its own line.
+pub(crate) fn spans_from(n: &mut Node, expr: &hcl_edit::expr::Expression) {
+    use hcl_edit::expr::{Expression, ObjectKey};
+    match (expr, &mut n.value) {
+        (Expression::Parenthesis(p), _) => spans_from(n, p.inner()),
+        (Expression::Object(o), Value::Object(members)) => {
+            for (k, v) in o.iter() {
+                let key = match k {
+                    ObjectKey::Ident(i) => i.value().as_str().to_string(),
+                    ObjectKey::Expression(Expression::String(s)) => s.value().clone(),
+                    ObjectKey::Expression(_) => continue,
+                };
+                if let Some(m) = members.iter_mut().find(|m| m.key == key) {
+                    m.key_span = super::module::span_of(k);
+                    m.value.span = super::module::span_of(v.expr());
+                    spans_from(&mut m.value, v.expr());
+                }
+            }
+        }
+        (Expression::Array(a), Value::Array(items)) => {
+            for (x, item) in a.iter().zip(items.iter_mut()) {
+                item.span = super::module::span_of(x);
+                spans_from(item, x);
+            }
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
