@@ -32,6 +32,8 @@ pub(crate) const MAPPED: &[&str] = &[
     "azurerm_firewall_policy_rule_collection_group",
     "azurerm_network_interface",
     "azapi_resource",
+    // Merged into the resource it updates (update.rs): maps to nothing itself.
+    "azapi_update_resource",
 ];
 
 /// Where mapped values are written: the module, the file the body is in, and the

@@ -23,6 +23,7 @@ mod plan;
 mod syntax;
 #[cfg(test)]
 mod tests;
+mod update;
 
 pub use crate::bicep::lower::{Lowered, Problem};
 pub use plan::{is_plan, lower_plan};
@@ -254,6 +255,23 @@ pub fn lower_with(
     };
     let mut out = Out::default();
     emit_file(&m, fi, None, &mut out);
+    let updates = update::updates(&m);
+    if !updates.is_empty() {
+        let module_resources = || {
+            let mut all = Out::default();
+            for f in 0..m.files.len() {
+                emit_file(&m, f, None, &mut all);
+            }
+            all.resources
+        };
+        update::apply(
+            &updates,
+            fi,
+            &mut out.resources,
+            &module_resources,
+            &mut out.problems,
+        );
+    }
     let whole = Span::new(0, text.len());
     let at0 = Span::new(0, 0);
     let comments = syntax::comments(text);

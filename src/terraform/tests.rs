@@ -486,3 +486,18 @@ fn installed_registry_modules_are_read_and_manifests_cannot_escape() {
         l.problems
     );
 }
+
+#[test]
+fn an_update_in_another_file_of_the_module_is_merged_into_its_resource() {
+    let cluster = "resource \"azurerm_kubernetes_cluster\" \"aks\" {\n  name = \"aks\"\n  location = \"westeurope\"\n  network_profile {\n    network_plugin = \"azure\"\n  }\n}\n";
+    let update = "resource \"azapi_update_resource\" \"u\" {\n  type = \"Microsoft.ContainerService/managedClusters@2024-05-01\"\n  parent_id = \"/subscriptions/s/resourceGroups/rg\"\n  name = azurerm_kubernetes_cluster.aks.name\n  body = jsonencode({ properties = { networkProfile = { outboundType = \"userDefinedRouting\" } } })\n}\n";
+    let files = [("m/main.tf", cluster), ("m/update.tf", update)];
+    let main = lower(&files, "m/main.tf");
+    let net = &main["resources"][0]["properties"]["networkProfile"];
+    assert_eq!(net["outboundType"], "userDefinedRouting", "{main}");
+    assert_eq!(net["networkPlugin"], "azure", "{main}");
+    // The update's own file: its resource is in the module, so nothing to report and
+    // nothing of its own to deploy.
+    let own = lower(&files, "m/update.tf");
+    assert_eq!(own["resources"], serde_json::Value::Null, "{own}");
+}
