@@ -97,6 +97,21 @@ fn split_z(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// A `.bicepparam` file of the revision lowered again with the revision's files read
+/// (its `extends` base; the skim above reads no other file), so it pairs as it did.
+fn bicepparam_facts(read: &mut [(String, FileId, Option<Facts>)], sources: &Sources, suffix: &str) {
+    let stored = crate::front_files::Stored { sources, suffix };
+    for (rel, id, facts) in read.iter_mut() {
+        if facts.is_some() || !crate::bicep::lower::is_bicepparam(rel) {
+            continue;
+        }
+        let text = sources.text(*id);
+        if let Ok(doc) = load::parse_stored(&text, rel, &stored) {
+            *facts = Some(Facts::of(&doc.root, &Kind::Parameters));
+        }
+    }
+}
+
 fn dir_of(rel: &str) -> &str {
     rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
 }
@@ -305,6 +320,9 @@ impl GitBase {
                 Ok(r) => r,
                 Err(panic) => std::panic::resume_unwind(panic),
             };
+            if failed.is_none() {
+                bicepparam_facts(&mut read, sources, suffix);
+            }
             match failed {
                 Some(e) => Err(e),
                 None => printed.map(|()| read),

@@ -51,6 +51,9 @@ pub struct Facts {
     /// A lowered `.bicepparam` file's `using` template (`""`: `using none`); believed
     /// only of a file named `.bicepparam`.
     pub using: Option<Box<str>>,
+    /// The base files a lowered `.bicepparam` file `extends` (paths from the root);
+    /// boxed: a scan holds the facts of every file.
+    pub extends: Option<Box<Vec<Box<str>>>>,
     /// Literal `templateLink.relativePath` values.
     pub links: Vec<String>,
     /// May deploy a network resource other files' clusters can reference: a `type` in
@@ -104,10 +107,18 @@ impl Facts {
             Kind::Parameters => crate::bicep::lower::using_of(root).map(Into::into),
             _ => None,
         };
+        let extends = match kind {
+            Kind::Parameters => {
+                let bases = crate::bicep::lower::extends_of(root);
+                (!bases.is_empty()).then(|| Box::new(bases.into_iter().map(Into::into).collect()))
+            }
+            _ => None,
+        };
         Facts {
             kind: kind.clone(),
             names,
             using,
+            extends,
             links,
             network: types.network,
             cluster: types.cluster || matches!(kind, Kind::RestBody { .. } | Kind::Export),
@@ -367,9 +378,26 @@ pub fn plan(files: &[(FileId, &str, &Facts)], explicit: &[(String, String)]) -> 
     let pairs = pairing.pairs;
     // A parameter file that pairs with no template, or with several alike, is a job of
     // its own that reports so: never dropped, and never a silent pass.
+    // A `using none` file that another scanned `.bicepparam` extends is that file's
+    // base: it is checked through it, not reported as feeding nothing.
+    let extended: HashSet<&str> = files
+        .iter()
+        .filter(|(_, rel, _)| crate::bicep::lower::is_bicepparam(rel))
+        .flat_map(|(_, _, f)| f.extends.iter().flat_map(|e| e.iter().map(|e| &**e)))
+        .collect();
+    let bases: HashSet<FileId> = files
+        .iter()
+        .filter(|(_, rel, f)| {
+            f.using.as_deref() == Some("")
+                && extended.contains(rel)
+                && crate::bicep::lower::is_bicepparam(rel)
+        })
+        .map(|(id, _, _)| *id)
+        .collect();
     let unpaired: HashMap<FileId, Box<[FileId]>> = pairing
         .unpaired
         .into_iter()
+        .filter(|u| !bases.contains(&u.file))
         .map(|u| (u.file, u.candidates.into_boxed_slice()))
         .collect();
     let links = LinkIndex::new(&templates);
@@ -510,6 +538,7 @@ mod tests {
             kind: Kind::Template(Scope::ResourceGroup),
             names: Default::default(),
             using: None,
+            extends: None,
             links: links.iter().map(|s| s.to_string()).collect(),
             network: false,
             cluster: true,

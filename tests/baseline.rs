@@ -724,3 +724,27 @@ fn a_change_in_a_module_file_is_compared_with_the_module_at_the_base() {
     let (_, doc, _) = check_in(d2.path(), &["--base", "HEAD"]);
     assert!(rule_findings(&doc, "AKS006").is_empty(), "{doc:#}");
 }
+
+/// A change in the base file a `.bicepparam` file `extends` changes that deployment:
+/// compared with the base revision's base file, it is AKS006.
+#[test]
+fn a_change_in_an_extended_bicepparam_base_is_compared() {
+    let template = "param outboundType string\n\nresource aks 'Microsoft.ContainerService/managedClusters@2024-02-01' = {\n  name: 'aks'\n  location: 'westeurope'\n  properties: {\n    networkProfile: {\n      networkPlugin: 'azure'\n      outboundType: outboundType\n    }\n  }\n}\n";
+    let shared = |o: &str| format!("using none\n\nparam outboundType = '{o}'\n");
+    let d = repo();
+    write(d.path(), "main.bicep", template);
+    write(
+        d.path(),
+        "prod.bicepparam",
+        "using 'main.bicep'\n\nextends 'shared.bicepparam'\n",
+    );
+    write(d.path(), "shared.bicepparam", &shared("loadBalancer"));
+    commit(d.path(), "base");
+    write(d.path(), "shared.bicepparam", &shared("managedNATGateway"));
+    let (_, doc, err) = check_in(d.path(), &["--base", "HEAD"]);
+    let files: Vec<String> = rule_findings(&doc, "AKS006")
+        .iter()
+        .map(|f| f["file"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(files, ["prod.bicepparam"], "{err}{doc:#}");
+}

@@ -290,3 +290,35 @@ fn a_bicepparam_whose_template_is_not_lowered_is_aks900_beside_its_aks901() {
         ]
     );
 }
+
+/// `extends`: each file is judged with its base's values under its own, an inherited
+/// value reported at the `extends` line; the base (`using none`) is not reported as
+/// feeding no template, since the files that extend it are checked with it.
+#[test]
+fn a_bicepparam_file_extends_its_base_values() {
+    let (code, got) = scan_fixture("bicep/params-extends");
+    assert_eq!(code, 1);
+    assert_eq!(
+        got,
+        vec![
+            ("AKS003".into(), "prod.bicepparam".into(), 6),
+            ("AKS007".into(), "dev.bicepparam".into(), 5),
+            ("AKS013".into(), "prod.bicepparam".into(), 6),
+        ]
+    );
+    // Without a file that extends it, the base is a `using none` file like any other:
+    // it feeds nothing known.
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["shared.bicepparam", "cluster.bicep"] {
+        fs::write(
+            dir.path().join(f),
+            fixture(&format!("bicep/params-extends/{f}")),
+        )
+        .unwrap();
+    }
+    let (_, doc) = check_json(&[dir.path().to_str().unwrap()]);
+    assert!(
+        pairs(&doc).contains(&("AKS900".into(), "shared.bicepparam".into(), 2)),
+        "{doc}"
+    );
+}

@@ -21,7 +21,7 @@ mod params_tests;
 mod tests;
 
 pub use module::{join, DiskFiles, Files, Located, NoFiles};
-pub use params::{is_bicepparam, using_of};
+pub use params::{extends_of, is_bicepparam, using_of};
 
 use crate::bicep::syntax::{self, Span as BSpan};
 use crate::json;

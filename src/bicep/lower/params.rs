@@ -9,7 +9,7 @@ use super::fold::Fold;
 use super::module::Located;
 use super::node;
 use super::{span, Files, Lowered, Problem};
-use crate::bicep::syntax::ast::{Program, StatementKind, UsingTarget};
+use crate::bicep::syntax::ast::{ExtendsDecl, Program, StatementKind, UsingTarget};
 use crate::json::{self, Member, Node};
 
 const PARAMS_SCHEMA: &str =
@@ -28,7 +28,28 @@ pub fn using_of(root: &Node) -> Option<&str> {
     root.get("metadata")?.get("aksgate")?.get("using")?.as_str()
 }
 
+/// The base files a lowered `.bicepparam` document `extends` (paths from the root).
+pub fn extends_of(root: &Node) -> Vec<&str> {
+    let items = root
+        .get("metadata")
+        .and_then(|m| m.get("aksgate"))
+        .and_then(|a| a.get("extends"))
+        .map(|e| &e.value);
+    match items {
+        Some(json::Value::Array(items)) => items.iter().filter_map(Node::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A base parameters file is read at most this many `extends` deep (the compiler
+/// refuses cycles; this bounds hostile files).
+const MAX_EXTENDS: usize = 8;
+
 pub(crate) fn lower_params(program: &Program, path: &str, files: &dyn Files) -> Lowered {
+    lower_params_at(program, path, files, 0)
+}
+
+fn lower_params_at(program: &Program, path: &str, files: &dyn Files, depth: usize) -> Lowered {
     let mut sym = Symbols::default();
     for st in &program.statements {
         match &st.kind {
@@ -46,6 +67,9 @@ pub(crate) fn lower_params(program: &Program, path: &str, files: &dyn Files) -> 
     let mut params: Vec<(String, json::Span, Node)> = Vec::new();
     let mut vars: Vec<(String, Node)> = Vec::new();
     let mut using: Option<(String, json::Span)> = None;
+    // The base file's values, at the `extends` line (their text is another file's).
+    let mut inherited: Vec<Member> = Vec::new();
+    let mut bases: Vec<String> = Vec::new();
     for st in &program.statements {
         match &st.kind {
             StatementKind::Using(u) => {
@@ -75,8 +99,11 @@ pub(crate) fn lower_params(program: &Program, path: &str, files: &dyn Files) -> 
                 vars.push((v.name.name.clone(), value));
             }
             StatementKind::Type(_) | StatementKind::Metadata(_) => {}
-            StatementKind::Extends(_) => {
-                l.unsupported("`extends` (a base parameters file)", st.span);
+            StatementKind::Extends(e) => {
+                if !inherited.is_empty() {
+                    l.problem("AKS901", "more than one `extends`".into(), st.span);
+                }
+                inherited = base_params(&mut l, e, path, files, st.span, depth, &mut bases);
             }
             StatementKind::Import(_) => {
                 l.unsupported("compile-time imports", st.span);
@@ -110,7 +137,7 @@ pub(crate) fn lower_params(program: &Program, path: &str, files: &dyn Files) -> 
         }
     };
     let mut fold = Fold::new(&params, &vars);
-    let members: Vec<Member> = params
+    let mut members: Vec<Member> = params
         .iter()
         .map(|(name, key_span, value)| {
             let v = fold.node(value);
@@ -122,16 +149,30 @@ pub(crate) fn lower_params(program: &Program, path: &str, files: &dyn Files) -> 
             )
         })
         .collect();
+    // What this file sets wins over its base.
+    for m in inherited {
+        if !members.iter().any(|x| x.key.eq_ignore_ascii_case(&m.key)) {
+            members.push(m);
+        }
+    }
     let meta = node::object(
         vec![node::member(
             "aksgate",
             at0,
             node::object(
-                vec![node::member(
-                    "using",
-                    using_span,
-                    node::string(target, using_span),
-                )],
+                vec![
+                    node::member("using", using_span, node::string(target, using_span)),
+                    node::member(
+                        "extends",
+                        at0,
+                        Node {
+                            value: json::Value::Array(
+                                bases.into_iter().map(|b| node::string(b, at0)).collect(),
+                            ),
+                            span: at0,
+                        },
+                    ),
+                ],
                 at0,
             ),
         )],
@@ -158,6 +199,84 @@ pub(crate) fn lower_params(program: &Program, path: &str, files: &dyn Files) -> 
         },
         problems,
     }
+}
+
+/// The parameters of the base file `extends 'p'` names (lowered as a `.bicepparam` of
+/// its own, which must say `using none`), every span set to the `extends` line.
+fn base_params(
+    l: &mut Lower<'_>,
+    e: &ExtendsDecl,
+    from: &str,
+    files: &dyn Files,
+    at: crate::bicep::syntax::Span,
+    depth: usize,
+    bases: &mut Vec<String>,
+) -> Vec<Member> {
+    let Some(rel) = e.path.as_ref().and_then(|p| p.as_plain()) else {
+        l.unsupported("an `extends` path that is not a plain string", at);
+        return Vec::new();
+    };
+    if depth >= MAX_EXTENDS {
+        l.problem(
+            "AKS901",
+            format!("`extends` nests more than {MAX_EXTENDS} files deep (or in a cycle)"),
+            at,
+        );
+        return Vec::new();
+    }
+    let (base_path, text) = match files.read(from, rel) {
+        Ok(x) => x,
+        Err(why) => {
+            l.problem(
+                "AKS901",
+                format!("the base parameters file '{rel}' cannot be read: {why}"),
+                at,
+            );
+            return Vec::new();
+        }
+    };
+    let parsed = crate::bicep::syntax::parse_bicepparam(&text);
+    if let Some(err) = parsed.errors.first() {
+        l.problem(
+            "AKS901",
+            format!(
+                "the base parameters file '{rel}' is not valid Bicep parameters: {}",
+                err.message
+            ),
+            at,
+        );
+        return Vec::new();
+    }
+    let base = lower_params_at(&parsed.program, &base_path, files, depth + 1);
+    bases.push(base_path);
+    let here = span(at);
+    if let Some(p) = base.problems.first() {
+        l.problem(
+            p.code,
+            format!("in the base parameters file '{rel}': {}", p.message),
+            at,
+        );
+    }
+    if using_of(&base.doc.root) != Some("") {
+        l.problem(
+            "AKS901",
+            format!("the base parameters file '{rel}' must say `using none`"),
+            at,
+        );
+    }
+    let Some(json::Value::Object(members)) = base.doc.root.get("parameters").map(|p| &p.value)
+    else {
+        return Vec::new();
+    };
+    members
+        .iter()
+        .cloned()
+        .map(|mut m| {
+            m.key_span = here;
+            super::module::respan(&mut m.value, here);
+            m
+        })
+        .collect()
 }
 
 /// The template `using 'p'` names, as a path under the scanned root; a problem at the

@@ -81,10 +81,12 @@ fn using_none_and_bad_targets() {
 
 #[test]
 fn unsupported_statements_and_cycles_are_problems_not_passes() {
-    let l = params("using '../main.bicep'\nextends 'base.bicepparam'\n");
-    assert!(l.problems[0]
-        .message
-        .contains("not supported yet: `extends`"));
+    let l = params("using '../main.bicep'\nimport * as t from 'types.bicep'\n");
+    assert!(
+        l.problems[0].message.contains("not supported yet"),
+        "{:?}",
+        l.problems
+    );
     // A cycle (the compiler rejects it) stays unknown, never a value.
     let c = params("using '../main.bicep'\nvar a = b\nvar b = a\nparam p = a\n");
     let j = c.doc.root.to_json();
@@ -101,4 +103,77 @@ fn spans_point_into_the_bicepparam_text() {
     let v = l.doc.root.get("parameters").unwrap().get("o").unwrap();
     let k = v.get("value").unwrap().get("k").unwrap();
     assert_eq!(&text[k.span.start..k.span.end], "'v'");
+}
+
+/// Files by path, for `extends`.
+struct Tree(Vec<(&'static str, &'static str)>);
+
+impl Files for Tree {
+    fn read(&self, from: &str, rel: &str) -> Result<(String, String), String> {
+        let p = module::join(from, rel).ok_or("outside")?;
+        self.0
+            .iter()
+            .find(|(path, _)| *path == p)
+            .map(|(path, t)| (path.to_string(), t.to_string()))
+            .ok_or_else(|| "no such file".into())
+    }
+    fn locate(&self, from: &str, rel: &str) -> Result<String, Located> {
+        let p = module::join(from, rel).ok_or(Located::Outside)?;
+        match self.0.iter().any(|(path, _)| *path == p) {
+            true => Ok(p),
+            false => Err(Located::Missing("no such file".into())),
+        }
+    }
+}
+
+fn extending(text: &str, files: Vec<(&'static str, &'static str)>) -> Lowered {
+    let mut all = files;
+    all.push(("main.bicep", "param a string\n"));
+    lower_params_text(text, "env/dev.bicepparam", &Tree(all)).expect("parses")
+}
+
+#[test]
+fn extends_inherits_the_base_values_and_overrides_them() {
+    let text = "using '../main.bicep'\nextends 'shared.bicepparam'\nparam one = 'mine'\n";
+    let l = extending(
+        text,
+        vec![(
+            "env/shared.bicepparam",
+            "using none\nvar suffix = 'x'\nparam one = 'base'\nparam two = 'b-${suffix}'\n",
+        )],
+    );
+    assert!(l.problems.is_empty(), "{:?}", l.problems);
+    let p = &l.doc.root.to_json()["parameters"];
+    assert_eq!(p["one"]["value"], "mine");
+    assert_eq!(p["two"]["value"], "b-x");
+    // An inherited value points at the `extends` line of this file.
+    let two = l.doc.root.get("parameters").unwrap().get("two").unwrap();
+    let line = &text[two.span.start..two.span.end];
+    assert_eq!(line, "extends 'shared.bicepparam'");
+}
+
+#[test]
+fn a_base_that_cannot_be_used_is_aks901() {
+    let text = "using '../main.bicep'\nextends 'shared.bicepparam'\n";
+    for (base, want) in [
+        (None, "cannot be read"),
+        (Some("using '../main.bicep'\nparam one = 1\n"), "using none"),
+        (Some("using none\nparam one = \n"), "not valid"),
+        (
+            Some("using none\nextends 'shared.bicepparam'\n"),
+            "nests more than",
+        ),
+    ] {
+        let files = base
+            .map(|b| vec![("env/shared.bicepparam", b)])
+            .unwrap_or_default();
+        let l = extending(text, files);
+        assert!(
+            l.problems
+                .iter()
+                .any(|p| p.code == "AKS901" && p.message.contains(want)),
+            "{want}: {:?}",
+            l.problems
+        );
+    }
 }
