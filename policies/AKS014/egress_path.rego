@@ -13,7 +13,8 @@
 #   AzureKubernetesService FQDN tag (or each required FQDN) on Https 443; for a
 #   non-private cluster, UDP 1194 and TCP 9000 to AzureCloud.<region>. A Deny rule of
 #   the same kind with a higher priority (lower number) that matches the same traffic
-#   shadows the allow. Rule content aksgate cannot read (markers, IP groups) is AKS900
+#   shadows the allow; network rules come before application rules, so a network rule
+#   for HTTPS to every address decides it first. Rule content aksgate cannot read (markers, IP groups) is AKS900
 #   when something looks missing, never a pass.
 #
 # The finding is reported at the firewall (or network interface) when this unit deploys
@@ -544,11 +545,40 @@ _net_match(e, proto, port, reg, prefix) if {
 
 # An allow counts unless a Deny of the same kind, with a lower priority number, matches
 # the same traffic (`pred` says which: a function can not be passed, so two copies).
+# Network rules are processed before application rules whatever their priorities
+# (learn.microsoft.com/azure/firewall/rule-processing): HTTPS from the node subnet to
+# anywhere is decided by the first network rule that matches it, when one does.
 _app_allowed(rules, fqdn, prefix) if {
+	not _https_by_network(rules, prefix)
 	some e in rules
 	e.action == "allow"
 	_app_match(e, fqdn, prefix)
 	not _app_shadowed(rules, e, fqdn, prefix)
+}
+
+_app_allowed(rules, _, prefix) if _https_by_network(rules, prefix) == "allow"
+
+# The action of the first network rule (lowest priority number; a Deny on a tie) for TCP
+# 443 from the subnet to every address; undefined when none matches.
+_https_by_network(rules, prefix) := "deny" if {
+	first := min([e.prio | some e in rules; _net_https_anywhere(e, prefix)])
+	some d in rules
+	_net_https_anywhere(d, prefix)
+	d.prio == first
+	d.action == "deny"
+} else := "allow" if {
+	some e in rules
+	_net_https_anywhere(e, prefix)
+}
+
+_net_https_anywhere(e, prefix) if {
+	e.kind == "network"
+	some p in _net_protocols(e.rule)
+	p in {"tcp", "any"}
+	_net_port(e.rule, 443)
+	some d in _lower_list(object.get(e.rule, "destinationAddresses", null))
+	trim_space(d) in {"*", "0.0.0.0/0"}
+	_source_ok(e.rule, prefix)
 }
 
 _app_shadowed(rules, e, fqdn, prefix) if {

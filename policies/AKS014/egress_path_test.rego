@@ -192,6 +192,31 @@ test_deny_not_covering_does_not_shadow if {
 	count(findings_fw(cluster, firewall(array.concat([narrow], good_app), good_net))) == 0
 }
 
+# Network rules come before application rules, whatever the priorities: a network Deny
+# of HTTPS to every address, even numbered after the allow, stops the FQDN tag's allow.
+test_network_deny_of_all_https_shadows_the_application_allow if {
+	deny_https := coll(900, "Deny", [net_rule("TCP", "443", "*")])
+	f := fx.only(findings_fw(cluster, firewall(good_app, array.concat(good_net, [deny_https]))))
+	f.rule == "AKS014"
+	contains(f.msg, "AzureKubernetesService")
+	# A network Deny of one address is not all of HTTPS.
+	narrow := coll(900, "Deny", [net_rule("TCP", "443", "10.9.9.9")])
+	count(findings_fw(cluster, firewall(good_app, array.concat(good_net, [narrow])))) == 0
+	# A network Allow of all HTTPS ahead of it decides first.
+	allow_https := coll(150, "Allow", [net_rule("Any", "*", "0.0.0.0/0")])
+	count(findings_fw(cluster, firewall(good_app, array.concat(good_net, [allow_https, deny_https])))) == 0
+}
+
+# HTTPS to every address allowed by a network rule needs no application rule.
+test_network_allow_of_all_https_is_the_egress if {
+	allow_https := coll(150, "Allow", [net_rule("TCP", "443", "*")])
+	count(findings_fw(cluster, firewall([], array.concat(good_net, [allow_https])))) == 0
+	# Unless an earlier network Deny takes it (a Deny wins a tie too).
+	deny_first := coll(150, "Deny", [net_rule("TCP", "443", "*")])
+	f := fx.only(findings_fw(cluster, firewall([], array.concat(good_net, [deny_first, allow_https]))))
+	f.rule == "AKS014"
+}
+
 policy_fw := object.union(firewall(null, null), {"firewallPolicy": "/subscriptions/x/resourcegroups/rg/providers/microsoft.network/firewallpolicies/fwp"})
 
 policy(groups) := {"name": "fwp", "key": "firewallpolicies/fwp", "ruleCollectionGroups": groups, "location": {"resource": 4, "path": []}}
