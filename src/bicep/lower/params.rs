@@ -155,6 +155,7 @@ pub(crate) fn lower_params(program: &Program, path: &str, files: &dyn Files) -> 
             comments: Vec::new(),
             prior: None,
             reads: Vec::new(),
+            origins: Vec::new(),
         },
         problems,
     }
