@@ -15,7 +15,8 @@
 //! [rules]                           # per rule: "off", "on", "error", "warning", "note"
 //! AKS010 = "error"
 //!
-//! [[pair]]                          # explicit template <-> parameter-file pairings
+//! [[pair]]                          # explicit template <-> parameter-file pairings, or a
+//!                                   # Terraform module folder <-> .tfvars file
 //! template = "infra/aks.json"
 //! parameters = "env/prod/aks.json"
 //!

@@ -3,7 +3,8 @@
 //! so resolution, the network index, the rules and the reports work unchanged.
 //!
 //! The unit is one file: lowering `main.tf` evaluates its whole module directory
-//! (variables with defaults, `terraform.tfvars` and `*.auto.tfvars`; locals; the
+//! (variables with defaults, `terraform.tfvars`, `*.auto.tfvars` and a named variable
+//! file; locals; the
 //! other files' resources, for references) but emits only the resources declared in
 //! `main.tf`. Values are computed here (`eval.rs`, `funcs.rs`) rather than lowered to
 //! ARM expressions; what is unknown before apply is written as an unknown the ARM
