@@ -621,7 +621,7 @@ impl GitBase {
         };
         let files: Vec<(FileId, &str, &Facts)> =
             facts.iter().map(|(id, f)| (*id, rel_of(*id), f)).collect();
-        let plan = crate::plan::plan(&files, pairs);
+        let plan = crate::plan::plan(&files, pairs, &Default::default());
         let mut by_file: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, j) in plan.jobs.iter().enumerate() {
             by_file

@@ -277,11 +277,21 @@ pub fn run(cli: Cli) -> Exit {
             crate::init::run(&dir.unwrap_or_else(|| PathBuf::from(".")), ci)
         }
         Command::Input { paths, baseline } => {
+            // The configuration's pairings (ARM parameter files, Terraform variable
+            // files), excludes and options, as `check` reads them: the documents are
+            // the ones its policies see.
+            let root = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+            let config = match crate::config::Config::load(
+                None,
+                Some(root.as_path()).filter(|r| r.is_dir()),
+            ) {
+                Ok(c) => c,
+                Err(e) => return config_error(&e),
+            };
             let opts = ScanOptions {
-                paths,
                 base: baseline.base,
                 baseline: baseline.baseline,
-                ..ScanOptions::default()
+                ..ScanOptions::from_config(paths, &[], &config)
             };
             let out = std::io::BufWriter::new(std::io::stdout().lock());
             let mut out = crate::report::safe::NoVso::new(out, br"\u005b");

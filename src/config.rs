@@ -15,7 +15,8 @@
 //! [rules]                           # per rule: "off", "on", "error", "warning", "note"
 //! AKS010 = "error"
 //!
-//! [[pair]]                          # explicit template <-> parameter-file pairings
+//! [[pair]]                          # explicit template <-> parameter-file pairings, or a
+//!                                   # Terraform module folder <-> .tfvars file
 //! template = "infra/aks.json"
 //! parameters = "env/prod/aks.json"
 //!
@@ -78,8 +79,11 @@ pub struct Config {
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct Pair {
-    pub template: String,
-    pub parameters: String,
+    /// An ARM or Bicep template; for a Terraform variable file, the root module's
+    /// folder (or one of its `.tf` files).
+    pub template: Spanned<String>,
+    /// A parameter file, or a Terraform variable file (`.tfvars`, `.tfvars.json`).
+    pub parameters: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -283,6 +287,9 @@ impl Config {
                 ));
             }
         }
+        for p in &c.pair {
+            check_var_file_pair(&c, p)?;
+        }
         for s in &c.suppress {
             if s.reason.get_ref().trim().is_empty() {
                 return Err(c.error(
@@ -399,6 +406,44 @@ impl Config {
             .unwrap_or_default();
         self.policies.iter().map(|p| base.join(p)).collect()
     }
+}
+
+/// A Terraform variable file's pairing names a module (a folder or a `.tf` file), and
+/// both paths stay inside the scanned directory: a variable file must never be read
+/// from elsewhere, nor quietly match nothing.
+fn check_var_file_pair(c: &Config, p: &Pair) -> Result<(), ConfigError> {
+    if !crate::terraform::is_var_file(p.parameters.get_ref()) {
+        return Ok(());
+    }
+    let t = p.template.get_ref().to_ascii_lowercase();
+    if [".json", ".jsonc", ".bicep", ".bicepparam"]
+        .iter()
+        .any(|e| t.ends_with(e))
+    {
+        return Err(c.error(
+            p.template.span(),
+            format!(
+                "`{}` is not a Terraform module, and a .tfvars file feeds one",
+                p.template.get_ref()
+            ),
+            Some(
+                "name the root module's folder (template = \"infra/aks\") or one of its .tf files"
+                    .into(),
+            ),
+        ));
+    }
+    for path in [&p.template, &p.parameters] {
+        let v = path.get_ref();
+        let absolute = v.starts_with(['/', '\\']) || v.get(1..2) == Some(":");
+        if absolute || crate::plan::join_relative("", v).is_none() {
+            return Err(c.error(
+                path.span(),
+                format!("`{v}` leaves the scanned directory"),
+                Some("paths in [[pair]] are relative to the scanned directory, inside it".into()),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Whether an exclude pattern is valid gitignore syntax: an invalid one would otherwise
@@ -523,7 +568,7 @@ mod tests {
             Path::new("x.toml"),
         )
         .unwrap();
-        assert_eq!(c.pair[0].template, "t.json");
+        assert_eq!(c.pair[0].template.get_ref(), "t.json");
         assert_eq!(c.suppress[0].rule.get_ref(), "AKS007");
         let e = Config::parse(
             "[[pair]]\ntemplate = \"t.json\"\nparams = \"p.json\"\n",
@@ -555,6 +600,34 @@ mod tests {
             e.to_string().contains("x.toml:2:1") && e.message.contains("no rule AKS999"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_variable_file_pairs_with_a_terraform_module_inside_the_root() {
+        let ok = |t: &str, p: &str| {
+            Config::parse(
+                &format!("[[pair]]\ntemplate = \"{t}\"\nparameters = \"{p}\"\n"),
+                Path::new("x.toml"),
+            )
+        };
+        assert!(ok("infra/aks", "env/prod.tfvars").is_ok());
+        assert!(ok("infra/aks/main.tf", "env/prod.tfvars.json").is_ok());
+        assert!(
+            ok("../x.json", "p.json").is_ok(),
+            "ARM pairings are not changed"
+        );
+        let e = ok("infra/aks.json", "env/prod.tfvars").unwrap_err();
+        assert!(
+            e.to_string().contains("x.toml:2:12") && e.message.contains("not a Terraform module"),
+            "{e}"
+        );
+        let e = ok("infra/aks", "../secrets/prod.tfvars").unwrap_err();
+        assert!(
+            e.to_string().contains("x.toml:3:") && e.message.contains("leaves the scanned"),
+            "{e}"
+        );
+        assert!(ok("infra/aks", "/etc/prod.tfvars").is_err());
+        assert!(ok("/infra", "prod.tfvars").is_err());
     }
 
     #[test]

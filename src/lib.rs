@@ -41,3 +41,4 @@ pub mod terraform;
 #[cfg(test)]
 mod testdata;
 pub mod text;
+pub mod var_files;

@@ -201,9 +201,16 @@ fn terraform_outcome(text: &str, rel: &str, files: &dyn crate::terraform::Files)
     with_reads(lowered, rec.finish(rel))
 }
 
-/// The lowered document, with what its front end read besides the file.
-fn with_reads(mut lowered: Result<bicep::Lowered, bicep::Problem>, reads: Vec<String>) -> Outcome {
+/// The lowered document, with what its front end read besides the file: the folders
+/// and files, and the variable files its values came from.
+fn with_reads(
+    mut lowered: Result<bicep::Lowered, bicep::Problem>,
+    mut reads: Vec<String>,
+) -> Outcome {
     if let Ok(l) = &mut lowered {
+        reads.extend(l.doc.origins.iter().map(|o| o.file.clone()));
+        reads.sort();
+        reads.dedup();
         l.doc.reads = reads;
     }
     lowered_outcome(lowered)
@@ -477,6 +484,25 @@ pub fn parse_again(text: &str, rel: &str, path: Option<&Path>) -> Result<json::D
             &disk_files(p, rel),
         ),
         None => parse_with(text, rel, &crate::terraform::NoFiles, &NoFiles),
+    }
+}
+
+/// Lowers a `.tf` file read again with a named variable file layered over its
+/// module's own (`var_file` its path under the scan root, `var_path` where it is on
+/// disk, whose root the module is read under).
+pub fn parse_with_var_file(
+    text: &str,
+    rel: &str,
+    var_path: &Path,
+    var_file: (&str, &str),
+) -> Result<json::Document, String> {
+    let root = crate::terraform::disk_files(var_path, var_file.0);
+    let rec = Recorder::new(&root as &dyn crate::terraform::Files);
+    let lowered = crate::terraform::lower_with_var_file(text, rel, &rec, var_file);
+    match with_reads(lowered, rec.finish(rel)) {
+        Outcome::Parsed { doc, .. } => Ok(doc),
+        Outcome::Failed { message, .. } => Err(message),
+        _ => Err("the Terraform file could not be lowered with its variable file".into()),
     }
 }
 

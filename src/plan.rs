@@ -355,8 +355,14 @@ pub struct Plan {
 
 /// Plans the evaluations of a scan: each template once per paired parameter file (or
 /// once with its defaults), each REST body and export once. `files` are the deployment
-/// files in discovery order, with their path relative to the scan root.
-pub fn plan(files: &[(FileId, &str, &Facts)], explicit: &[(String, String)]) -> Plan {
+/// files in discovery order, with their path relative to the scan root; `var_files`
+/// the named variable files of Terraform module folders, whose `.tf` files are
+/// evaluated once per variable file instead of with their defaults.
+pub fn plan(
+    files: &[(FileId, &str, &Facts)],
+    explicit: &[(String, String)],
+    var_files: &crate::var_files::Named,
+) -> Plan {
     let refs = |want: fn(&Kind) -> bool| -> Vec<FileRef> {
         files
             .iter()
@@ -450,16 +456,22 @@ pub fn plan(files: &[(FileId, &str, &Facts)], explicit: &[(String, String)]) -> 
     // The parameter file of each of a file's jobs (`None`: its defaults, or not a
     // template): a template once per paired parameter file, or once with its defaults
     // unless it is evaluated through a parent; a REST body or an export once.
-    let params_of = |id: &FileId, kind: &Kind| {
+    let params_of = |id: &FileId, rel: &str, kind: &Kind| {
         let template = matches!(kind, Kind::Template(_));
-        let paired = match pairs.get(id) {
-            Some(p) if template => p.as_slice(),
+        let module = crate::terraform::is_terraform(rel)
+            .then(|| var_files.get(rel.rsplit_once('/').map_or("", |(d, _)| d)))
+            .flatten();
+        let paired = match (module, pairs.get(id)) {
+            (Some(vars), _) if template => vars.as_slice(),
+            (None, Some(p)) if template => p.as_slice(),
             _ => &[],
         };
         let alone = match kind {
             Kind::Parameters => unpaired.contains_key(id),
             Kind::Other => false,
-            Kind::Template(_) => paired.is_empty() && !linked_targets.contains(id),
+            Kind::Template(_) => {
+                paired.is_empty() && module.is_none() && !linked_targets.contains(id)
+            }
             _ => true,
         };
         paired.iter().map(|p| Some(*p)).chain(alone.then_some(None))
@@ -468,11 +480,11 @@ pub fn plan(files: &[(FileId, &str, &Facts)], explicit: &[(String, String)]) -> 
     // to twice its room (7.3 MB for 3.9 MB of jobs at 100,000 files).
     let count = files
         .iter()
-        .map(|(id, _, f)| params_of(id, &f.kind).count())
+        .map(|(id, rel, f)| params_of(id, rel, &f.kind).count())
         .sum();
     let mut jobs = Vec::with_capacity(count);
-    for (id, _, facts) in files {
-        jobs.extend(params_of(id, &facts.kind).map(|params| Job {
+    for (id, rel, facts) in files {
+        jobs.extend(params_of(id, rel, &facts.kind).map(|params| Job {
             file: *id,
             kind: facts.kind.clone(),
             params,
@@ -558,7 +570,7 @@ mod tests {
             (3, "cycle/a.json", &a),
             (4, "cycle/b.json", &b),
         ];
-        let p = plan(&files, &[]);
+        let p = plan(&files, &[], &Default::default());
         let jobs: Vec<(FileId, Vec<FileId>)> =
             p.jobs.iter().map(|j| (j.file, j.linked.clone())).collect();
         assert_eq!(

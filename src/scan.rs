@@ -61,7 +61,7 @@ impl ScanOptions {
             pairs: config
                 .pair
                 .iter()
-                .map(|p| (p.template.clone(), p.parameters.clone()))
+                .map(|p| (p.template.get_ref().clone(), p.parameters.get_ref().clone()))
                 .collect(),
             options: crate::input::Options {
                 allow_documented_migrations: config.allow_documented_migrations == Some(true),
@@ -313,6 +313,11 @@ pub(crate) struct Index {
     pub(crate) facts: crate::chunks::Chunks<(FileId, Facts)>,
     /// Parse trees by file, when kept.
     docs: HashMap<FileId, json::Document>,
+    /// The Terraform variable files named in the configuration, by module folder.
+    pub(crate) var_files: crate::var_files::Named,
+    /// Variable files lowerings took values from (scanned directory, path under it),
+    /// registered once the walk is done (ids are discovery positions until then).
+    took_values: Vec<(PathBuf, String)>,
 }
 
 /// One candidate file after the first pass.
@@ -331,7 +336,7 @@ enum State {
         kind: Kind,
         facts: Facts,
         /// The parse tree, when kept.
-        doc: Option<json::Document>,
+        doc: Option<Box<json::Document>>,
         inline: Vec<Inline>,
         /// What its front end read besides it ([`json::Document::reads`]).
         reads: Vec<String>,
@@ -412,7 +417,7 @@ pub(crate) fn index(
                 State::Deployment {
                     kind,
                     facts,
-                    doc: keep.then_some(doc),
+                    doc: keep.then(|| Box::new(doc)),
                     inline,
                     reads,
                 }
@@ -516,6 +521,23 @@ pub(crate) fn index(
             Err(panic) => std::panic::resume_unwind(panic),
         }
     };
+    for (root, rel) in std::mem::take(&mut out.took_values) {
+        crate::var_files::register_read(&mut out.sources, &root, &rel);
+    }
+    let roots: Vec<crate::var_files::Root> = paths
+        .iter()
+        .filter(|p| !p.is_file())
+        .map(|p| crate::var_files::Root {
+            dir: p,
+            prefix: if multi { prefix(p, "") } else { String::new() },
+        })
+        .collect();
+    out.var_files = crate::var_files::register_named(
+        &mut out.sources,
+        &mut out.load_failures,
+        &roots,
+        &opts.pairs,
+    );
     // What the walk skipped comes first, then the files that proved not to be
     // deployment files.
     let later = std::mem::replace(&mut out.stats.skipped, walked);
@@ -533,6 +555,9 @@ impl Index {
     fn register(&mut self, s: Seen) {
         let sources = &mut self.sources;
         let stats = &mut self.stats;
+        // The scanned directory of a file whose front end read variable files.
+        let root = matches!(&s.state, State::Deployment { reads, .. } if reads.iter().any(|r| crate::terraform::is_var_file(r)))
+            .then(|| crate::terraform::disk_files(&s.path, &s.rel).root);
         let id = if s.on_disk {
             sources.add_on_disk(s.rel, s.path, s.print)
         } else {
@@ -572,6 +597,12 @@ impl Index {
                 reads,
             } => {
                 sources.set_reads(id, &reads);
+                // Registered to be shown where a value came from.
+                if let Some(root) = root {
+                    let vars = reads.iter().filter(|r| crate::terraform::is_var_file(r));
+                    self.took_values
+                        .extend(vars.map(|v| (root.clone(), v.clone())));
+                }
                 // The comment suppressions were given this id before registration.
                 debug_assert!(
                     inline.iter().all(|i| i.site.file == id),
@@ -582,7 +613,7 @@ impl Index {
                 stats.examined.push(id);
                 *stats.by_kind.entry(kind.label()).or_default() += 1;
                 if let Some(doc) = doc {
-                    self.docs.insert(id, doc);
+                    self.docs.insert(id, *doc);
                 }
                 self.facts.push((id, facts));
             }
@@ -596,7 +627,7 @@ pub(crate) fn plan_of(index: &Index, explicit: &[(String, String)]) -> plan::Pla
         .iter()
         .map(|(id, f)| (*id, index.sources.get(*id).rel, f))
         .collect();
-    plan::plan(&files, explicit)
+    plan::plan(&files, explicit, &index.var_files)
 }
 
 /// `// aksgate-ignore RULE: reason` comments: they cover their own line (a trailing
@@ -801,8 +832,11 @@ pub(crate) fn job_docs<'a>(
     sources: &Sources,
 ) -> Result<HashMap<FileId, DocRef<'a>>, (FileId, String)> {
     let mut out = HashMap::new();
+    if let Some(vf) = job.params.filter(|_| is_tf_with_var_file(job, sources)) {
+        out.insert(job.file, with_var_file(job.file, vf, sources)?);
+    }
     for id in job.files() {
-        if out.contains_key(&id) {
+        if out.contains_key(&id) || sources.var_file(sources.get(id).rel) == Some(id) {
             continue;
         }
         let doc = match kept {
@@ -832,6 +866,37 @@ pub(crate) fn job_docs<'a>(
         out.insert(id, doc);
     }
     Ok(out)
+}
+
+/// A Terraform file's job with a named variable file (its own kind of parameters).
+fn is_tf_with_var_file(job: &Job, sources: &Sources) -> bool {
+    job.params
+        .is_some_and(|p| sources.var_file(sources.get(p).rel) == Some(p))
+        && crate::terraform::is_terraform(sources.path_in_tree(job.file))
+}
+
+/// A `.tf` file lowered again with the variable file `vf` over its module's own (the
+/// texts read again, so a change since the first pass is an error naming the file).
+fn with_var_file(
+    file: FileId,
+    vf: FileId,
+    sources: &Sources,
+) -> Result<DocRef<'static>, (FileId, String)> {
+    let text = match sources.read_again(file) {
+        Some(t) => t.map_err(|e| (file, e))?,
+        None => sources.text(file).to_string(),
+    };
+    let vars = match sources.read_again(vf) {
+        Some(t) => t.map_err(|e| (vf, e))?,
+        None => return Err((vf, "the variable file could not be read".into())),
+    };
+    let (path, _) = sources
+        .disk_path(vf)
+        .ok_or((vf, "the variable file is not on disk".to_string()))?;
+    let var_rel = sources.get(vf).rel;
+    let doc = load::parse_with_var_file(&text, sources.get(file).rel, &path, (var_rel, &vars))
+        .map_err(|e| (file, e))?;
+    Ok(DocRef::Read(text, doc))
 }
 
 /// Linked templates, looked up among the trees a job has loaded.
@@ -922,6 +987,7 @@ pub(crate) fn resolve_job<'p>(
                 resolve::resolve_template(root, job.file, job.kind.clone(), &mut eval, &links);
             unit.param_file = job.params;
             unit.problems.extend(problems);
+            crate::var_files::attach(&mut unit, job.file, &docs[&job.file].origins, sources);
             if let Some(prior) = &docs[&job.file].prior {
                 let mut eval = ArmEvaluator::new(job.file, prior, HashMap::new());
                 let before =

@@ -169,6 +169,8 @@ pub struct Sources {
     reads: std::collections::HashMap<FileId, Box<[Box<str>]>>,
     /// The base revision's files by folder (`rel` in the tree, folder without `/`).
     stored_dirs: std::collections::HashMap<String, Vec<FileId>>,
+    /// Terraform variable files registered to be shown (a value's provenance), by path.
+    var_files: std::collections::HashMap<Box<str>, FileId>,
 }
 
 impl Clone for Sources {
@@ -182,6 +184,7 @@ impl Clone for Sources {
             store: self.store.clone(),
             reads: self.reads.clone(),
             stored_dirs: self.stored_dirs.clone(),
+            var_files: self.var_files.clone(),
         }
     }
 }
@@ -344,6 +347,16 @@ impl Sources {
             .or_default()
             .push(id);
         Ok(id)
+    }
+
+    /// Notes that the file `id` is the Terraform variable file at `rel`.
+    pub fn set_var_file(&mut self, rel: &str, id: FileId) {
+        self.var_files.insert(rel.into(), id);
+    }
+
+    /// The registered Terraform variable file at `rel`.
+    pub fn var_file(&self, rel: &str) -> Option<FileId> {
+        self.var_files.get(rel).copied()
     }
 
     /// Records what a front end read besides the file itself to lower it.

@@ -747,4 +747,47 @@ fn a_change_in_an_extended_bicepparam_base_is_compared() {
         .map(|f| f["file"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(files, ["prod.bicepparam"], "{err}{doc:#}");
+
+/// A named Terraform variable file is a file of its deployment: a change to it alone
+/// touches the module's verdict with that file (and only that one), as a parameter
+/// file's does.
+#[test]
+fn a_change_in_a_named_tfvars_file_alone_touches_its_verdict() {
+    let fixture = common::root().join("fixtures/terraform/fail-var-files-per-env");
+    let d = repo();
+    for f in [
+        ".aksgate.toml",
+        "infra/aks/main.tf",
+        "infra/aks/variables.tf",
+        "env/prod.tfvars.json",
+    ] {
+        write(
+            d.path(),
+            f,
+            &std::fs::read_to_string(fixture.join(f)).unwrap(),
+        );
+    }
+    let dev = |plugin: &str, outbound: &str| {
+        format!("network_plugin = \"{plugin}\"\noutbound_type  = \"{outbound}\"\n")
+    };
+    write(d.path(), "env/dev.tfvars", &dev("azure", "loadBalancer"));
+    commit(d.path(), "base");
+    write(
+        d.path(),
+        "env/dev.tfvars",
+        &dev("kubenet", "userDefinedRouting"),
+    );
+    let (code, doc, err) = check_in(d.path(), &["--base", "HEAD", "--changed-only"]);
+    assert_eq!(code, 1, "{err}{doc:#}");
+    let aks003 = rule_findings(&doc, "AKS003");
+    assert_eq!(aks003.len(), 1, "{doc:#}");
+    assert_eq!(aks003[0]["parameterFile"], "env/dev.tfvars");
+    assert!(
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["parameterFile"] == "env/dev.tfvars"),
+        "only the changed variable file's verdict: {doc:#}"
+    );
 }

@@ -103,7 +103,9 @@ fn the_readme_configuration_parses_with_the_real_loader() {
     assert_eq!(cfg.external_network, Some(false));
     assert_eq!(cfg.policy_timeout_ms, Some(10000));
     assert_eq!(cfg.suppress.len(), 1);
-    assert_eq!(cfg.pair.len(), 1);
+    // An ARM parameter file and a Terraform variable file.
+    assert_eq!(cfg.pair.len(), 2);
+    assert_eq!(cfg.pair[1].parameters.get_ref(), "env/prod.tfvars");
 }
 
 /// Every relative link of the README and the docs names a file of the repository.

@@ -315,3 +315,179 @@ fn egress_through_terraform_firewalls_and_nvas_is_aks014() {
         (0, Vec::<String>::new())
     );
 }
+
+/// The findings of a scan with the parameter file (here the named variable file) each
+/// was found with.
+fn by_var_file(doc: &serde_json::Value) -> Vec<(String, Option<String>)> {
+    let mut v: Vec<(String, Option<String>)> = findings(doc)
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["parameterFile"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+#[test]
+fn a_module_is_judged_once_per_named_variable_file_and_not_alone() {
+    let d = fixture_dir("fail-var-files-per-env");
+    let (code, doc) = check_json(&[d.to_str().unwrap()]);
+    assert_eq!(code, 1, "{doc:#}");
+    let dev = Some("env/dev.tfvars".to_string());
+    let prod = Some("env/prod.tfvars.json".to_string());
+    // kubenet + UDR with dev's values only (prod is Azure CNI; its egress note is the
+    // one dev's finding stands for, at the same place); nothing with the defaults alone.
+    assert_eq!(
+        by_var_file(&doc),
+        vec![
+            ("AKS003".into(), dev.clone()),
+            ("AKS013".into(), dev.clone()),
+            ("AKS900".into(), dev.clone()),
+        ]
+    );
+    let r = run(&["input", d.to_str().unwrap()], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let inputs: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let files: Vec<&str> = inputs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["parameterFile"].as_str().unwrap_or("(none)"))
+        .collect();
+    assert_eq!(
+        files,
+        vec![dev.as_deref().unwrap(), prod.as_deref().unwrap()]
+    );
+    // The named file is applied after terraform.tfvars, which alone would fail.
+    assert!(got(&fixture_dir("pass-var-file-over-tfvars")).1.is_empty());
+}
+
+#[test]
+fn a_value_from_a_variable_file_points_at_its_tfvars_line() {
+    let (_, doc) = check_json(&[fixture_dir("fail-var-files-per-env").to_str().unwrap()]);
+    let aks003 = findings(&doc)
+        .into_iter()
+        .find(|f| f["rule"] == "AKS003")
+        .unwrap();
+    assert_eq!(
+        (aks003["file"].as_str(), aks003["line"].as_u64()),
+        (Some("infra/aks/main.tf"), Some(46))
+    );
+    let from: Vec<(String, u64, String)> = aks003["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["file"].as_str().unwrap().to_string(),
+                r["line"].as_u64().unwrap(),
+                r["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .filter(|r| r.0.ends_with(".tfvars"))
+        .collect();
+    assert_eq!(
+        from,
+        vec![(
+            "env/dev.tfvars".into(),
+            2,
+            "variable 'network_plugin' set in env/dev.tfvars".into()
+        )]
+    );
+    // terraform.tfvars, read on its own, is pointed at the same way.
+    let d = tempfile::tempdir().unwrap();
+    let src = fixture_dir("pass-var-file-over-tfvars");
+    for f in ["main.tf", "variables.tf", "terraform.tfvars"] {
+        fs::copy(src.join(f), d.path().join(f)).unwrap();
+    }
+    let (code, doc) = check_json(&[d.path().to_str().unwrap()]);
+    assert_eq!(code, 1, "{doc:#}");
+    let aks003 = findings(&doc)
+        .into_iter()
+        .find(|f| f["rule"] == "AKS003")
+        .unwrap();
+    assert!(aks003["parameterFile"].is_null(), "{aks003:#}");
+    assert!(
+        aks003["related"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["file"] == "terraform.tfvars"
+                && r["line"] == 1
+                && r["message"] == "variable 'network_plugin' set in terraform.tfvars"),
+        "{aks003:#}"
+    );
+}
+
+#[test]
+fn a_named_variable_file_missing_outside_the_root_or_invalid_is_aks901() {
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(
+        outside.path().join("secret.tfvars"),
+        "network_plugin = \"azure\"\n",
+    )
+    .unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let src = fixture_dir("fail-var-files-per-env/infra/aks");
+    for f in ["main.tf", "variables.tf"] {
+        fs::copy(src.join(f), d.path().join(f)).unwrap();
+    }
+    fs::create_dir(d.path().join("env")).unwrap();
+    fs::write(
+        d.path().join("env/bad.tfvars"),
+        "network_plugin = \"azure\"\noutbound_type = = 1\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.tfvars"),
+        d.path().join("env/link.tfvars"),
+    )
+    .unwrap();
+    let pairs = ["env/missing.tfvars", "env/bad.tfvars", "env/link.tfvars"]
+        .iter()
+        .map(|p| format!("[[pair]]\ntemplate = \".\"\nparameters = \"{p}\"\n"))
+        .collect::<String>();
+    fs::write(d.path().join(".aksgate.toml"), pairs).unwrap();
+    let (code, doc) = check_json(&[d.path().to_str().unwrap()]);
+    assert_eq!(code, 1, "{doc:#}");
+    let mut failed: Vec<(String, u64)> = findings(&doc)
+        .iter()
+        .filter(|f| f["rule"] == "AKS901")
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    failed.sort();
+    let mut want = vec![
+        ("env/bad.tfvars".to_string(), 2),
+        ("env/missing.tfvars".to_string(), 1),
+    ];
+    if cfg!(unix) {
+        want.insert(1, ("env/link.tfvars".to_string(), 1));
+    }
+    assert_eq!(failed, want, "{doc:#}");
+    // The module is not judged with its defaults instead: nothing but the failures.
+    assert!(
+        findings(&doc).iter().all(|f| f["rule"] == "AKS901"),
+        "{doc:#}"
+    );
+    // A pairing of a variable file with a template that is not a module, or a path
+    // out of the scanned directory, is a configuration error (exit 2).
+    fs::write(
+        d.path().join(".aksgate.toml"),
+        "[[pair]]\ntemplate = \"aks.json\"\nparameters = \"env/bad.tfvars\"\n",
+    )
+    .unwrap();
+    let r = run(&["check", d.path().to_str().unwrap()], None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("not a Terraform module"), "{}", r.stderr);
+}

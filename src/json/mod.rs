@@ -125,6 +125,19 @@ pub struct Document {
     /// The other files and folders (ending in `/`), relative to the scanned root, a
     /// front end read to lower this file: a change to them changes this deployment.
     pub reads: Vec<String>,
+    /// Values of this file that came from another file (a Terraform variable set in a
+    /// `.tfvars` file): where the value is used here, and where it is written there.
+    pub origins: Vec<ValueOrigin>,
+}
+
+/// A value at span `at` of a lowered file, written at `span` of the file `file`
+/// (relative to the scanned root).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueOrigin {
+    pub at: Span,
+    pub file: String,
+    pub span: Span,
+    pub label: String,
 }
 
 /// A syntax (or decoding) error with the span of the offending text.

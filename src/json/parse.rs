@@ -26,6 +26,7 @@ pub fn parse(text: &str) -> Result<Document, ParseError> {
         comments: p.lx.comments,
         prior: None,
         reads: Vec::new(),
+        origins: Vec::new(),
     })
 }
 

@@ -115,7 +115,7 @@ pub(crate) fn child<'r>(
             format!("not checked: module not visible: '{source}' leaves the scanned folder"),
         ));
     };
-    let (files, _) = read_dir(shared.files, &dir, None);
+    let (files, _) = read_dir(shared.files, &dir, None, None).unwrap_or_default();
     if files.is_empty() {
         return Err(problem(
             "AKS900",
@@ -134,7 +134,7 @@ pub(crate) fn child<'r>(
         files,
         shared,
         Some(inputs),
-        HashMap::new(),
+        Default::default(),
         Some(parent.major),
         parent.depth + 1,
     );

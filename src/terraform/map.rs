@@ -52,10 +52,11 @@ impl Ctx<'_, '_> {
 
     pub fn attr(&self, b: &BlockInst, name: &str) -> Option<(Val, Span)> {
         let a = b.body.get_attribute(name)?;
-        Some((
-            self.m.eval_in(self.fi, &a.value, &b.scope),
-            self.sp(span_of(&a.value)),
-        ))
+        let span = self.sp(span_of(&a.value));
+        if self.over.is_none() {
+            super::vars::note(self.m, &a.value, span);
+        }
+        Some((self.m.eval_in(self.fi, &a.value, &b.scope), span))
     }
 
     /// The first of several attribute names that is set (an attribute renamed

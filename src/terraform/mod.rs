@@ -3,7 +3,8 @@
 //! so resolution, the network index, the rules and the reports work unchanged.
 //!
 //! The unit is one file: lowering `main.tf` evaluates its whole module directory
-//! (variables with defaults, `terraform.tfvars` and `*.auto.tfvars`; locals; the
+//! (variables with defaults, `terraform.tfvars`, `*.auto.tfvars` and a named variable
+//! file; locals; the
 //! other files' resources, for references) but emits only the resources declared in
 //! `main.tf`. Values are computed here (`eval.rs`, `funcs.rs`) rather than lowered to
 //! ARM expressions; what is unknown before apply is written as an unknown the ARM
@@ -24,9 +25,11 @@ mod syntax;
 #[cfg(test)]
 mod tests;
 mod update;
+mod vars;
 
 pub use crate::bicep::lower::{Lowered, Problem};
 pub use plan::{is_plan, lower_plan};
+pub use vars::{check as check_var_file, is_var_file};
 
 use crate::json::{self, Node, Span, Value};
 use emit::string;
@@ -216,13 +219,25 @@ fn split(rel: &str) -> (&str, &str) {
 /// first syntax error. A file that declares nothing aksgate maps lowers to an empty
 /// object, which classification takes for "not a deployment file".
 pub fn lower_text(text: &str, rel: &str, files: &dyn Files) -> Result<Lowered, Problem> {
-    lower_with(text, rel, files, LIMITS)
+    lower_with(text, rel, files, None, LIMITS)
+}
+
+/// [`lower_text`] with a named variable file (its path relative to the scan root, and
+/// its text) layered over the ones Terraform reads on its own, as `-var-file` is.
+pub fn lower_with_var_file(
+    text: &str,
+    rel: &str,
+    files: &dyn Files,
+    var_file: (&str, &str),
+) -> Result<Lowered, Problem> {
+    lower_with(text, rel, files, Some(var_file), LIMITS)
 }
 
 pub fn lower_with(
     text: &str,
     rel: &str,
     files: &dyn Files,
+    var_file: Option<(&str, &str)>,
     limits: Limits,
 ) -> Result<Lowered, Problem> {
     if let Err(e) = syntax::parse(text) {
@@ -233,13 +248,22 @@ pub fn lower_with(
         });
     }
     let (dir, name) = split(rel);
-    let (files_read, tfvars) = read_dir(files, dir, Some((name, text)));
+    let (files_read, tfvars) =
+        read_dir(files, dir, Some((name, text)), var_file).map_err(|(message, _)| Problem {
+            code: "AKS901",
+            message: format!(
+                "the variable file {} is invalid: {message}",
+                var_file.map_or("", |v| v.0)
+            ),
+            span: Span::default(),
+        })?;
     let shared = Rc::new(Shared {
         files,
         fuel: std::cell::Cell::new(limits.fuel),
         modules: std::cell::Cell::new(0),
         limits,
         installed: installed_modules(files, dir),
+        origins: Default::default(),
     });
     let m = Module::new(dir.to_string(), files_read, shared, None, tfvars, None, 0);
     let Some(fi) = m
@@ -255,6 +279,9 @@ pub fn lower_with(
     };
     let mut out = Out::default();
     emit_file(&m, fi, None, &mut out);
+    // Where values came from, for this file's resources (taken before the module's
+    // other files are emitted to find what an update names).
+    let origins = m.shared.origins.take();
     let updates = update::updates(&m);
     if !updates.is_empty() {
         let module_resources = || {
@@ -282,6 +309,7 @@ pub fn lower_with(
                 comments,
                 prior: None,
                 reads: Vec::new(),
+                origins: Vec::new(),
             },
             problems: Vec::new(),
         });
@@ -309,6 +337,7 @@ pub fn lower_with(
             comments,
             prior: None,
             reads: Vec::new(),
+            origins,
         },
         problems: out.problems,
     })

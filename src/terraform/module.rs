@@ -5,6 +5,7 @@
 
 use super::eval::{entries, err, to_string, Env, Eval};
 use super::syntax;
+use super::vars::{auto_rank, Tfvars};
 use super::{ids, Files, Limits};
 use crate::arm::value::Val;
 use hcl_edit::expr::Expression;
@@ -29,6 +30,8 @@ pub(crate) struct Shared<'r> {
     /// Where `terraform init` installed the modules of the root module, by module key
     /// (`aks`, `aks.network`): directories relative to the scanned root.
     pub installed: HashMap<String, String>,
+    /// The lowered file's values that came from variable files ([`super::vars::note`]).
+    pub origins: RefCell<Vec<crate::json::ValueOrigin>>,
 }
 
 /// Where a declaration is: file index, structure index.
@@ -42,6 +45,8 @@ pub(crate) struct Module<'r> {
     /// A module call's arguments; `None` for the root module (which reads tfvars).
     inputs: Option<HashMap<String, Val>>,
     tfvars: HashMap<String, Val>,
+    /// Where each variable file value is written (the root module's only).
+    pub sites: HashMap<String, super::vars::VarSite>,
     vars: HashMap<String, At>,
     locals: HashMap<String, At>,
     outputs: HashMap<String, At>,
@@ -88,7 +93,7 @@ impl<'r> Module<'r> {
         files: Vec<TfFile>,
         shared: Rc<Shared<'r>>,
         inputs: Option<HashMap<String, Val>>,
-        tfvars: HashMap<String, Val>,
+        tfvars: super::vars::Tfvars,
         parent_major: Option<u32>,
         depth: usize,
     ) -> Module<'r> {
@@ -97,7 +102,8 @@ impl<'r> Module<'r> {
             files,
             shared,
             inputs,
-            tfvars,
+            tfvars: tfvars.values,
+            sites: tfvars.sites,
             vars: HashMap::new(),
             locals: HashMap::new(),
             outputs: HashMap::new(),
@@ -178,6 +184,12 @@ impl<'r> Module<'r> {
 
     pub fn block(&self, at: At) -> Option<&Block> {
         self.files.get(at.0)?.body.as_ref()?.get(at.1)?.as_block()
+    }
+
+    /// The expression of local `name`.
+    pub fn local_expr(&self, name: &str) -> Option<&Expression> {
+        let &at = self.locals.get(name)?;
+        Some(&self.block(at)?.body.get_attribute(name)?.value)
     }
 
     pub fn text(&self, fi: usize) -> &str {
@@ -586,14 +598,17 @@ impl Env for Module<'_> {
     }
 }
 
-/// Reads a directory's Terraform files (`.tf`) and variable files: `Err` when the
-/// directory cannot be listed. `own` replaces the file of that name (the text being
-/// lowered, which may be a revision's rather than the disk's).
+/// Reads a directory's Terraform files (`.tf`) and the variable files Terraform reads
+/// on its own, then `named` (a variable file's path and text) over them, as
+/// `-var-file` is applied after them. `own` replaces the file of that name (the text
+/// being lowered, which may be a revision's rather than the disk's). `Err` is the named
+/// file's syntax error; the others' are not this file's to report.
 pub(crate) fn read_dir(
     files: &dyn Files,
     dir: &str,
     own: Option<(&str, &str)>,
-) -> (Vec<TfFile>, HashMap<String, Val>) {
+    named: Option<(&str, &str)>,
+) -> Result<(Vec<TfFile>, Tfvars), (String, crate::json::Span)> {
     let mut listed = files.dir(dir).unwrap_or_default();
     if let Some((name, text)) = own {
         listed.retain(|(n, _)| n != name);
@@ -608,60 +623,30 @@ pub(crate) fn read_dir(
         }
     };
     let mut tf = Vec::new();
-    let mut tfvars: Vec<(u8, String, String)> = Vec::new();
+    let mut auto: Vec<(u8, String, String)> = Vec::new();
     for (name, text) in listed {
-        let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".tf") {
+        if name.to_ascii_lowercase().ends_with(".tf") {
             let body = syntax::parse(&text).ok();
             tf.push(TfFile {
                 rel: rel(&name),
                 text,
                 body,
             });
-        } else if lower == "terraform.tfvars" {
-            tfvars.push((0, name, text));
-        } else if lower == "terraform.tfvars.json" {
-            tfvars.push((1, name, text));
-        } else if lower.ends_with(".auto.tfvars") {
-            tfvars.push((2, name, text));
-        } else if lower.ends_with(".auto.tfvars.json") {
-            tfvars.push((3, name, text));
+        } else if let Some(rank) = auto_rank(&name) {
+            auto.push((rank, name, text));
         }
     }
     // Terraform's precedence: terraform.tfvars, then its JSON form, then the
     // *.auto.tfvars files in lexical order; later ones win.
-    tfvars.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-    let mut values = HashMap::new();
-    for (_, name, text) in tfvars {
-        if name.to_ascii_lowercase().ends_with(".json") {
-            if let Ok(serde_json::Value::Object(o)) = serde_json::from_str(&text) {
-                for (k, v) in o {
-                    values.insert(k, Val::from_json(&v));
-                }
-            }
-        } else if let Ok(body) = syntax::parse(&text) {
-            let empty = EmptyEnv(Cell::new(100_000));
-            for a in body.attributes() {
-                let mut ev = Eval::new(&empty, &text);
-                values.insert(a.key.value().as_str().to_string(), ev.eval(&a.value));
-            }
-        }
+    auto.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    let mut values = Tfvars::default();
+    for (_, name, text) in auto {
+        let _ = values.layer(&rel(&name), &text);
     }
-    (tf, values)
-}
-
-/// Variable files hold literal values only: no references.
-struct EmptyEnv(Cell<u64>);
-
-impl Env for EmptyEnv {
-    fn lookup(&self, _root: &str, _attrs: &[String]) -> Option<(Val, usize)> {
-        None
+    if let Some((vrel, text)) = named {
+        values.layer(vrel, text)?;
     }
-    fn step(&self) -> bool {
-        let f = self.0.get();
-        self.0.set(f.saturating_sub(1));
-        f > 0
-    }
+    Ok((tf, values))
 }
 
 #[cfg(test)]

@@ -128,10 +128,11 @@ fn lower_side(
     }
     g.finish();
     let synthetic = format!("{rel}.tf");
-    let mut lowered = lower_with(&g.text, &synthetic, &NoOther, LIMITS).map_err(|p| Problem {
-        span: g.map(p.span, whole),
-        ..p
-    })?;
+    let mut lowered =
+        lower_with(&g.text, &synthetic, &NoOther, None, LIMITS).map_err(|p| Problem {
+            span: g.map(p.span, whole),
+            ..p
+        })?;
     remap(&mut lowered.doc.root, &g, whole);
     lowered.doc.comments = Vec::new();
     for p in &mut lowered.problems {

@@ -322,7 +322,7 @@ fn hostile_counts_and_loops_are_bounded() {
         ..LIMITS
     };
     let start = std::time::Instant::now();
-    let l = lower_with(t, "main.tf", &super::NoFiles, small).unwrap();
+    let l = lower_with(t, "main.tf", &super::NoFiles, None, small).unwrap();
     assert!(start.elapsed().as_secs() < 10);
     let n = to_json(&l.doc.root)["resources"][0]["name"].clone();
     assert!(n.as_str().unwrap().contains("aksgate.unknown"), "{n}");

@@ -179,6 +179,7 @@ pub(crate) fn lower_file(
             comments: Vec::new(),
             prior: None,
             reads: Vec::new(),
+            origins: Vec::new(),
         },
         problems,
     }

@@ -196,6 +196,7 @@ fn lower_params_at(program: &Program, path: &str, files: &dyn Files, depth: usiz
             comments: Vec::new(),
             prior: None,
             reads: Vec::new(),
+            origins: Vec::new(),
         },
         problems,
     }
