@@ -747,6 +747,7 @@ fn a_change_in_an_extended_bicepparam_base_is_compared() {
         .map(|f| f["file"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(files, ["prod.bicepparam"], "{err}{doc:#}");
+}
 
 /// A named Terraform variable file is a file of its deployment: a change to it alone
 /// touches the module's verdict with that file (and only that one), as a parameter
