@@ -356,6 +356,17 @@ fn declare(
             l.problem("AKS901", "resource has no name".into(), r.name.span);
         }
     }
+    let scope = match (r.existing, property(items, "scope")) {
+        (Some(_), Some(e)) => match other_group(e) {
+            Some(args) => args.iter().map(|a| l.expr(a)).collect(),
+            None => Vec::new(),
+        },
+        _ => explicit
+            .as_ref()
+            .or(parent.as_ref().map(|p| &p.1))
+            .map(|p| p.scope.clone())
+            .unwrap_or_default(),
+    };
     l.locals.truncate(l.locals.len() - pushed);
     problems.append(&mut l.problems);
     let this = ResourceSym {
@@ -363,6 +374,7 @@ fn declare(
         api,
         segments,
         looped,
+        scope,
     };
     let key = match &parent {
         Some((pk, _)) => format!("{pk}::{}", r.name.name),
@@ -448,6 +460,9 @@ fn resource(
                             let root = node::string("/", at);
                             members.push(node::member("scope", span(key.span()), root));
                         }
+                        // An `existing` resource of another resource group: its id says
+                        // which (declare()); nothing of it is deployed.
+                        None if r.existing.is_some() && other_group(value).is_some() => {}
                         _ => {
                             l.unsupported(
                                 "`scope:` on a resource other than a resource symbol",
@@ -481,6 +496,20 @@ fn resource(
 }
 
 /// `tenant()`: the root scope `/`.
+/// `resourceGroup(rg)` or `resourceGroup(sub, rg)` (also `az.`): its arguments.
+fn other_group(e: &Expr) -> Option<&[Expr]> {
+    let (name, args) = match &e.kind {
+        ExprKind::Call { name, args } => (name, args),
+        ExprKind::MethodCall {
+            receiver,
+            name,
+            args,
+        } if matches!(&receiver.kind, ExprKind::Ident(ns) if ns.name == "az") => (name, args),
+        _ => return None,
+    };
+    (name.name == "resourceGroup" && matches!(args.len(), 1 | 2)).then_some(args.as_slice())
+}
+
 fn is_tenant(e: &Expr) -> bool {
     matches!(&e.kind, ExprKind::Call { name, args } if name.name == "tenant" && args.is_empty())
 }
@@ -502,7 +531,10 @@ fn param(
         (b, _) => b,
     };
     let tspan = span(p.ty.span);
-    let mut members = vec![node::member("type", tspan, node::string(base, tspan))];
+    let mut members = Vec::new();
+    if !base.is_empty() {
+        members.push(node::member("type", tspan, node::string(base, tspan)));
+    }
     if let Some(d) = &p.default {
         members.push(node::member("defaultValue", span(d.span), l.value(d)));
     }
@@ -579,6 +611,8 @@ fn param_type(
             "bool" => out.base = "bool",
             "object" => out.base = "object",
             "array" => out.base = "array",
+            // Any value: the compiler writes the parameter without a `type`.
+            "any" if !types.contains_key("any") => out.base = "",
             other => match types.get(other) {
                 Some(t) => param_type(l, types, t, out, depth + 1),
                 None => {

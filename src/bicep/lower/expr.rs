@@ -23,6 +23,10 @@ pub(crate) struct ResourceSym {
     pub segments: Vec<String>,
     /// Declared with a loop: `x.id` needs an index.
     pub looped: bool,
+    /// `resourceId()`'s leading arguments for an `existing` resource in another
+    /// resource group (`scope: resourceGroup(rg)` or `resourceGroup(sub, rg)`): `[rg]`
+    /// or `[sub, rg]`, as ARM expression text; children share their parent's.
+    pub scope: Vec<String>,
 }
 
 impl ResourceSym {
@@ -41,7 +45,12 @@ impl ResourceSym {
     }
 
     pub fn id(&self) -> String {
-        let mut s = format!("resourceId({}", quote(&self.ty));
+        let mut s = "resourceId(".to_string();
+        for arg in &self.scope {
+            s.push_str(arg);
+            s.push_str(", ");
+        }
+        s.push_str(&quote(&self.ty));
         for seg in &self.segments {
             s.push_str(", ");
             s.push_str(seg);
@@ -276,6 +285,23 @@ impl<'s> Lower<'s> {
                     if (ns.name == "az" || ns.name == "sys") && self.local(&ns.name).is_none() =>
                 {
                     self.call(&name.name, args, e.span)
+                }
+                // `kv.getSecret('name')` (also `kvs[i].getSecret(...)`) on a Key Vault, a
+                // module's secure parameter: read when Azure deploys, never known here.
+                _ if name.name.eq_ignore_ascii_case("getSecret")
+                    && self.resource_of(receiver).is_some_and(|r| {
+                        r.ty.eq_ignore_ascii_case("Microsoft.KeyVault/vaults")
+                    }) =>
+                {
+                    let secret = match args.first().map(|a| &a.kind) {
+                        Some(ExprKind::String(s)) => s.as_plain().map(quote),
+                        _ => None,
+                    };
+                    format!(
+                        "aksgate.unknown({}, {})",
+                        quote(&format!("getSecret({})", secret.unwrap_or_default())),
+                        quote("a Key Vault secret, known only at deployment time")
+                    )
                 }
                 ExprKind::Ident(ns) if self.local(&ns.name).is_none() => {
                     match self.func(Some(&ns.name), &name.name) {

@@ -360,3 +360,42 @@ fn modules_with_one_name_in_one_scope_are_refused() {
         assert_eq!(lower(text), [], "{text}");
     }
 }
+
+#[test]
+fn an_existing_resource_in_another_group_has_that_groups_id() {
+    let j = json(
+        "param rg string = 'rg-hub'\n\
+         resource hub 'Microsoft.Network/virtualNetworks@2023-05-01' existing = {\n  name: 'vnet-hub'\n  scope: resourceGroup(rg)\n  resource snet 'subnets' existing = {\n    name: 'aks'\n  }\n}\n\
+         resource other 'Microsoft.Network/virtualNetworks@2023-05-01' existing = {\n  name: 'v2'\n  scope: az.resourceGroup('sub', 'rg2')\n}\n\
+         resource nic 'Microsoft.Network/networkInterfaces@2023-05-01' = {\n  name: 'nic'\n  properties: {\n    a: hub::snet.id\n    b: other.id\n  }\n}\n",
+    );
+    let props = &j["resources"][3]["properties"];
+    assert_eq!(
+        props["a"],
+        "[resourceId(parameters('rg'), 'Microsoft.Network/virtualNetworks/subnets', 'vnet-hub', 'aks')]",
+        "{j}"
+    );
+    assert_eq!(
+        props["b"], "[resourceId('sub', 'rg2', 'Microsoft.Network/virtualNetworks', 'v2')]",
+        "{j}"
+    );
+    // A resource that is deployed cannot take a resource group scope: still unsupported.
+    let l = lower("resource v 'Microsoft.Network/virtualNetworks@2023-05-01' = {\n  name: 'v'\n  scope: resourceGroup('x')\n}\n");
+    assert_eq!(l.problems.len(), 1, "{:?}", l.problems);
+}
+
+#[test]
+fn a_key_vault_secret_is_unknown_and_any_has_no_type() {
+    let files = MapFiles(HashMap::from([("m.bicep", "@secure()\nparam s string\n")]));
+    let text = "resource kv 'Microsoft.KeyVault/vaults@2019-09-01' existing = {\n  name: 'kv'\n}\n\
+                module m 'm.bicep' = {\n  name: 'm'\n  params: {\n    s: kv.getSecret('x')\n  }\n}\n\
+                param anything any\n";
+    let l = lower_text(text, "main.bicep", &files).unwrap();
+    assert!(l.problems.is_empty(), "{:?}", l.problems);
+    let j = l.doc.root.to_json();
+    assert!(
+        j.to_string().contains("aksgate.unknown('getSecret(''x'')'"),
+        "{j}"
+    );
+    assert_eq!(j["parameters"]["anything"], serde_json::json!({}), "{j}");
+}
