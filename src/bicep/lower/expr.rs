@@ -578,6 +578,30 @@ impl<'s> Lower<'s> {
                     );
                 }
             }
+            // `ms[i].outputs.x` of one module of a loop: the deployment whose name has
+            // `i` for the loop's `copyIndex()` (its name is the only `copyIndex()` in it).
+            if let ExprKind::Index {
+                base: looped,
+                index,
+                safe: false,
+                from_end: false,
+            } = &inner.kind
+            {
+                if let ExprKind::Ident(m) = &looped.kind {
+                    if let (Some(dep), true, None) = (
+                        self.sym.modules.get(&m.name).cloned(),
+                        outputs.name == "outputs",
+                        self.local(&m.name),
+                    ) {
+                        let i = self.expr(index);
+                        return format!(
+                            "reference(resourceId('Microsoft.Resources/deployments', {}), {}).outputs.{name}.value",
+                            dep.replace("copyIndex()", &i),
+                            quote(DEPLOYMENTS_API)
+                        );
+                    }
+                }
+            }
         }
         if let ExprKind::Ident(m) = &base.kind {
             if let (Some(dep), None) = (self.sym.modules.get(&m.name), self.local(&m.name)) {

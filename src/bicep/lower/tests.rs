@@ -399,3 +399,26 @@ fn a_key_vault_secret_is_unknown_and_any_has_no_type() {
     );
     assert_eq!(j["parameters"]["anything"], serde_json::json!({}), "{j}");
 }
+
+#[test]
+fn an_output_of_one_module_of_a_loop_names_its_deployment() {
+    let files = MapFiles(HashMap::from([(
+        "m.bicep",
+        "param n string\noutput id string = n\n",
+    )]));
+    let text = "param names array = ['a', 'b']\n\
+                module ms 'm.bicep' = [for (n, i) in names: {\n  name: 'dep-${n}'\n  params: {\n    n: n\n  }\n}]\n\
+                resource nic 'Microsoft.Network/networkInterfaces@2023-05-01' = {\n  name: 'nic'\n  properties: {\n    x: ms[1].outputs.id\n  }\n}\n";
+    let l = lower_text(text, "main.bicep", &files).unwrap();
+    assert!(l.problems.is_empty(), "{:?}", l.problems);
+    let j = l.doc.root.to_json();
+    let x = j["resources"][1]["properties"]["x"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        x.contains("resourceId('Microsoft.Resources/deployments', format('dep-{0}', parameters('names')[1]))")
+            && x.ends_with(".outputs.id.value]"),
+        "{j}"
+    );
+}
