@@ -335,6 +335,22 @@ pub(crate) fn lower(
 /// `scope:` of a module: the deployment's target, as ARM's `subscriptionId`,
 /// `resourceGroup` and `scope` properties of a nested deployment.
 fn scope(l: &mut Lower<'_>, value: &crate::bicep::syntax::ast::Expr, members: &mut Vec<Member>) {
+    // `scope: rg` (or `rgs[i]`): a resource group the file declares, by its name.
+    if let Some(r) = l.resource_of(value) {
+        if r.ty
+            .eq_ignore_ascii_case("Microsoft.Resources/resourceGroups")
+            && !r.looped
+        {
+            let at = span(value.span);
+            let name = r.segments.last().cloned().unwrap_or_default();
+            members.push(node::member(
+                "resourceGroup",
+                at,
+                node::expression(&name, at),
+            ));
+            return;
+        }
+    }
     let (name, args) = match &value.kind {
         ExprKind::Call { name, args } => (name.name.as_str(), args.as_slice()),
         ExprKind::MethodCall {

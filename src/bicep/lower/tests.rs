@@ -422,3 +422,19 @@ fn an_output_of_one_module_of_a_loop_names_its_deployment() {
         "{j}"
     );
 }
+
+#[test]
+fn a_module_scoped_to_a_declared_resource_group_deploys_into_it() {
+    let files = MapFiles(HashMap::from([("m.bicep", "param x int = 1\n")]));
+    let text = "targetScope = 'subscription'\n\
+                resource rgs 'Microsoft.Resources/resourceGroups@2021-04-01' = [for n in ['a', 'b']: {\n  name: 'rg-${n}'\n  location: 'westeurope'\n}]\n\
+                module m 'm.bicep' = [for i in range(0, 2): {\n  name: 'm${i}'\n  scope: rgs[i]\n}]\n";
+    let l = lower_text(text, "main.bicep", &files).unwrap();
+    assert!(l.problems.is_empty(), "{:?}", l.problems);
+    let j = l.doc.root.to_json();
+    let rg = j["resources"][1]["resourceGroup"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(rg.starts_with("[format('rg-{0}', "), "{j}");
+}
