@@ -8,8 +8,8 @@ use super::import::{self, Binding};
 use super::node::{self, quote};
 use super::{module, span, Files, Lowered, Problem, Trail};
 use crate::bicep::syntax::ast::{
-    Decorator, Expr, ExprKind, ForExpr, LiteralType, ObjectItem, ParamDecl, Program, ResourceDecl,
-    Statement, StatementKind, TypeExpr, TypeKind,
+    Decorator, Expr, ExprKind, ForExpr, LiteralType, ObjectItem, ObjectKey, ParamDecl, Program,
+    ResourceDecl, Statement, StatementKind, TypeExpr, TypeKind, UnaryOp,
 };
 use crate::bicep::syntax::Span as BSpan;
 use crate::json::{self, Member, Node, Value};
@@ -605,6 +605,12 @@ fn param_type(
         return;
     }
     match &ty.kind {
+        // A property of a resource-derived type (`resourceInput<'T@v'>.properties`): its
+        // type is the resource schema's, which aksgate does not carry; written without a
+        // type, the value is still evaluated (only ARM's type check of it is not made).
+        TypeKind::Property { base, .. } if matches!(base.kind, TypeKind::Generic { .. }) => {
+            out.base = ""
+        }
         TypeKind::Name(n) | TypeKind::Property { name: n, .. } => match n.name.as_str() {
             "string" => out.base = "string",
             "int" => out.base = "int",
@@ -633,25 +639,133 @@ fn param_type(
             out.allowed = Some(vec![v]);
         }
         TypeKind::Union(items) => {
-            let mut allowed = Vec::new();
-            for item in items {
-                match &item.kind {
-                    TypeKind::Literal(LiteralType::Null) => out.nullable = true,
-                    TypeKind::Literal(lit) => {
-                        let (base, v) = literal_type(lit, span(item.span));
-                        out.base = base;
-                        allowed.push(v);
-                    }
-                    _ => {
-                        l.unsupported("a union of types that are not literals", item.span);
-                    }
-                }
-            }
-            out.allowed = Some(allowed);
+            let mut allowed = Some(Vec::new());
+            union_members(l, types, items, out, &mut allowed, depth);
+            out.allowed = allowed;
         }
         _ => {
             l.unsupported("this parameter type", ty.span);
         }
+    }
+}
+
+/// The members of a union type: literals (also object and tuple literals, `-1`, `!true`,
+/// and the members of union types it names) become its allowed values. An object type
+/// that is not a literal is a member of a discriminated union (`@discriminator`): the
+/// value is then an object whose shape aksgate does not check (`allowed` = `None`).
+fn union_members(
+    l: &mut Lower<'_>,
+    types: &HashMap<String, &TypeExpr>,
+    items: &[TypeExpr],
+    out: &mut ParamType,
+    allowed: &mut Option<Vec<Node>>,
+    depth: usize,
+) {
+    if depth > MAX_TYPE_DEPTH {
+        if let Some(t) = items.first() {
+            l.unsupported("a type nested this deep", t.span);
+        }
+        return;
+    }
+    for item in items {
+        if let TypeKind::Literal(LiteralType::Null) = &item.kind {
+            out.nullable = true;
+            continue;
+        }
+        if let Some((base, v)) = literal_of(types, item, 0) {
+            out.base = base;
+            if let Some(a) = allowed.as_mut() {
+                a.push(v);
+            }
+            continue;
+        }
+        match &item.kind {
+            TypeKind::Paren(t) => union_members(
+                l,
+                types,
+                std::slice::from_ref(&**t),
+                out,
+                allowed,
+                depth + 1,
+            ),
+            TypeKind::Name(n) => match types.get(n.name.as_str()).map(|t| &t.kind) {
+                Some(TypeKind::Union(inner)) => {
+                    union_members(l, types, inner, out, allowed, depth + 1)
+                }
+                Some(TypeKind::Object(_)) => {
+                    out.base = "object";
+                    *allowed = None;
+                }
+                _ => {
+                    l.unsupported("a union of types that are not literals", item.span);
+                }
+            },
+            TypeKind::Object(_) => {
+                out.base = "object";
+                *allowed = None;
+            }
+            _ => {
+                l.unsupported("a union of types that are not literals", item.span);
+            }
+        }
+    }
+}
+
+/// The value a literal type stands for: `'a'`, `1`, `-1`, `!true`, and objects and
+/// tuples of those (`{ shape: 'round' }`, `['a', 1]`), through type names.
+fn literal_of(
+    types: &HashMap<String, &TypeExpr>,
+    ty: &TypeExpr,
+    depth: usize,
+) -> Option<(&'static str, Node)> {
+    if depth > MAX_TYPE_DEPTH {
+        return None;
+    }
+    let at = span(ty.span);
+    match &ty.kind {
+        TypeKind::Literal(LiteralType::Null) => None,
+        TypeKind::Literal(lit) => Some(literal_type(lit, at)),
+        TypeKind::Paren(t) => literal_of(types, t, depth + 1),
+        TypeKind::Unary { op, operand } => match (op, &operand.kind) {
+            (UnaryOp::Minus, TypeKind::Literal(LiteralType::Int(i))) => {
+                Some(("int", node::int(-i64::try_from(*i).ok()?, at)))
+            }
+            (UnaryOp::Not, TypeKind::Literal(LiteralType::Bool(b))) => {
+                Some(("bool", node::boolean(!b, at)))
+            }
+            _ => None,
+        },
+        TypeKind::Object(items) => {
+            let mut members = Vec::new();
+            for item in items {
+                let crate::bicep::syntax::ast::ObjectTypeItem::Property { key, value, .. } = item
+                else {
+                    return None;
+                };
+                let name = match key {
+                    ObjectKey::Ident(i) => i.name.clone(),
+                    ObjectKey::String(s) => s.as_plain()?.to_string(),
+                    ObjectKey::Error(_) => return None,
+                };
+                let (_, v) = literal_of(types, value, depth + 1)?;
+                members.push(node::member(&name, span(key.span()), v));
+            }
+            Some(("object", node::object(members, at)))
+        }
+        TypeKind::Tuple(items) => {
+            let values = items
+                .iter()
+                .map(|i| literal_of(types, &i.ty, depth + 1).map(|(_, v)| v))
+                .collect::<Option<Vec<_>>>()?;
+            Some((
+                "array",
+                Node {
+                    value: Value::Array(values),
+                    span: at,
+                },
+            ))
+        }
+        _ => None,
     }
 }
 

@@ -438,3 +438,27 @@ fn a_module_scoped_to_a_declared_resource_group_deploys_into_it() {
         .to_string();
     assert!(rg.starts_with("[format('rg-{0}', "), "{j}");
 }
+
+#[test]
+fn unions_of_literal_objects_tuples_and_aliases_are_allowed_values() {
+    let j = json(
+        "type small = 'a' | 'b'\ntype shapes = small | 'c'\n\
+         type typeA = {\n  type: 'a'\n  value: string\n}\ntype typeB = {\n  type: 'b'\n  value: int\n}\n\
+         @discriminator('type')\ntype either = typeA | typeB\n\
+         param u {property: 'ping'}|{property: 'pong'} = {property: 'pong'}\n\
+         param t ['x', -1] | [!true] = [false]\nparam s shapes = 'c'\nparam d either\n",
+    );
+    let p = &j["parameters"];
+    assert_eq!(
+        p["u"]["allowedValues"],
+        serde_json::json!([{"property": "ping"}, {"property": "pong"}])
+    );
+    assert_eq!(
+        p["t"]["allowedValues"],
+        serde_json::json!([["x", -1], [false]])
+    );
+    assert_eq!(p["s"]["allowedValues"], serde_json::json!(["a", "b", "c"]));
+    // A discriminated union: an object, its shape not checked.
+    assert_eq!(p["d"]["type"], "object");
+    assert!(p["d"].get("allowedValues").is_none(), "{j}");
+}
