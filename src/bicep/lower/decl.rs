@@ -726,6 +726,7 @@ fn literal_of(
         TypeKind::Literal(LiteralType::Null) => None,
         TypeKind::Literal(lit) => Some(literal_type(lit, at)),
         TypeKind::Paren(t) => literal_of(types, t, depth + 1),
+        TypeKind::Name(n) => literal_of(types, types.get(n.name.as_str())?, depth + 1),
         TypeKind::Unary { op, operand } => match (op, &operand.kind) {
             (UnaryOp::Minus, TypeKind::Literal(LiteralType::Int(i))) => {
                 Some(("int", node::int(-i64::try_from(*i).ok()?, at)))
