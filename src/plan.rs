@@ -382,8 +382,6 @@ pub fn plan(
     let params = refs(|k| *k == Kind::Parameters);
     let pairing = pairing::pair(&templates, &params, explicit);
     let pairs = pairing.pairs;
-    // A parameter file that pairs with no template, or with several alike, is a job of
-    // its own that reports so: never dropped, and never a silent pass.
     // A `using none` file that another scanned `.bicepparam` extends is that file's
     // base: it is checked through it, not reported as feeding nothing.
     let extended: HashSet<&str> = files
@@ -400,6 +398,8 @@ pub fn plan(
         })
         .map(|(id, _, _)| *id)
         .collect();
+    // A parameter file that pairs with no template, or with several alike, is a job of
+    // its own that reports so: never dropped, and never a silent pass.
     let unpaired: HashMap<FileId, Box<[FileId]>> = pairing
         .unpaired
         .into_iter()

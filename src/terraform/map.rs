@@ -10,7 +10,6 @@ use super::ids::names_in;
 use super::module::{span_of, Module};
 use crate::arm::value::Val;
 use crate::json::{Node, Span};
-use hcl_edit::expr::{Expression, ObjectKey};
 
 /// The apiVersion aksgate gives the network resources it maps.
 pub(crate) const NETWORK_API: &str = "2023-09-01";
@@ -487,28 +486,21 @@ fn azapi(cx: &Ctx, b: &BlockInst) -> Option<Node> {
             },
             other => other,
         };
-        // An object written in HCL (2.x): each property at its own line.
-        let written = b.body.get_attribute("body").map(|a| &a.value);
         match &body {
-            Val::Object(o) => {
-                for (k, v) in o {
-                    if !matches!(k.as_str(), "type" | "apiVersion" | "name") {
-                        let mut n = node(v, s);
-                        if let Some(Expression::Object(items)) = written {
-                            if let Some((key, x)) = items.iter().find(|(key, _)| {
-                                matches!(key, ObjectKey::Ident(i) if i.value().as_str() == k)
-                            }) {
-                                n.span = span_of(x.expr());
-                                super::emit::spans_from(&mut n, x.expr());
-                                let key_span = span_of(key);
-                                r.put(k, n);
-                                if let Some(m) = r.members.iter_mut().find(|m| m.key == *k) {
-                                    m.key_span = key_span;
-                                }
-                                continue;
+            Val::Object(_) => {
+                // An object written in HCL (2.x): each property at its own line.
+                let mut n = node(&body, s);
+                if let Some(a) = b.body.get_attribute("body").filter(|_| cx.over.is_none()) {
+                    super::emit::spans_from(&mut n, &a.value);
+                }
+                if let crate::json::Value::Object(members) = n.value {
+                    for m in members {
+                        if !matches!(m.key.as_str(), "type" | "apiVersion" | "name") {
+                            r.put(&m.key.clone(), m.value);
+                            if let Some(last) = r.members.last_mut() {
+                                last.key_span = m.key_span;
                             }
                         }
-                        r.put(k, n);
                     }
                 }
             }

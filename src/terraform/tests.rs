@@ -501,3 +501,30 @@ fn an_update_in_another_file_of_the_module_is_merged_into_its_resource() {
     let own = lower(&files, "m/update.tf");
     assert_eq!(own["resources"], serde_json::Value::Null, "{own}");
 }
+
+#[test]
+fn an_azapi_body_in_a_module_takes_the_module_call_span() {
+    let pad = "# ".repeat(400);
+    let child = format!("{pad}\nresource \"azapi_resource\" \"aks\" {{\n  type = \"Microsoft.ContainerService/managedClusters@2024-02-01\"\n  name = \"aks\"\n  parent_id = \"/subscriptions/s/resourceGroups/rg\"\n  body = {{\n    properties = {{\n      networkProfile = {{\n        outboundType = \"loadBalancer\"\n      }}\n    }}\n  }}\n}}\n");
+    let root = "module \"aks\" {\n  source = \"./m\"\n}\n";
+    let files = mem(&[("main.tf", root), ("m/main.tf", &child)]);
+    let l = lower_text(root, "main.tf", &files).unwrap();
+    fn inside(n: &Node, len: usize) {
+        assert!(n.span.end <= len, "{:?} past {len}", n.span);
+        if let Some(items) = n.as_array() {
+            items.iter().for_each(|i| inside(i, len));
+        }
+        if let Some(members) = n.as_object() {
+            for m in members {
+                assert!(m.key_span.end <= len, "{:?} past {len}", m.key_span);
+                inside(&m.value, len);
+            }
+        }
+    }
+    let r = &l.doc.root;
+    assert!(r
+        .get("resources")
+        .and_then(Node::as_array)
+        .is_some_and(|a| !a.is_empty()));
+    inside(r, root.len());
+}

@@ -12,9 +12,9 @@
 use super::expr::{Lower, Symbols};
 use super::{span, Problem};
 use crate::bicep::syntax::ast::{
-    ArrayItem, Expr, ExprKind, ModuleDecl, ObjectItem, ObjectKey, Program, StatementKind,
-    StringPart,
+    ArrayItem, Expr, ExprKind, ModuleDecl, Program, StatementKind, StringPart,
 };
+use crate::bicep::syntax::visit::{self, Visitor};
 use std::collections::HashMap;
 
 /// What of a resource is known when a deployment starts.
@@ -44,7 +44,7 @@ pub(crate) fn runtime_values_in_variable_loops(program: &Program, sym: &Symbols)
     for st in &program.statements {
         if let StatementKind::Var(v) = &st.kind {
             walk.var = &v.name.name;
-            walk.expr(&v.value);
+            walk.visit_expr(&v.value);
         }
     }
     walk.problems
@@ -67,14 +67,16 @@ enum Step<'e> {
     Child,
 }
 
-impl Walk<'_> {
-    fn expr(&mut self, e: &Expr) {
+impl Visitor for Walk<'_> {
+    fn visit_expr(&mut self, e: &Expr) {
         if self.in_loop && self.symbol_access(e) {
             return;
         }
         match &e.kind {
+            // The loop's and lambda's variables hide symbols of their names in the body
+            // (not in the iterable).
             ExprKind::For(f) => {
-                self.expr(&f.iterable);
+                self.visit_expr(&f.iterable);
                 let outer = self.in_loop;
                 let depth = self.shadowed.len();
                 self.shadowed.push(f.item.name.clone());
@@ -82,78 +84,22 @@ impl Walk<'_> {
                     self.shadowed.push(i.name.clone());
                 }
                 self.in_loop = true;
-                self.expr(&f.body);
+                self.visit_expr(&f.body);
                 self.in_loop = outer;
                 self.shadowed.truncate(depth);
             }
             ExprKind::Lambda { params, body } => {
                 let depth = self.shadowed.len();
                 self.shadowed.extend(params.iter().map(|p| p.name.clone()));
-                self.expr(body);
+                self.visit_expr(body);
                 self.shadowed.truncate(depth);
             }
-            ExprKind::String(s) => s.holes.iter().for_each(|h| self.expr(h)),
-            ExprKind::Array(items) => {
-                for item in items {
-                    match item {
-                        ArrayItem::Value(v) | ArrayItem::Spread { value: v, .. } => self.expr(v),
-                    }
-                }
-            }
-            ExprKind::Object(items) => {
-                for item in items {
-                    match item {
-                        ObjectItem::Property { key, value, .. } => {
-                            if let ObjectKey::String(k) = key {
-                                k.holes.iter().for_each(|h| self.expr(h));
-                            }
-                            self.expr(value);
-                        }
-                        ObjectItem::Spread { value, .. } => self.expr(value),
-                        ObjectItem::Resource(_) | ObjectItem::Error(_) => {}
-                    }
-                }
-            }
-            ExprKind::Call { args, .. } => args.iter().for_each(|a| self.expr(a)),
-            ExprKind::MethodCall { receiver, args, .. } => {
-                self.expr(receiver);
-                args.iter().for_each(|a| self.expr(a));
-            }
-            ExprKind::Property { base, .. } | ExprKind::ResourceAccess { base, .. } => {
-                self.expr(base)
-            }
-            ExprKind::Index { base, index, .. } => {
-                self.expr(base);
-                self.expr(index);
-            }
-            ExprKind::NonNull(x) | ExprKind::Paren(x) | ExprKind::Unary { operand: x, .. } => {
-                self.expr(x)
-            }
-            ExprKind::Binary { left, right, .. } => {
-                self.expr(left);
-                self.expr(right);
-            }
-            ExprKind::Ternary {
-                condition,
-                then,
-                otherwise,
-            } => {
-                self.expr(condition);
-                self.expr(then);
-                self.expr(otherwise);
-            }
-            ExprKind::If { condition, body } => {
-                self.expr(condition);
-                self.expr(body);
-            }
-            ExprKind::Null
-            | ExprKind::Bool(_)
-            | ExprKind::Int(_)
-            | ExprKind::Ident(_)
-            | ExprKind::Error => {}
+            _ => visit::walk_expr(self, e),
         }
     }
+}
 
+impl Walk<'_> {
     /// When `e` is an access to a resource or module symbol: reports it unless it
     /// reads only what is known at the start, walks its index expressions, and
     /// returns true (the chain is handled).
@@ -224,7 +170,7 @@ impl Walk<'_> {
         }
         for step in &steps {
             if let Step::Index(i) = step {
-                self.expr(i);
+                self.visit_expr(i);
             }
         }
         true

@@ -70,6 +70,7 @@ fn lower_params_at(program: &Program, path: &str, files: &dyn Files, depth: usiz
     // The base file's values, at the `extends` line (their text is another file's).
     let mut inherited: Vec<Member> = Vec::new();
     let mut bases: Vec<String> = Vec::new();
+    let mut extended = false;
     for st in &program.statements {
         match &st.kind {
             StatementKind::Using(u) => {
@@ -100,9 +101,10 @@ fn lower_params_at(program: &Program, path: &str, files: &dyn Files, depth: usiz
             }
             StatementKind::Type(_) | StatementKind::Metadata(_) => {}
             StatementKind::Extends(e) => {
-                if !inherited.is_empty() {
+                if extended {
                     l.problem("AKS901", "more than one `extends`".into(), st.span);
                 }
+                extended = true;
                 inherited = base_params(&mut l, e, path, files, st.span, depth, &mut bases);
             }
             StatementKind::Import(_) => {

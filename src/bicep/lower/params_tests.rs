@@ -154,6 +154,19 @@ fn extends_inherits_the_base_values_and_overrides_them() {
 
 #[test]
 fn a_base_that_cannot_be_used_is_aks901() {
+    // Two `extends`, even of a base that sets nothing.
+    let twice = extending(
+        "using '../main.bicep'\nextends 'shared.bicepparam'\nextends 'shared.bicepparam'\n",
+        vec![("env/shared.bicepparam", "using none\n")],
+    );
+    assert!(
+        twice
+            .problems
+            .iter()
+            .any(|p| p.message.contains("more than one `extends`")),
+        "{:?}",
+        twice.problems
+    );
     let text = "using '../main.bicep'\nextends 'shared.bicepparam'\n";
     for (base, want) in [
         (None, "cannot be read"),
