@@ -76,6 +76,8 @@ pub fn build(unit: &Unit) -> Value {
     let mut child_routes: Vec<(String, Value)> = Vec::new();
     let mut firewalls: Vec<Value> = Vec::new();
     let mut nics: Vec<Value> = Vec::new();
+    let mut load_balancers: Vec<Value> = Vec::new();
+    let mut gateways: Vec<Value> = Vec::new();
     let mut policies: Vec<Value> = Vec::new();
     let mut child_groups: Vec<(String, Value)> = Vec::new();
     for (i, r) in unit.resources.iter().enumerate() {
@@ -154,6 +156,30 @@ pub fn build(unit: &Unit) -> Value {
                     "key": format!("networkinterfaces/{}", name.to_ascii_lowercase()),
                     "enableIPForwarding": value_json(props.and_then(|p| p.get("enableIPForwarding"))),
                     "privateIPAddresses": private_ips(props),
+                    "loadBalancers": backend_of(props),
+                    "location": loc(i, json!([])),
+                }));
+            }
+            // Hold a private IP a route can name without forwarding what they are sent
+            // themselves: an internal load balancer hands it to its backends (the NVAs
+            // behind it), an application gateway to nothing.
+            "microsoft.network/loadbalancers" => {
+                let props = r.node.get("properties");
+                load_balancers.push(json!({
+                    "name": name,
+                    "key": format!("loadbalancers/{}", name.to_ascii_lowercase()),
+                    "privateIPAddresses": private_ips_in(props, "frontendIPConfigurations"),
+                    "backendIPAddresses": pool_addresses(props),
+                    "backends": [],
+                    "location": loc(i, json!([])),
+                }));
+            }
+            "microsoft.network/applicationgateways" => {
+                let props = r.node.get("properties");
+                gateways.push(json!({
+                    "name": name,
+                    "key": format!("applicationgateways/{}", name.to_ascii_lowercase()),
+                    "privateIPAddresses": private_ips_in(props, "frontendIPConfigurations"),
                     "location": loc(i, json!([])),
                 }));
             }
@@ -215,7 +241,12 @@ pub fn build(unit: &Unit) -> Value {
     // The appliances at each known private IP, indexed once: every route looks its next
     // hop up here rather than in every firewall and interface.
     let mut at_ip: std::collections::HashMap<String, Vec<Value>> = Default::default();
-    for (kind, list) in [("firewall", &firewalls), ("networkInterface", &nics)] {
+    for (kind, list) in [
+        ("firewall", &firewalls),
+        ("networkInterface", &nics),
+        ("loadBalancer", &load_balancers),
+        ("applicationGateway", &gateways),
+    ] {
         for (j, a) in list.iter().enumerate() {
             for ip in a["privateIPAddresses"].as_array().into_iter().flatten() {
                 if let Some(ip) = ip.as_str() {
@@ -226,6 +257,32 @@ pub fn build(unit: &Unit) -> Value {
                 }
             }
         }
+    }
+    // What each load balancer hands traffic to: the interfaces its backend pools hold
+    // (they name the balancer) and the appliances at the pools' addresses.
+    for lb in load_balancers.iter_mut() {
+        let key = lb["key"].clone();
+        let mut backends: Vec<Value> = nics
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| {
+                n["loadBalancers"]
+                    .as_array()
+                    .is_some_and(|l| l.contains(&key))
+            })
+            .map(|(j, n)| json!({"kind": "networkInterface", "index": j, "name": n["name"]}))
+            .collect();
+        for ip in lb["backendIPAddresses"].as_array().into_iter().flatten() {
+            let found = ip.as_str().and_then(|ip| at_ip.get(ip.trim()));
+            for a in found.into_iter().flatten() {
+                if matches!(a["kind"].as_str(), Some("firewall" | "networkInterface"))
+                    && !backends.contains(a)
+                {
+                    backends.push(a.clone());
+                }
+            }
+        }
+        lb["backends"] = Value::Array(backends);
     }
     for t in tables.iter_mut() {
         for r in t["routes"].as_array_mut().into_iter().flatten() {
@@ -246,15 +303,65 @@ pub fn build(unit: &Unit) -> Value {
         "firewalls": firewalls,
         "firewallPolicies": policies,
         "networkInterfaces": nics,
+        "loadBalancers": load_balancers,
+        "applicationGateways": gateways,
     })
+}
+
+/// The load balancers (`loadbalancers/<name>`) whose backend pools an interface's IP
+/// configurations join.
+fn backend_of(props: Option<&RNode>) -> Vec<Value> {
+    let mut out: Vec<Value> = props
+        .and_then(|p| p.get("ipConfigurations"))
+        .and_then(RNode::as_array)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|c| c.get("properties")?.get("loadBalancerBackendAddressPools"))
+        .flat_map(|l| l.as_array().unwrap_or_default())
+        .filter_map(|pool| pool.get("id")?.as_str().and_then(balancer_key))
+        .map(Value::String)
+        .collect();
+    out.dedup();
+    out
+}
+
+/// `loadbalancers/<name>` of a backend pool's id
+/// (`.../loadBalancers/<name>/backendAddressPools/<pool>`).
+fn balancer_key(pool_id: &str) -> Option<String> {
+    let lower = pool_id.to_ascii_lowercase();
+    let parts: Vec<&str> = lower.trim_end_matches('/').split('/').collect();
+    let at = parts.iter().rposition(|p| *p == "loadbalancers")?;
+    let name = parts.get(at + 1).filter(|n| !n.is_empty())?;
+    Some(format!("loadbalancers/{name}"))
+}
+
+/// The addresses a load balancer's backend pools list directly
+/// (`loadBalancerBackendAddresses[].properties.ipAddress`).
+fn pool_addresses(props: Option<&RNode>) -> Vec<Value> {
+    props
+        .and_then(|p| p.get("backendAddressPools"))
+        .and_then(RNode::as_array)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|pool| pool.get("properties")?.get("loadBalancerBackendAddresses"))
+        .flat_map(|l| l.as_array().unwrap_or_default())
+        .filter_map(|a| a.get("properties")?.get("ipAddress"))
+        .map(crate::input::to_json)
+        .collect()
 }
 
 /// Every `ipConfigurations[].properties.privateIPAddress` of a firewall or network
 /// interface, in order (markers included: an unknown address cannot be matched, but the
 /// rule says so).
 fn private_ips(props: Option<&RNode>) -> Vec<Value> {
+    private_ips_in(props, "ipConfigurations")
+}
+
+/// The `privateIPAddress` of every item of `list` (`ipConfigurations`, or a load
+/// balancer's or application gateway's `frontendIPConfigurations`).
+fn private_ips_in(props: Option<&RNode>, list: &str) -> Vec<Value> {
     props
-        .and_then(|p| p.get("ipConfigurations"))
+        .and_then(|p| p.get(list))
         .and_then(RNode::as_array)
         .unwrap_or_default()
         .iter()
@@ -332,14 +439,26 @@ fn keys_of(r: &Resource) -> Vec<String> {
             .unwrap_or_default(),
         // An appliance is also found by its private IPs: a route names its next hop by
         // address, not by id.
-        t @ ("microsoft.network/azurefirewalls" | "microsoft.network/networkinterfaces") => {
+        t @ ("microsoft.network/azurefirewalls"
+        | "microsoft.network/networkinterfaces"
+        | "microsoft.network/loadbalancers"
+        | "microsoft.network/applicationgateways") => {
             let short = t.rsplit('/').next().unwrap_or(t);
+            let props = r.node.get("properties");
             let mut keys = vec![format!("{short}/{name}")];
+            let ips = match short {
+                "loadbalancers" | "applicationgateways" => {
+                    private_ips_in(props, "frontendIPConfigurations")
+                }
+                _ => private_ips(props),
+            };
+            keys.extend(ips.iter().filter_map(Value::as_str).map(ip_key));
+            // An interface in a load balancer's backend pool is found from the balancer.
             keys.extend(
-                private_ips(r.node.get("properties"))
+                backend_of(props)
                     .iter()
                     .filter_map(Value::as_str)
-                    .map(ip_key),
+                    .map(backend_key),
             );
             keys
         }
@@ -354,6 +473,12 @@ fn keys_of(r: &Resource) -> Vec<String> {
 /// The key an appliance's private IP is indexed under.
 fn ip_key(ip: &str) -> String {
     format!("ip/{}", ip.trim())
+}
+
+/// The key the interfaces in a load balancer's backend pools are indexed under
+/// (`balancer` is `loadbalancers/<name>`).
+fn backend_key(balancer: &str) -> String {
+    format!("backend/{balancer}")
 }
 
 /// The keys of what a shared network resource leads to: the route tables and firewall
@@ -385,6 +510,22 @@ fn refs_of(r: &Resource) -> Vec<String> {
                 .filter_map(hop),
         ),
         "microsoft.network/routetables/routes" => refs.extend(hop(&r.node)),
+        // A load balancer leads to its backends: the interfaces that join its pools and
+        // the appliances at the addresses they list.
+        "microsoft.network/loadbalancers" => {
+            if let Some(name) = name_str(&r.name) {
+                refs.push(backend_key(&format!(
+                    "loadbalancers/{}",
+                    name.to_ascii_lowercase()
+                )));
+            }
+            refs.extend(
+                pool_addresses(r.node.get("properties"))
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(ip_key),
+            );
+        }
         _ => {}
     }
     refs.sort_unstable();

@@ -20,6 +20,8 @@ pub const SHARED_TYPES: &[&str] = &[
     "microsoft.network/firewallpolicies",
     "microsoft.network/firewallpolicies/rulecollectiongroups",
     "microsoft.network/networkinterfaces",
+    "microsoft.network/loadbalancers",
+    "microsoft.network/applicationgateways",
     "microsoft.network/natgateways",
     "microsoft.network/networksecuritygroups",
     "microsoft.network/publicipaddresses",

@@ -378,6 +378,22 @@ fn egress_path_names_the_appliance_and_its_verdict() {
             "fail-appliance-not-in-scan",
             "; egress path: appliance not in scan",
         ),
+        (
+            "fail-application-gateway-next-hop",
+            "; egress path: application gateway agw-hub, not an egress appliance",
+        ),
+        (
+            "pass-load-balancer-backends-ip-forwarding",
+            "; egress path: load balancer lb-nva to NVA nic-nva0, NVA nic-nva1",
+        ),
+        (
+            "fail-load-balancer-backend-without-ip-forwarding",
+            "; egress path: load balancer lb-nva to NVA nic-nva0, NVA nic-nva1 without IP forwarding",
+        ),
+        (
+            "fail-load-balancer-backends-not-in-scan",
+            "; egress path: load balancer lb-nva, its backends not in scan",
+        ),
     ];
     for (file, want) in cases {
         let got = detail(file);

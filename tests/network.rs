@@ -494,3 +494,66 @@ fn another_files_cluster_is_reported_once_where_it_is_deployed() {
         "{f:#?}"
     );
 }
+
+/// AKS014 through an internal load balancer in another file: the route table names the
+/// balancer's frontend address, and the network interfaces behind it (a third file) are
+/// found from the balancer, since they name its backend pool.
+#[test]
+fn appliances_behind_a_load_balancer_in_other_files_are_followed() {
+    let fixture =
+        root().join("fixtures/rules/AKS014/fail-load-balancer-backend-without-ip-forwarding.json");
+    let doc: Value = serde_json::from_str(&fs::read_to_string(fixture).unwrap()).unwrap();
+    let of_type = |ty: &str| -> Vec<Value> {
+        doc["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["type"].as_str().unwrap().ends_with(ty))
+            .cloned()
+            .collect()
+    };
+    let write = |dir: &Path, rel: &str, resources: Vec<Value>| {
+        let mut d = doc.clone();
+        d["resources"] = Value::Array(resources);
+        let path = dir.join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, serde_json::to_string_pretty(&d).unwrap()).unwrap();
+    };
+    let t = tempfile::tempdir().unwrap();
+    let mut spoke = of_type("/routeTables");
+    spoke.extend(of_type("/virtualNetworks"));
+    spoke.extend(of_type("/managedClusters"));
+    write(t.path(), "spoke/aks.json", spoke);
+    write(t.path(), "hub/lb.json", of_type("/loadBalancers"));
+    write(t.path(), "hub/nva.json", of_type("/networkInterfaces"));
+
+    let (code, fs_) = scan(t.path(), &[]);
+    assert_eq!(code, 1);
+    let aks014: Vec<&Value> = fs_.iter().filter(|f| f["rule"] == "AKS014").collect();
+    assert_eq!(aks014.len(), 1, "{fs_:?}");
+    let f = aks014[0];
+    assert!(f["message"]
+        .as_str()
+        .unwrap()
+        .contains("nic-nva1 (behind load balancer lb-nva)"));
+    // Reported at the cluster's file, the interface in the hub related.
+    assert_eq!(f["file"], "spoke/aks.json");
+    assert!(
+        related(f).iter().any(|(file, _)| file == "hub/nva.json"),
+        "{f}"
+    );
+
+    // Without the appliances' file, what the balancer hands traffic to is not known.
+    fs::remove_file(t.path().join("hub/nva.json")).unwrap();
+    let (code, fs_) = scan(t.path(), &[]);
+    assert_eq!(code, 0, "AKS900 is a warning");
+    let f = fs_.iter().find(|f| f["rule"] == "AKS900").expect("AKS900");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("load balancer lb-nva holds 10.10.1.4"),
+        "{f}"
+    );
+    assert!(!fs_.iter().any(|f| f["rule"] == "AKS014"), "{fs_:?}");
+}

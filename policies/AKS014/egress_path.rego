@@ -119,10 +119,22 @@ _appliances(r) := r.appliances if {
 		some i, f in _network("firewalls")
 		_has_ip(f, r.nextHopIpAddress)
 	],
-	[{"kind": "networkInterface", "index": i} |
-		some i, n in _network("networkInterfaces")
-		_has_ip(n, r.nextHopIpAddress)
-	],
+	array.concat(
+		[{"kind": "networkInterface", "index": i} |
+			some i, n in _network("networkInterfaces")
+			_has_ip(n, r.nextHopIpAddress)
+		],
+		array.concat(
+			[{"kind": "loadBalancer", "index": i} |
+				some i, n in _network("loadBalancers")
+				_has_ip(n, r.nextHopIpAddress)
+			],
+			[{"kind": "applicationGateway", "index": i} |
+				some i, n in _network("applicationGateways")
+				_has_ip(n, r.nextHopIpAddress)
+			],
+		),
+	),
 )
 
 _has_ip(item, ip) if {
@@ -134,6 +146,10 @@ _has_ip(item, ip) if {
 _appliance(a) := _network("firewalls")[a.index] if a.kind == "firewall"
 
 _appliance(a) := _network("networkInterfaces")[a.index] if a.kind == "networkInterface"
+
+_appliance(a) := _network("loadBalancers")[a.index] if a.kind == "loadBalancer"
+
+_appliance(a) := _network("applicationGateways")[a.index] if a.kind == "applicationGateway"
 
 # An unknown next hop written as a firewall's reference: the one scanned firewall whose
 # name the expression quotes (`reference(resourceId('...azureFirewalls', 'fw-hub'))...`).
@@ -200,6 +216,9 @@ _finding(rule, at, what, msg, help, c, k, s, t, r) := {
 	p := _pools_on(c, k)[0]
 }
 
+# `loc` when this unit deploys what is there, else where the route names it.
+_here_or_hop(c, k, r, loc) := loc if not _is_external(loc) else := _at_hop(c, k, r)
+
 _at_hop(c, k, r) := _sub(r.location, ["properties", "nextHopIpAddress"]) if {
 	not _is_external(r.location)
 } else := {"resource": p.resource, "path": lib.pool_path(p, "vnetSubnetID")} if {
@@ -236,18 +255,69 @@ _problems contains [c.ref, f] if {
 }
 
 # [cluster, subnet key, subnet, route table, route, appliance] for every appliance found.
-_found contains [c, k, s, t, r, x] if {
+_direct contains [c, k, s, t, r, x] if {
 	some [c, k, s, t, r] in _hops
 	is_string(r.nextHopIpAddress)
 	some a in _appliances(r)
 	x := object.union(_appliance(a), {"kind": a.kind})
 }
 
-_found contains [c, k, s, t, r, x] if {
+_direct contains [c, k, s, t, r, x] if {
 	some [c, k, s, t, r] in _hops
 	lib.unknown(r.nextHopIpAddress)
 	[fw] := _named_firewalls(r.nextHopIpAddress)
 	x := object.union(fw, {"kind": "firewall"})
+}
+
+# What the route reaches: the appliances at the address and, behind an internal load
+# balancer there, those in its backend pools (src/network.rs lists them), each checked
+# as if the route named it.
+_found contains e if some e in _direct
+
+_found contains [c, k, s, t, r, x] if {
+	some [c, k, s, t, r, lb] in _direct
+	lb.kind == "loadBalancer"
+	some b in object.get(lb, "backends", [])
+	x := object.union(_appliance(b), {"kind": b.kind, "behind": lb.name})
+}
+
+# How a finding names an appliance: a network interface behind a load balancer says so.
+_label(x) := sprintf("network interface %s (behind load balancer %s)", [x.name, x.behind]) if {
+	x.kind == "networkInterface"
+	is_string(x.behind)
+} else := sprintf("network interface %s", [x.name]) if x.kind == "networkInterface"
+
+_label(x) := sprintf("firewall %s (behind load balancer %s)", [x.name, x.behind]) if {
+	x.kind == "firewall"
+	is_string(x.behind)
+} else := sprintf("firewall %s", [x.name]) if x.kind == "firewall"
+
+# An application gateway proxies inbound web requests; it routes nothing a cluster
+# sends out.
+_problems contains [c.ref, f] if {
+	some [c, k, s, t, r, x] in _found
+	x.kind == "applicationGateway"
+	f := _finding(
+		"AKS014", _sub(x.location, ["properties", "frontendIPConfigurations"]), sprintf("application gateway %s holds %s", [x.name, r.nextHopIpAddress]),
+		sprintf("application gateway %s holds %s, the next hop of route %s for cluster %s: an application gateway is a reverse proxy for inbound web traffic and does not forward outbound traffic, so the cluster has no egress", [x.name, r.nextHopIpAddress, _route_name(r), lib.show(c.name)]),
+		"send 0.0.0.0/0 to an Azure Firewall's private IP, or to a network virtual appliance (a network interface with IP forwarding, or an internal load balancer in front of such appliances)",
+		c, k, s, t, r,
+	)
+}
+
+# An internal load balancer with no backend the scan deploys: what it hands the
+# traffic to cannot be checked.
+_problems contains [c.ref, f] if {
+	some [c, k, s, t, r, x] in _found
+	x.kind == "loadBalancer"
+	count(object.get(x, "backends", [])) == 0
+	not input.aksgate.options.externalNetwork
+	at := _here_or_hop(c, k, r, _sub(x.location, ["properties", "frontendIPConfigurations"]))
+	f := lib.cannot_verify(
+		"AKS014", at.resource, at.path,
+		sprintf("load balancer %s holds %s, the next hop of route %s for cluster %s, but no scanned file deploys a network interface in its backend pools or an appliance at their addresses, so the cluster's egress through it cannot be verified", [x.name, r.nextHopIpAddress, _route_name(r), lib.show(c.name)]),
+		"scan the files that deploy the appliances behind the load balancer (their network interfaces name its backend pool) together with this one, or set external_network = true when the hub is managed elsewhere",
+	)
 }
 
 # A network interface without IP forwarding drops what it is sent.
@@ -259,8 +329,8 @@ _problems contains [c.ref, f] if {
 	fwd != true
 	at := _sub(x.location, ["properties", "enableIPForwarding"])
 	f := _finding(
-		"AKS014", at, sprintf("network interface %s has no IP forwarding", [x.name]),
-		sprintf("network interface %s, the next hop of route %s for cluster %s, does not have enableIPForwarding true: it drops traffic that is not addressed to it, so the cluster has no egress", [x.name, _route_name(r), lib.show(c.name)]),
+		"AKS014", at, sprintf("%s has no IP forwarding", [_label(x)]),
+		sprintf("%s, the next hop of route %s for cluster %s, does not have enableIPForwarding true: it drops traffic that is not addressed to it, so the cluster has no egress", [_label(x), _route_name(r), lib.show(c.name)]),
 		"set properties.enableIPForwarding to true on the appliance's network interface (and enable forwarding in the appliance's operating system)",
 		c, k, s, t, r,
 	)

@@ -267,3 +267,64 @@ test_precomputed_appliances_are_used if {
 	r := object.union(nva_route, {"appliances": [{"kind": "networkInterface", "index": 0, "name": "nic"}]})
 	count(aks014.deny) == 1 with input as doc(cluster, [r], [], [nic(false)], [])
 }
+
+# ------------------------------------------------ what holds the address is no appliance
+
+agw := {
+	"name": "agw", "key": "applicationgateways/agw", "privateIPAddresses": ["10.0.0.4"],
+	"location": {"resource": 3, "path": []},
+}
+
+# An internal load balancer at 10.0.0.4 with the given backends.
+ilb(backends) := {
+	"name": "ilb", "key": "loadbalancers/ilb", "privateIPAddresses": ["10.0.0.4"],
+	"backendIPAddresses": [], "backends": backends, "location": {"resource": 3, "path": []},
+}
+
+# A network interface behind the balancer, at another address.
+backend_nic(fwd) := {
+	"name": "nva0", "key": "networkinterfaces/nva0", "privateIPAddresses": ["10.0.0.10"],
+	"enableIPForwarding": fwd, "location": {"resource": 2, "path": []},
+}
+
+doc_lb(lbs, gws, nics) := object.union(doc(cluster, [nva_route], [], nics, []), {"network": {"loadBalancers": lbs, "applicationGateways": gws}})
+
+test_application_gateway_at_the_next_hop_fails if {
+	f := fx.only(aks014.deny) with input as doc_lb([], [agw], [])
+	f.rule == "AKS014"
+	f.resource == 3
+	contains(f.msg, "application gateway agw holds 10.0.0.4")
+	contains(f.msg, "does not forward outbound traffic")
+}
+
+test_load_balancer_without_backends_in_scan_is_aks900 if {
+	f := fx.only(aks014.deny) with input as doc_lb([ilb([])], [], [])
+	f.rule == "AKS900"
+	f.resource == 3
+	contains(f.msg, "load balancer ilb holds 10.0.0.4")
+}
+
+test_load_balancer_without_backends_external_network_passes if {
+	count(aks014.deny) == 0 with input as object.union(doc_lb([ilb([])], [], []), {"aksgate": {"options": {"externalNetwork": true}}})
+}
+
+test_load_balancer_backend_with_ip_forwarding_passes if {
+	count(aks014.deny) == 0 with input as doc_lb([ilb([{"kind": "networkInterface", "index": 0, "name": "nva0"}])], [], [backend_nic(true)])
+}
+
+test_load_balancer_backend_without_ip_forwarding_fails if {
+	f := fx.only(aks014.deny) with input as doc_lb([ilb([{"kind": "networkInterface", "index": 0, "name": "nva0"}])], [], [backend_nic(false)])
+	f.rule == "AKS014"
+	f.resource == 2
+	f.path == ["properties", "enableIPForwarding"]
+	contains(f.msg, "network interface nva0 (behind load balancer ilb)")
+}
+
+# Precomputed by src/network.rs: the route's appliance list names the balancer.
+test_precomputed_load_balancer_is_followed if {
+	r := object.union(nva_route, {"appliances": [{"kind": "loadBalancer", "index": 0, "name": "ilb"}]})
+	input_doc := object.union(doc(cluster, [r], [], [backend_nic(false)], []), {"network": {"loadBalancers": [ilb([{"kind": "networkInterface", "index": 0, "name": "nva0"}])]}})
+	f := fx.only(aks014.deny) with input as input_doc
+	f.rule == "AKS014"
+	contains(f.msg, "behind load balancer ilb")
+}

@@ -782,16 +782,49 @@ fn egress_path(route: &Value, network: &Value) -> String {
         return "; egress path: appliance not in scan".into();
     };
     let name = a["name"].as_str().unwrap_or("?");
-    if a["kind"] == "firewall" {
-        return format!("; {EGRESS_FIREWALL}{name}");
+    let item = |list: &str| {
+        a["index"]
+            .as_u64()
+            .and_then(|i| network[list].get(i as usize))
+    };
+    match a["kind"].as_str() {
+        Some("firewall") => format!("; {EGRESS_FIREWALL}{name}"),
+        Some("applicationGateway") => {
+            format!("; egress path: application gateway {name}, not an egress appliance")
+        }
+        Some("loadBalancer") => {
+            let behind: Vec<String> = item("loadBalancers")
+                .and_then(|lb| lb["backends"].as_array())
+                .into_iter()
+                .flatten()
+                .map(|b| match b["kind"].as_str() {
+                    Some("firewall") => format!("firewall {}", b["name"].as_str().unwrap_or("?")),
+                    _ => nva(b, network),
+                })
+                .collect();
+            if behind.is_empty() {
+                format!("; egress path: load balancer {name}, its backends not in scan")
+            } else {
+                format!(
+                    "; egress path: load balancer {name} to {}",
+                    behind.join(", ")
+                )
+            }
+        }
+        _ => format!("; egress path: {}", nva(a, network)),
     }
+}
+
+/// A network interface appliance: `NVA <name>` and whether it forwards.
+fn nva(a: &Value, network: &Value) -> String {
+    let name = a["name"].as_str().unwrap_or("?");
     let nic = a["index"]
         .as_u64()
         .and_then(|i| network["networkInterfaces"].get(i as usize));
     match nic.map(|n| &n["enableIPForwarding"]) {
-        Some(Value::Bool(true)) => format!("; egress path: NVA {name}"),
-        Some(Value::Object(_)) => format!("; egress path: NVA {name} (IP forwarding unknown)"),
-        _ => format!("; egress path: NVA {name} without IP forwarding"),
+        Some(Value::Bool(true)) => format!("NVA {name}"),
+        Some(Value::Object(_)) => format!("NVA {name} (IP forwarding unknown)"),
+        _ => format!("NVA {name} without IP forwarding"),
     }
 }
 
