@@ -11,6 +11,7 @@
 //! exclude = ["infra/legacy/**"]     # gitignore syntax, relative to the scanned root
 //! policies = ["policy/org"]         # more Rego, relative to this file
 //! policy_timeout_ms = 10000         # limit for one policy package on one deployment
+//! bicep_module_cache = "~/.bicep"   # where `bicep restore` put registry modules
 //!
 //! [rules]                           # per rule: "off", "on", "error", "warning", "note"
 //! AKS010 = "error"
@@ -61,6 +62,10 @@ pub struct Config {
     /// Wall-clock limit for one policy package on one deployment (milliseconds).
     #[serde(default)]
     pub policy_timeout_ms: Option<u64>,
+    /// The Bicep module cache (`bicep restore`'s, holding `br/` and `ts/`), relative to
+    /// this file; default: the `bicepconfig.json`'s `cacheRootDirectory`, else `~/.bicep`.
+    #[serde(default)]
+    pub bicep_module_cache: Option<String>,
     #[serde(default)]
     pub exclude: Vec<Spanned<String>>,
     #[serde(default)]
@@ -395,6 +400,20 @@ impl Config {
         };
         let text = read_bounded(&path).map_err(|m| fail(&path, m))?;
         Config::parse(&text, &path)
+    }
+
+    /// `bicep_module_cache`, relative to the configuration file (`~/` is the home folder).
+    pub fn module_cache(&self) -> Option<PathBuf> {
+        let c = self.bicep_module_cache.as_deref()?;
+        if let Some(rest) = c.strip_prefix("~/") {
+            return std::env::var_os("HOME").map(|h| PathBuf::from(h).join(rest));
+        }
+        let base = self
+            .origin
+            .as_ref()
+            .and_then(|(f, _)| f.parent().map(Path::to_path_buf))
+            .unwrap_or_default();
+        Some(base.join(c))
     }
 
     /// Extra policy directories, relative to the configuration file.

@@ -56,6 +56,10 @@ impl bicep::Files for Recorder<'_, dyn bicep::Files + '_> {
     fn locate(&self, from: &str, rel: &str) -> Result<String, bicep::Located> {
         self.inner.locate(from, rel)
     }
+
+    fn cached(&self, cache_path: &str, hint: Option<&str>) -> Result<String, String> {
+        self.inner.cached(cache_path, hint)
+    }
 }
 
 /// The files of a base revision that the scan stored (`@REF` their suffix), read as a
@@ -111,5 +115,12 @@ impl bicep::Files for Stored<'_> {
                 "{path} is not among the base revision's files read"
             )),
         }
+    }
+
+    /// The cache is outside git: a base revision reads the modules restored now (a
+    /// registry module's version is in the reference, so the same reference is the
+    /// same module).
+    fn cached(&self, cache_path: &str, hint: Option<&str>) -> Result<String, String> {
+        bicep::read_cached(cache_path, hint)
     }
 }

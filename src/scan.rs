@@ -41,6 +41,8 @@ pub struct ScanOptions {
     pub changed_only: bool,
     /// Options passed to the policies (`input.aksgate.options`).
     pub options: crate::input::Options,
+    /// Where registry and template spec Bicep modules are read from (`bicep_module_cache`).
+    pub bicep_module_cache: Option<PathBuf>,
 }
 
 impl ScanOptions {
@@ -71,6 +73,7 @@ impl ScanOptions {
                     .as_ref()
                     .is_some_and(|e| e.get_ref() == "2019"),
             },
+            bicep_module_cache: config.module_cache(),
             ..ScanOptions::default()
         }
     }
@@ -367,6 +370,8 @@ pub(crate) fn index(
     progress: &dyn Progress,
     keep: bool,
 ) -> Result<Index, ScanError> {
+    // Files are lowered here and again by later jobs of this run: the cache is the run's.
+    crate::bicep::lower::set_cache_root(opts.bicep_module_cache.clone());
     let excludes = Excludes::new(opts.excludes.clone());
     let paths = if opts.paths.is_empty() {
         vec![PathBuf::from(".")]

@@ -17,11 +17,13 @@ mod node;
 mod params;
 #[cfg(test)]
 mod params_tests;
+mod registry;
 #[cfg(test)]
 mod tests;
 
 pub use module::{join, DiskFiles, Files, Located, NoFiles};
 pub use params::{extends_of, is_bicepparam, using_of};
+pub use registry::{read_cached, set_cache_root};
 
 use crate::bicep::syntax::{self, Span as BSpan};
 use crate::json;

@@ -7,6 +7,7 @@
 use super::decl::{self, body, loop_locals, name_node, property};
 use super::expr::{Lower, DEPLOYMENTS_API};
 use super::node;
+use super::registry;
 use super::{span, Trail, MAX_MODULES, MAX_MODULE_DEPTH};
 use crate::bicep::syntax::ast::{ExprKind, ModuleDecl, ObjectItem, Statement};
 use crate::json::{self, Member, Node, Value};
@@ -23,6 +24,13 @@ pub trait Files {
     /// that the path stays inside the root.
     fn locate(&self, from: &str, rel: &str) -> Result<String, Located> {
         join(from, rel).ok_or(Located::Outside)
+    }
+
+    /// The text of `cache_path` (a registry module's `main.json`, relative to the module
+    /// cache, see [`super::registry`]), `hint` being the `bicepconfig.json`'s
+    /// `cacheRootDirectory`. Texts not read from a folder read no cache.
+    fn cached(&self, _cache_path: &str, _hint: Option<&str>) -> Result<String, String> {
+        Err("the module cache is not read for this file".into())
     }
 }
 
@@ -88,6 +96,10 @@ impl DiskFiles {
 }
 
 impl Files for DiskFiles {
+    fn cached(&self, cache_path: &str, hint: Option<&str>) -> Result<String, String> {
+        super::registry::read_cached(cache_path, hint)
+    }
+
     fn locate(&self, from: &str, rel: &str) -> Result<String, Located> {
         let (path, real) = self.real(from, rel)?;
         if !real.is_file() {
@@ -133,6 +145,17 @@ pub(crate) fn respan(n: &mut Node, at: json::Span) {
     }
 }
 
+/// A registry or template spec module's compiled JSON from the module cache, named by
+/// its fully qualified reference.
+fn from_cache(files: &dyn Files, from: &str, target: &str) -> Result<(String, String), String> {
+    let config = registry::config_for(files, from)?;
+    let resolved = registry::resolve(target, &config)?;
+    let text = files
+        .cached(&resolved.cache_path, config.cache_root.as_deref())
+        .map_err(|e| format!("{} is not in the module cache ({e}): run `bicep restore` before aksgate, or name the cache in bicep_module_cache", resolved.reference))?;
+    Ok((resolved.reference, text))
+}
+
 /// The module's template, lowered (or `None` after a problem at `at`).
 fn template(
     l: &mut Lower<'_>,
@@ -143,19 +166,7 @@ fn template(
     stack: &mut Trail,
     at: crate::bicep::syntax::Span,
 ) -> Option<Node> {
-    if ["br:", "br/", "ts:", "ts/"]
-        .iter()
-        .any(|p| target.starts_with(p))
-    {
-        l.problem(
-            "AKS900",
-            format!(
-                "not checked: module not visible: '{target}' is a registry or template spec module"
-            ),
-            at,
-        );
-        return None;
-    }
+    let external = registry::is_external(target);
     if stack.loaded >= MAX_MODULES {
         l.problem(
             "AKS901",
@@ -172,7 +183,12 @@ fn template(
         );
         return None;
     }
-    let (path, text) = match files.read(from, target) {
+    let read = if external {
+        from_cache(files, from, target)
+    } else {
+        files.read(from, target)
+    };
+    let (path, text) = match read {
         Ok(f) => f,
         Err(e) => {
             l.problem(
@@ -191,7 +207,7 @@ fn template(
         );
         return None;
     }
-    let mut root = if path.ends_with(".json") {
+    let mut root = if external || path.ends_with(".json") {
         stack.loaded += 1;
         match json::parse(&text) {
             Ok(d) => d.root,
