@@ -7,6 +7,8 @@ Usage: iac.py N OUT SHARED
   compiled JSON beside it (modules included, folders kept, so module paths resolve);
 - OUT/bicep-json: the compiled JSON of the same files, in the same folders: the same
   deployments as ARM JSON;
+- OUT/bicep-both: the .bicep files and their compiled JSON together (N of each), as
+  repositories commit them;
 - OUT/terraform: replicas of SHARED/corpus-iac/terraform (whole folders, so each module
   directory keeps its files);
 - OUT/json: replicas of SHARED/corpus (ARM JSON deployments), as many files as OUT/terraform.
@@ -46,10 +48,14 @@ pairs = [r for r in files_under(broot, lambda p: p.endswith(".bicep"))
          if os.path.exists(os.path.join(broot, r[:-len(".bicep")] + ".json"))]
 nb = replicate(broot, pairs, os.path.join(out, "bicep"), n)
 nj = replicate(broot, [p[:-len(".bicep")] + ".json" for p in pairs], os.path.join(out, "bicep-json"), n)
+# Both files of each pair, as repositories commit them: the source is judged and the
+# compiled JSON evaluated too, to compare verdicts (AKS903).
+both = sorted(pairs + [p[:-len(".bicep")] + ".json" for p in pairs])
+nboth = replicate(broot, both, os.path.join(out, "bicep-both"), 2 * n)
 troot = os.path.join(iac, "terraform")
 tf = files_under(troot, lambda p: p.endswith(".tf") or p.endswith(".tfvars"))
 nt = replicate(troot, tf, os.path.join(out, "terraform"), n)
 croot = os.path.join(shared, "corpus")
 arm = files_under(croot, lambda p: p.endswith(".json"))
 na = replicate(croot, arm, os.path.join(out, "json"), nt)
-print(f"bicep {nb} bicep-json {nj} terraform {nt} json {na}")
+print(f"bicep {nb} bicep-json {nj} bicep-both {nboth} terraform {nt} json {na}")

@@ -3,6 +3,7 @@
 # run (bench/iac.py builds the repositories from ../shared/corpus-iac and ../shared/corpus):
 #   bicep       the .bicep sources that have compiled JSON beside them, replicated to N
 #   bicep-json  the compiled JSON of the same deployments (the reference for bicep)
+#   bicep-both  both, as repositories commit them (the source judged, the JSON compared)
 #   terraform   the Terraform corpus replicated to N files
 #   json        as many ARM JSON deployments of the ARM corpus (the reference for terraform)
 # Usage: bench/iac.sh [N ...] (default 1000). Prints wall time (best of 3) and peak RSS of
@@ -25,14 +26,14 @@ for n in "${sizes[@]}"; do
   rm -rf "$root"
   python3 bench/iac.py "$n" "$root" ../shared >/dev/null
   declare -A t=()
-  for repo in bicep-json bicep json terraform; do
+  for repo in bicep-json bicep bicep-both json terraform; do
     dir="$root/$repo"
     find "$dir" -type f -exec cat {} + >/dev/null 2>&1 || true
     r=$(best target/release/aksgate check --format json "$dir")
     t[$repo]=${r% *}
     ratio=""
     case $repo in
-      bicep) ratio=$(awk -v a="${r% *}" -v b="${t[bicep-json]}" 'BEGIN{ if (b > 0) printf "%.2fx bicep-json", a / b }') ;;
+      bicep|bicep-both) ratio=$(awk -v a="${r% *}" -v b="${t[bicep-json]}" 'BEGIN{ if (b > 0) printf "%.2fx bicep-json", a / b }') ;;
       terraform) ratio=$(awk -v a="${r% *}" -v b="${t[json]}" 'BEGIN{ if (b > 0) printf "%.2fx json", a / b }') ;;
     esac
     printf '%-11s %-7s %-6s %-9s %-9s %-s\n' "$repo" "$(find "$dir" -type f | wc -l)" "$(du -sm "$dir" | cut -f1)" "${r% *}" "$(( ${r#* } / 1024 ))" "$ratio"

@@ -8,6 +8,7 @@ import rego.v1
 expected_ids := {
 	"AKS001", "AKS002", "AKS003", "AKS004", "AKS005", "AKS006", "AKS007",
 	"AKS008", "AKS009", "AKS010", "AKS011", "AKS012", "AKS013", "AKS014", "AKS900", "AKS901", "AKS902",
+	"AKS903",
 }
 
 metadata_by_package := {
@@ -28,6 +29,7 @@ metadata_by_package := {
 	"aks900": data.aksgate.rules.aks900.metadata,
 	"aks901": data.aksgate.rules.aks901.metadata,
 	"aks902": data.aksgate.rules.aks902.metadata,
+	"aks903": data.aksgate.rules.aks903.metadata,
 }
 
 # Discovers every package under aksgate.rules that declares metadata (slow: it

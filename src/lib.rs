@@ -35,6 +35,7 @@ pub mod resolve;
 pub mod scan;
 pub mod source;
 pub mod spill;
+pub mod stale_build;
 pub(crate) mod stream;
 pub mod suppress;
 pub mod terraform;

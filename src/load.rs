@@ -221,7 +221,38 @@ fn with_reads(
 fn bicep_outcome(text: &str, rel: &str, files: &dyn Files) -> Outcome {
     let rec = Recorder::new(files);
     let lowered = bicep::lower_text(text, rel, &rec);
-    with_reads(lowered, rec.finish(rel))
+    // Read (and so recorded as a source of this deployment) only for a file that
+    // lowered: a file that did not is judged by its compiled JSON instead.
+    let compiled = match &lowered {
+        Ok(l) if l.problems.is_empty() => compiled_beside(rel, &rec),
+        _ => None,
+    };
+    let mut outcome = with_reads(lowered, rec.finish(rel));
+    if let Outcome::Parsed { doc, .. } = &mut outcome {
+        doc.compiled = compiled.map(Box::new);
+    }
+    outcome
+}
+
+/// The template Bicep compiled from the `.bicep` file `rel` beside it (same base name,
+/// `metadata._generator.name` `bicep`), its spans at the file's start: it is evaluated
+/// only to compare verdicts, never shown.
+fn compiled_beside(rel: &str, files: &dyn Files) -> Option<json::Node> {
+    let name = rel.rsplit('/').next()?;
+    let stem = &name[..name.len().checked_sub(".bicep".len())?];
+    let (_, text) = files.read(rel, &format!("{stem}.json")).ok()?;
+    let mut root = json::parse(&text).ok()?.root;
+    let by_bicep = root
+        .get("metadata")
+        .and_then(|m| m.get("_generator"))
+        .and_then(|g| g.get("name"))
+        .and_then(json::Node::as_str)
+        .is_some_and(|n| n.eq_ignore_ascii_case("bicep"));
+    if !by_bicep {
+        return None;
+    }
+    bicep::respan(&mut root, json::Span::default());
+    Some(root)
 }
 
 /// Parses and lowers a Terraform plan (`terraform show -json`).

@@ -986,12 +986,22 @@ pub(crate) fn resolve_job<'p>(
                     }
                 }
             }
+            // The compiled template beside a `.bicep`, with the same parameters: only
+            // its verdict is used (evaluate_unit compares it with the source's).
+            let compiled = docs[&job.file].compiled.as_deref().map(|croot| {
+                let mut eval = ArmEvaluator::new(job.file, croot, supplied.clone());
+                let mut u =
+                    resolve::resolve_template(croot, job.file, job.kind.clone(), &mut eval, &links);
+                u.param_file = job.params;
+                Box::new(u)
+            });
             let mut eval = ArmEvaluator::new(job.file, root, supplied);
             eval.check_parameters();
             let mut unit =
                 resolve::resolve_template(root, job.file, job.kind.clone(), &mut eval, &links);
             unit.param_file = job.params;
             unit.problems.extend(problems);
+            unit.compiled = compiled;
             crate::var_files::attach(&mut unit, job.file, &docs[&job.file].origins, sources);
             if let Some(prior) = &docs[&job.file].prior {
                 let mut eval = ArmEvaluator::new(job.file, prior, HashMap::new());
@@ -1171,8 +1181,50 @@ pub fn evaluate_unit(
                 params,
             ))
         })?;
+    let verdict = crate::stale_build::verdict(&found);
     out.extend(found);
+    if let Some(note) = stale_build_note(policies, engine, unit, &verdict, sources, options) {
+        out.push((None, note));
+    }
     Ok(out)
+}
+
+/// AKS903 when the template Bicep compiled from this unit's `.bicep` gives another
+/// verdict than the source (`verdict`). The compiled template's evaluation is only
+/// compared: when it cannot be evaluated, nothing is said of it (the source's own
+/// findings stand, and the source is what is judged).
+fn stale_build_note(
+    policies: &Policies,
+    engine: &mut crate::engine::Worker,
+    unit: &Unit,
+    verdict: &BTreeMap<String, usize>,
+    sources: &Sources,
+    options: &crate::input::Options,
+) -> Option<Finding> {
+    let twin = crate::stale_build::twin_of(unit)?;
+    let network = crate::network::build(&twin);
+    let input = crate::input::build(&twin, sources, &network, options);
+    let raw = policies.evaluate_owned(engine, input).ok()?;
+    let found = crate::evaluate::findings_with_refs(&twin, raw, policies, None).ok()?;
+    let rel = sources.get(unit.file).rel;
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let compiled = format!(
+        "{}.json",
+        &name[..name.len().saturating_sub(".bicep".len())]
+    );
+    let message =
+        crate::stale_build::difference(verdict, &crate::stale_build::verdict(&found), &compiled)?;
+    let mut f = builtin_finding(
+        policies,
+        crate::stale_build::RULE,
+        Site::new(unit.file, json::Span::default()),
+        message,
+        "judged here",
+    );
+    f.help = Some(policies.shared_text(
+        "rebuild the compiled template (bicep build) and commit it with the source, or stop committing it: aksgate judges the .bicep, Azure deploys what it is given",
+    ));
+    Some(f)
 }
 
 /// Scans and evaluates, streaming (the baseline comparisons too).

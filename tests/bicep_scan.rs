@@ -43,10 +43,12 @@ fn a_bicep_source_is_judged_and_its_compiled_json_skipped() {
     assert_eq!(code, 1);
     assert_eq!(
         pairs(&doc),
-        // AKS013: kubenet's retirement, at the same plugin.
+        // AKS013: kubenet's retirement, at the same plugin. AKS903: the compiled JSON
+        // gives another verdict (it is stale), said at the top of the source.
         vec![
             ("AKS003".into(), "main.bicep".into(), 66),
-            ("AKS013".into(), "main.bicep".into(), 66)
+            ("AKS013".into(), "main.bicep".into(), 66),
+            ("AKS903".into(), "main.bicep".into(), 1)
         ]
     );
     let r = run(&["check", "--show-skipped", d], None);

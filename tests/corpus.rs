@@ -219,3 +219,36 @@ fn committed_bicep_compiler_output_is_read_without_aks901() {
         doc["summary"]
     );
 }
+
+/// Issue 20: the `.bicep` files of the shared corpus and the compiled JSON committed
+/// beside them give the same verdict (AKS903 compares them whenever the source is judged):
+/// 13 such pairs, none stale.
+#[test]
+fn committed_compiled_json_agrees_with_its_bicep_source() {
+    let Some(dir) = shared("corpus-iac/bicep") else {
+        return;
+    };
+    let r = run(
+        &[
+            "check",
+            "--format",
+            "json",
+            "--show-skipped",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    let pairs = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("compiled by Bicep from") && l.contains("which is judged instead"))
+        .count();
+    assert!(pairs >= 13, "{pairs} pairs: {}", r.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let stale: Vec<String> = findings(&doc)
+        .iter()
+        .filter(|f| f["rule"] == "AKS903")
+        .map(|f| format!("{}: {}", f["file"], f["message"]))
+        .collect();
+    assert!(stale.is_empty(), "{stale:#?}");
+}

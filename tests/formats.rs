@@ -263,7 +263,7 @@ fn sarif_help_markdown_is_the_rule_page() {
         .unwrap();
     assert_eq!(
         rules.len(),
-        17,
+        18,
         "every built-in rule, whether it fired or not"
     );
     for r in rules {

@@ -122,6 +122,10 @@ pub struct Document {
     /// root whose `resources` are the baselines of the same-named resources. Never read
     /// from a file's own content.
     pub prior: Option<Box<Node>>,
+    /// The template Bicep compiled from this file and committed beside it (`main.json`
+    /// of `main.bicep`), its spans all at the file's start: the source is judged, and
+    /// the compiled template only to compare verdicts (a stale build).
+    pub compiled: Option<Box<Node>>,
     /// The other files and folders (ending in `/`), relative to the scanned root, a
     /// front end read to lower this file: a change to them changes this deployment.
     pub reads: Vec<String>,

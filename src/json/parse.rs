@@ -25,6 +25,7 @@ pub fn parse(text: &str) -> Result<Document, ParseError> {
         root,
         comments: p.lx.comments,
         prior: None,
+        compiled: None,
         reads: Vec::new(),
         origins: Vec::new(),
     })

@@ -148,6 +148,10 @@ pub struct Unit {
     /// The baselines of some of its resources (`--base`, `--baseline`): the same
     /// resource in the base revision or in an exported live cluster.
     pub baselines: Vec<Baseline>,
+    /// The same deployment from the template Bicep compiled from this unit's `.bicep`
+    /// (committed beside it), with the same parameters: evaluated only to say when its
+    /// verdict differs (a stale build).
+    pub compiled: Option<Box<Unit>>,
 }
 
 impl Unit {
@@ -164,6 +168,7 @@ impl Unit {
             unseen: Vec::new(),
             unpaired: None,
             baselines: Vec::new(),
+            compiled: None,
         }
     }
 

@@ -178,6 +178,7 @@ pub(crate) fn lower_file(
             root: node::object(members, whole),
             comments: Vec::new(),
             prior: None,
+            compiled: None,
             reads: Vec::new(),
             origins: Vec::new(),
         },

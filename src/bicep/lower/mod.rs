@@ -21,7 +21,7 @@ mod registry;
 #[cfg(test)]
 mod tests;
 
-pub use module::{join, DiskFiles, Files, Located, NoFiles};
+pub use module::{join, respan, DiskFiles, Files, Located, NoFiles};
 pub use params::{extends_of, is_bicepparam, using_of};
 pub use registry::{read_cached, set_cache_root};
 

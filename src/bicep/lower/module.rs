@@ -133,7 +133,7 @@ impl Files for DiskFiles {
 }
 
 /// Sets every span in `n` to `at`.
-pub(crate) fn respan(n: &mut Node, at: json::Span) {
+pub fn respan(n: &mut Node, at: json::Span) {
     n.span = at;
     match &mut n.value {
         Value::Array(items) => items.iter_mut().for_each(|i| respan(i, at)),

@@ -197,6 +197,7 @@ fn lower_params_at(program: &Program, path: &str, files: &dyn Files, depth: usiz
             root,
             comments: Vec::new(),
             prior: None,
+            compiled: None,
             reads: Vec::new(),
             origins: Vec::new(),
         },
