@@ -60,6 +60,14 @@ impl bicep::Files for Recorder<'_, dyn bicep::Files + '_> {
     fn cached(&self, cache_path: &str, hint: Option<&str>) -> Result<String, String> {
         self.inner.cached(cache_path, hint)
     }
+
+    fn read_bytes(&self, from: &str, rel: &str) -> Result<(String, Vec<u8>), String> {
+        let got = self.inner.read_bytes(from, rel);
+        if let Ok((path, _)) = &got {
+            self.seen.borrow_mut().push(path.clone());
+        }
+        got
+    }
 }
 
 /// The files of a base revision that the scan stored (`@REF` their suffix), read as a

@@ -665,6 +665,8 @@ fn params_file_call(lower: &str, name: &str, args: &[Expr]) -> Option<String> {
             "an environment variable read where the parameters are built, not known here"
         }
         "getsecret" => "a Key Vault secret, known only at deployment time",
+        // A value the deployment tool binds (`sys.cli`, `sys.envVar`, a custom binding).
+        "externalinput" => "an external input, bound by the deployment tool, not known here",
         _ => return None,
     };
     let first = match args.first().map(|a| &a.kind) {

@@ -1,19 +1,30 @@
-//! `loadTextContent`, `loadJsonContent` and `loadFileAsBase64` (`loadYamlContent` not
-//! yet): the
+//! `loadTextContent`, `loadJsonContent`, `loadYamlContent` and `loadFileAsBase64`: the
 //! compiler reads these files at build time, relative to the `.bicep` file; so does
 //! lowering, through [`Files`] (inside the scanned root only, no symlink out), and the
-//! content becomes a constant of the template. A file that cannot be read is AKS901 at
-//! the call.
+//! content becomes a constant of the template. A file that cannot be read or decoded is
+//! AKS901 at the call.
+//!
+//! As the compiler: a text is decoded with the encoding named (`utf-8` by default,
+//! `utf-16`, `utf-16BE`, `iso-8859-1`, `us-ascii`), a byte order mark dropped; JSON and
+//! YAML may be narrowed by a path (`.a.b[0]`, `['a']`, `[*]`: several matches give an
+//! array of them).
 
 use super::expr::Lower;
 use super::node::quote;
 use super::Files;
 use crate::bicep::syntax::ast::{Expr, ExprKind};
 use crate::bicep::syntax::Span as BSpan;
+use serde_json::Value;
 
-/// The Bicep compiler's limits on what these functions load, in characters.
+/// The Bicep compiler's limits on what these functions load, in characters (bytes for
+/// a binary file).
 const MAX_TEXT_CHARS: usize = 131_072;
 const MAX_DATA_CHARS: usize = 1_048_576;
+const MAX_BINARY_BYTES: usize = 98_304;
+
+/// YAML aliases allowed in one loaded file: each repeats its anchor's content, so a few
+/// dozen of them keep the loaded value within a small multiple of the file's size.
+const MAX_YAML_ALIASES: usize = 32;
 
 /// Where the file being lowered reads from.
 #[derive(Clone, Copy)]
@@ -29,6 +40,15 @@ fn plain(e: Option<&Expr>) -> Option<&str> {
     }
 }
 
+/// Which function, and where its optional arguments are.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Text,
+    Base64,
+    Json,
+    Yaml,
+}
+
 impl Lower<'_> {
     /// A load function's ARM text, or `None` when `lower` is not one.
     pub fn load_call(
@@ -38,10 +58,11 @@ impl Lower<'_> {
         args: &[Expr],
         at: BSpan,
     ) -> Option<String> {
-        let (limit, extra) = match lower {
-            "loadtextcontent" | "loadfileasbase64" => (MAX_TEXT_CHARS, 1),
-            // YAML needs a YAML parser in the build: not yet (AKS901 below).
-            "loadjsoncontent" => (MAX_DATA_CHARS, 2),
+        let kind = match lower {
+            "loadtextcontent" => Kind::Text,
+            "loadfileasbase64" => Kind::Base64,
+            "loadjsoncontent" => Kind::Json,
+            "loadyamlcontent" => Kind::Yaml,
             _ => return None,
         };
         let Some(source) = self.source else {
@@ -55,47 +76,278 @@ impl Lower<'_> {
                 at,
             ));
         };
-        // `loadTextContent(path, encoding)`, `loadJsonContent(path, jsonPath, encoding)`.
+        // `loadTextContent(path, encoding)`, `load{Json,Yaml}Content(path, path filter,
+        // encoding)`.
         let rest = args.get(1..).unwrap_or_default();
-        let encoding = if extra == 2 {
-            rest.get(1)
-        } else {
-            rest.first()
+        let (filter, encoding) = match kind {
+            Kind::Text => (None, rest.first()),
+            Kind::Base64 => (None, None),
+            Kind::Json | Kind::Yaml => (rest.first(), rest.get(1)),
         };
-        if encoding.is_some() && !plain(encoding).is_some_and(|e| e.eq_ignore_ascii_case("utf-8")) {
-            return Some(
-                self.unsupported(&format!("{name}() with an encoding other than utf-8"), at),
-            );
-        }
-        if extra == 2 && !rest.is_empty() && plain(rest.first()) != Some("$") {
-            return Some(self.unsupported(&format!("{name}() with a JSONPath"), at));
-        }
-        let text = match source.files.read(source.path, rel) {
-            Ok((_, t)) if t.chars().count() > limit => {
-                self.problem(
-                    "AKS901",
-                    format!("{name}('{rel}'): the file is over the {limit} characters Bicep loads"),
-                    at,
-                );
-                return Some("null".into());
-            }
-            Ok((_, t)) => t,
+        let (Some(filter), Some(encoding)) = (
+            filter.map_or(Some("$"), |f| plain(Some(f))),
+            encoding.map_or(Some("utf-8"), |e| plain(Some(e))),
+        ) else {
+            return Some(self.unsupported(
+                &format!("{name}() with a path filter or encoding that is not a plain string"),
+                at,
+            ));
+        };
+        let bytes = match source.files.read_bytes(source.path, rel) {
+            Ok((_, b)) => b,
             Err(e) => {
                 self.problem("AKS901", format!("{name}('{rel}') cannot be read: {e}"), at);
                 return Some("null".into());
             }
         };
-        let value: Result<serde_json::Value, String> = match lower {
-            "loadtextcontent" => return Some(quote(&text)),
-            "loadfileasbase64" => return Some(format!("base64({})", quote(&text))),
-            _ => serde_json::from_str(&text).map_err(|e| e.to_string()),
+        if kind == Kind::Base64 {
+            if bytes.len() > MAX_BINARY_BYTES {
+                self.problem(
+                    "AKS901",
+                    format!("{name}('{rel}'): the file is over the {MAX_BINARY_BYTES} bytes Bicep loads"),
+                    at,
+                );
+                return Some("null".into());
+            }
+            return Some(quote(&crate::arm::functions::base64_encode(&bytes)));
+        }
+        let limit = if kind == Kind::Text {
+            MAX_TEXT_CHARS
+        } else {
+            MAX_DATA_CHARS
         };
-        Some(match value {
-            Ok(v) => format!("json({})", quote(&v.to_string())),
+        let loaded = decode(&bytes, encoding).and_then(|text| {
+            if text.chars().count() > limit {
+                return Err(format!(
+                    "the file is over the {limit} characters Bicep loads"
+                ));
+            }
+            match kind {
+                Kind::Json => serde_json::from_str(&text)
+                    .map_err(|e| e.to_string())
+                    .and_then(|v| select(&v, filter))
+                    .map(Some),
+                Kind::Yaml => yaml(&text).and_then(|v| select(&v, filter)).map(Some),
+                _ => Ok(None),
+            }
+            .map(|v| (text, v))
+        });
+        Some(match loaded {
+            Ok((text, None)) => quote(&text),
+            Ok((_, Some(v))) => format!("json({})", quote(&v.to_string())),
             Err(e) => {
                 self.problem("AKS901", format!("{name}('{rel}'): {e}"), at);
                 "null".into()
             }
         })
+    }
+}
+
+/// The text of `bytes` in `encoding` (names as the compiler takes them), without a
+/// byte order mark.
+fn decode(bytes: &[u8], encoding: &str) -> Result<String, String> {
+    let utf16 = |b: &[u8], big: bool| {
+        if b.len() % 2 != 0 {
+            return Err("not UTF-16 text: an odd number of bytes".to_string());
+        }
+        let units = b.chunks(2).map(|c| {
+            if big {
+                u16::from_be_bytes([c[0], c[1]])
+            } else {
+                u16::from_le_bytes([c[0], c[1]])
+            }
+        });
+        char::decode_utf16(units)
+            .collect::<Result<String, _>>()
+            .map_err(|_| "not UTF-16 text".to_string())
+    };
+    let text = match encoding.to_ascii_lowercase().as_str() {
+        "utf-8" => String::from_utf8(bytes.to_vec()).map_err(|_| "not UTF-8 text".to_string())?,
+        "utf-16" => utf16(bytes.strip_prefix(&[0xFF, 0xFE]).unwrap_or(bytes), false)?,
+        "utf-16be" => utf16(bytes.strip_prefix(&[0xFE, 0xFF]).unwrap_or(bytes), true)?,
+        "iso-8859-1" => bytes.iter().map(|&b| char::from(b)).collect(),
+        // What is not ASCII becomes '?', as .NET's ASCII decoding has it.
+        "us-ascii" => bytes
+            .iter()
+            .map(|&b| if b.is_ascii() { char::from(b) } else { '?' })
+            .collect(),
+        other => return Err(format!("'{other}' is not an encoding Bicep reads")),
+    };
+    Ok(text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text))
+}
+
+/// A YAML document as JSON. Aliases are limited (each one repeats what its anchor holds).
+fn yaml(text: &str) -> Result<Value, String> {
+    if alias_count(text) > MAX_YAML_ALIASES {
+        return Err(format!(
+            "more than {MAX_YAML_ALIASES} YAML aliases: not loaded (each repeats its anchor's content)"
+        ));
+    }
+    serde_yaml_ng::from_str::<Value>(text).map_err(|e| format!("invalid YAML: {e}"))
+}
+
+/// How many `*alias` tokens the text may hold: every `*` followed by a name character
+/// after a blank, `[`, `{`, `,`, `:`, `-` or at a line's start (an over-count at worst).
+fn alias_count(text: &str) -> usize {
+    let b = text.as_bytes();
+    (0..b.len())
+        .filter(|&i| {
+            b[i] == b'*'
+                && b.get(i + 1)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
+                && (i == 0
+                    || matches!(
+                        b[i - 1],
+                        b' ' | b'\t' | b'\n' | b'\r' | b'[' | b'{' | b',' | b':' | b'-'
+                    ))
+        })
+        .count()
+}
+
+/// One step of a path filter.
+#[derive(Debug, PartialEq)]
+enum Step {
+    Key(String),
+    Index(usize),
+    All,
+}
+
+/// The steps of a path filter: `$` or nothing, then `.name`, `['name']`, `[n]`, `[*]`,
+/// `.*`. Filters (`[?(...)]`) and recursive descent (`..`) are not read.
+fn steps(path: &str) -> Result<Vec<Step>, String> {
+    let unsupported = || {
+        format!("the path filter '{path}' is not supported yet (only .name, ['name'], [n] and [*])")
+    };
+    let mut rest = path.trim();
+    rest = rest.strip_prefix('$').unwrap_or(rest);
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("..") {
+            let _ = r;
+            return Err(unsupported());
+        } else if let Some(r) = rest.strip_prefix('.') {
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            let name = &r[..end];
+            if name.is_empty() {
+                return Err(unsupported());
+            }
+            out.push(if name == "*" {
+                Step::All
+            } else {
+                Step::Key(name.to_string())
+            });
+            rest = &r[end..];
+        } else if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']').ok_or_else(unsupported)?;
+            let inner = r[..end].trim();
+            let quoted = |q: char| inner.strip_prefix(q).and_then(|i| i.strip_suffix(q));
+            out.push(if inner == "*" {
+                Step::All
+            } else if let Some(k) = quoted('\'').or_else(|| quoted('"')) {
+                Step::Key(k.to_string())
+            } else if let Ok(n) = inner.parse::<usize>() {
+                Step::Index(n)
+            } else {
+                return Err(unsupported());
+            });
+            rest = &r[end + 1..];
+        } else {
+            return Err(unsupported());
+        }
+    }
+    Ok(out)
+}
+
+/// What `path` selects of `v`: the one match itself, several as an array; none is an
+/// error, as for the compiler.
+fn select(v: &Value, path: &str) -> Result<Value, String> {
+    let steps = steps(path)?;
+    let mut found: Vec<&Value> = vec![v];
+    let mut many = false;
+    for s in &steps {
+        found = found
+            .into_iter()
+            .flat_map(|x| -> Vec<&Value> {
+                match (s, x) {
+                    (Step::Key(k), Value::Object(m)) => m.get(k).into_iter().collect(),
+                    (Step::Index(i), Value::Array(a)) => a.get(*i).into_iter().collect(),
+                    (Step::All, Value::Array(a)) => a.iter().collect(),
+                    (Step::All, Value::Object(m)) => m.values().collect(),
+                    _ => Vec::new(),
+                }
+            })
+            .collect();
+        many |= *s == Step::All;
+    }
+    match (found.as_slice(), many) {
+        ([], _) => Err(format!("the path filter '{path}' matches nothing")),
+        ([one], false) => Ok((*one).clone()),
+        (all, _) => Ok(Value::Array(all.iter().map(|x| (*x).clone()).collect())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn texts_are_decoded_in_the_encoding_named() {
+        let s = "Zażółć ¡";
+        let mut le = vec![0xFF, 0xFE];
+        let mut be = vec![0xFE, 0xFF];
+        for u in s.encode_utf16() {
+            le.extend(u.to_le_bytes());
+            be.extend(u.to_be_bytes());
+        }
+        assert_eq!(decode(&le, "utf-16").unwrap(), s);
+        assert_eq!(decode(&be, "UTF-16BE").unwrap(), s);
+        let bom: Vec<u8> = [&[0xEF, 0xBB, 0xBF][..], s.as_bytes()].concat();
+        assert_eq!(decode(&bom, "utf-8").unwrap(), s);
+        assert_eq!(decode(&[0xA1, b'x'], "iso-8859-1").unwrap(), "¡x");
+        assert_eq!(decode(&[0xA1, b'x'], "us-ascii").unwrap(), "?x");
+        assert!(decode(&[0xA1], "utf-8").is_err());
+        assert!(decode(b"x", "ebcdic").is_err());
+    }
+
+    #[test]
+    fn path_filters_select_as_the_compiler_does() {
+        let v = json!({"a": {"b": [1, {"c": "x"}]}, "list": [{"n": 1}, {"n": 2}]});
+        assert_eq!(select(&v, "$").unwrap(), v);
+        assert_eq!(select(&v, ".a.b[0]").unwrap(), json!(1));
+        assert_eq!(select(&v, "$.a.b[1].c").unwrap(), json!("x"));
+        assert_eq!(select(&v, "['a']['b'][1]").unwrap(), json!({"c": "x"}));
+        assert_eq!(select(&v, ".list[*].n").unwrap(), json!([1, 2]));
+        assert!(select(&v, ".missing")
+            .unwrap_err()
+            .contains("matches nothing"));
+        assert!(select(&v, ".list[?(@.n > 1)]")
+            .unwrap_err()
+            .contains("not supported yet"));
+        assert!(select(&v, "$..n")
+            .unwrap_err()
+            .contains("not supported yet"));
+    }
+
+    #[test]
+    fn yaml_loads_as_json_and_alias_bombs_do_not() {
+        let v = yaml("string: someVal \nint: 123\nbool: true\nlist:\n- 1\n- x\nobj:\n  k : v\n")
+            .unwrap();
+        assert_eq!(
+            v,
+            json!({"string": "someVal", "int": 123, "bool": true, "list": [1, "x"], "obj": {"k": "v"}})
+        );
+        let small = "a: &x [1, 2]\nb: *x\n";
+        assert_eq!(yaml(small).unwrap()["b"], json!([1, 2]));
+        let mut bomb = String::from("a0: &a0 [\"lol\"]\n");
+        for i in 1..10 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            bomb.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        assert!(yaml(&bomb).unwrap_err().contains("aliases"));
+        assert!(yaml("a: [").unwrap_err().contains("invalid YAML"));
     }
 }

@@ -32,6 +32,11 @@ pub trait Files {
     fn cached(&self, _cache_path: &str, _hint: Option<&str>) -> Result<String, String> {
         Err("the module cache is not read for this file".into())
     }
+
+    /// [`Files::read`] as bytes, for the load functions (binary files, other encodings).
+    fn read_bytes(&self, from: &str, rel: &str) -> Result<(String, Vec<u8>), String> {
+        self.read(from, rel).map(|(p, t)| (p, t.into_bytes()))
+    }
 }
 
 /// Why [`Files::locate`] found no file.
@@ -109,6 +114,13 @@ impl Files for DiskFiles {
     }
 
     fn read(&self, from: &str, rel: &str) -> Result<(String, String), String> {
+        let (path, bytes) = self.read_bytes(from, rel)?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| "cannot read: not UTF-8 text".to_string())?;
+        Ok((path, text))
+    }
+
+    fn read_bytes(&self, from: &str, rel: &str) -> Result<(String, Vec<u8>), String> {
         let path = join(from, rel).ok_or("the module path leaves the scanned folder")?;
         let full = self.root.join(&path);
         let real = full
@@ -127,8 +139,8 @@ impl Files for DiskFiles {
             }
             _ => {}
         }
-        let text = std::fs::read_to_string(&real).map_err(|e| format!("cannot read: {e}"))?;
-        Ok((path, text))
+        let bytes = std::fs::read(&real).map_err(|e| format!("cannot read: {e}"))?;
+        Ok((path, bytes))
     }
 }
 

@@ -6,6 +6,7 @@
 
 use super::expr::{Lower, Symbols};
 use super::fold::Fold;
+use super::import::{self, Binding};
 use super::module::Located;
 use super::node;
 use super::{span, Files, Lowered, Problem};
@@ -62,10 +63,25 @@ fn lower_params_at(program: &Program, path: &str, files: &dyn Files, depth: usiz
             _ => {}
         }
     }
+    // Compile-time imports, as in a `.bicep` file: exported variables are constants,
+    // functions join the scope (types are not checked in a parameters file).
+    let mut import_problems = Vec::new();
+    let graph = import::read_graph(program, path, files, &mut import_problems);
+    let imports = import::resolve(program, &graph, &mut import_problems);
+    sym.scopes = imports.scopes.clone();
+    let mut vars: Vec<(String, Node)> = Vec::new();
+    for (name, at, b) in &imports.names {
+        if let Binding::Var(v) | Binding::Namespace(v) = b {
+            sym.vars.insert(name.clone());
+            vars.push((name.clone(), crate::arm::write::node(v, span(*at))));
+        }
+    }
     let mut l = Lower::new(&sym);
     l.params_file = true;
+    // load*() functions read files relative to this one, as in a template.
+    l.source = Some(super::load::Source { files, path });
+    l.problems.append(&mut import_problems);
     let mut params: Vec<(String, json::Span, Node)> = Vec::new();
-    let mut vars: Vec<(String, Node)> = Vec::new();
     let mut using: Option<(String, json::Span)> = None;
     // The base file's values, at the `extends` line (their text is another file's).
     let mut inherited: Vec<Member> = Vec::new();
@@ -107,9 +123,8 @@ fn lower_params_at(program: &Program, path: &str, files: &dyn Files, depth: usiz
                 extended = true;
                 inherited = base_params(&mut l, e, path, files, st.span, depth, &mut bases);
             }
-            StatementKind::Import(_) => {
-                l.unsupported("compile-time imports", st.span);
-            }
+            // Read above, with the file's symbols.
+            StatementKind::Import(_) => {}
             StatementKind::Extension(_) | StatementKind::ExtensionConfig(_) => {
                 l.unsupported("extensions (resources outside ARM)", st.span);
             }

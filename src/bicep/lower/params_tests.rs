@@ -81,9 +81,10 @@ fn using_none_and_bad_targets() {
 
 #[test]
 fn unsupported_statements_and_cycles_are_problems_not_passes() {
+    // An import that cannot be read is not visible, never an empty namespace.
     let l = params("using '../main.bicep'\nimport * as t from 'types.bicep'\n");
     assert!(
-        l.problems[0].message.contains("not supported yet"),
+        l.problems[0].message.contains("import not visible"),
         "{:?}",
         l.problems
     );
@@ -189,4 +190,21 @@ fn a_base_that_cannot_be_used_is_aks901() {
             l.problems
         );
     }
+}
+
+#[test]
+fn imported_variables_and_functions_give_parameter_values() {
+    let text = "using '../main.bicep'\nimport * as cfg from 'cfg.bicep'\nimport {double} from 'cfg.bicep'\n\
+                param a = cfg.region\nparam n = double(21)\n";
+    let l = extending(
+        text,
+        vec![(
+            "env/cfg.bicep",
+            "@export()\nvar region = 'westeurope'\n@export()\nfunc double(x int) int => x * 2\n",
+        )],
+    );
+    assert!(l.problems.is_empty(), "{:?}", l.problems);
+    let j = l.doc.root.to_json();
+    assert_eq!(j["parameters"]["a"]["value"], "westeurope");
+    assert_eq!(j["parameters"]["n"]["value"], 42);
 }
