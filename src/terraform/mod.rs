@@ -15,6 +15,7 @@ mod calls;
 mod emit;
 mod eval;
 mod funcs;
+mod generated;
 mod ids;
 mod map;
 mod map_aks;
