@@ -507,9 +507,15 @@ impl Conv<'_> {
                 off -= 1;
             }
             let p = raw.at(off);
+            // One character of the text (which may be several bytes).
+            let end = self
+                .text
+                .get(p..)
+                .and_then(|t| t.chars().next())
+                .map_or(p, |c| p + c.len_utf8());
             let message = e.message().lines().next().unwrap_or("syntax error").trim();
             bad(
-                Span::new(p, (p + 1).min(at.end)),
+                Span::new(p, end.clamp(p, at.end.max(p))),
                 format!("invalid string template: {message}"),
             )
         })?;
@@ -608,7 +614,7 @@ impl Raw {
         let Some(inner) = text.get(at.start + 1..at.end.saturating_sub(1)) else {
             return r;
         };
-        if !text[at.start..].starts_with('"') {
+        if !text.get(at.start..).is_some_and(|t| t.starts_with('"')) {
             return r;
         }
         let base = at.start + 1;
