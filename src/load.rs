@@ -421,32 +421,6 @@ fn load_with_tf(
             outcome,
         };
     }
-    if crate::terraform::is_terraform_json(&rel) {
-        let outcome = match json::parse(&text) {
-            Ok(doc) => match crate::terraform::json_syntax_problem(&doc.root) {
-                Some(message) => Outcome::Failed {
-                    message,
-                    span: json::Span::new(0, text.len().min(1)),
-                    deployment: true,
-                },
-                None => Outcome::Parsed {
-                    doc,
-                    kind: Kind::Other,
-                },
-            },
-            Err(e) => Outcome::Failed {
-                message: format!("invalid JSON: {}", e.message),
-                span: e.span,
-                deployment: false,
-            },
-        };
-        return Loaded {
-            rel,
-            text,
-            print,
-            outcome,
-        };
-    }
     let read = if skim {
         json::skim(&text).map(|skim| {
             if crate::terraform::is_plan(&skim.root) {

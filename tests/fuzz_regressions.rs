@@ -90,3 +90,26 @@ fn terraform_lower_inputs() {
         eprintln!("ok {}", path.display());
     }
 }
+
+/// The Terraform front end on `.tf.json` inputs (hand-picked hostile seeds and what the
+/// `terraform_json` target found): a template or an AKS901 problem inside the file, no
+/// panic.
+#[test]
+fn terraform_json_inputs() {
+    for (path, bytes) in inputs("terraform_json") {
+        let text = String::from_utf8_lossy(&bytes);
+        let main = text.split('\0').next().unwrap_or_default();
+        match aksgate::terraform::lower_text(main, "main.tf.json", &aksgate::terraform::NoFiles) {
+            Ok(l) => {
+                for p in &l.problems {
+                    assert!(p.span.end <= main.len(), "{}", path.display());
+                }
+            }
+            Err(p) => {
+                assert_eq!(p.code, "AKS901", "{}", path.display());
+                assert!(p.span.end <= main.len(), "{}", path.display());
+            }
+        }
+        eprintln!("ok {}", path.display());
+    }
+}

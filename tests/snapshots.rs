@@ -53,3 +53,13 @@ fn aks901_syntax_error() {
 fn value_from_parameter_file_points_at_the_parameter_file() {
     insta::assert_snapshot!(human("fixtures/resolve/param-file", "."));
 }
+
+/// A Terraform JSON syntax file: the finding at the `.tf.json` line and column of the
+/// value (a variable default written in another file of the module).
+#[test]
+fn aks003_on_a_tf_json_file() {
+    insta::assert_snapshot!(human(
+        "fixtures/terraform/fail-tf-json-udr-kubenet",
+        "main.tf.json"
+    ));
+}

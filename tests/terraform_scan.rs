@@ -280,12 +280,88 @@ fn a_plan_updating_the_outbound_type_in_place_is_aks006() {
     );
 }
 
-/// Terraform's JSON syntax is not lowered yet: a `.tf.json` that declares a cluster is
-/// AKS901, never skipped as "not a deployment file"; one with only variables is skipped.
+/// Terraform's JSON syntax (`.tf.json`) is lowered as `.tf` is: a module mixing both
+/// (a variable default in `variables.tf.json`, the subnet and route table in
+/// `network.tf`), findings at the JSON line of the value.
 #[test]
-fn a_tf_json_file_with_resources_is_aks901_not_a_silent_skip() {
-    let (code, f) = got(&fixture_dir("fail-tf-json"));
-    assert_eq!((code, f), (1, vec!["main.tf.json AKS901 1".to_string()]));
+fn a_tf_json_cluster_is_judged_at_the_json_line_of_the_value() {
+    assert_eq!(
+        got(&fixture_dir("fail-tf-json")),
+        (
+            1,
+            vec![
+                "main.tf.json AKS003 6".to_string(),
+                "main.tf.json AKS013 6".to_string()
+            ]
+        )
+    );
+    let (code, f) = got(&fixture_dir("fail-tf-json-udr-kubenet"));
+    assert_eq!(
+        (code, f),
+        (
+            1,
+            vec![
+                "main.tf.json AKS003 18".to_string(),
+                "main.tf.json AKS013 18".to_string()
+            ]
+        )
+    );
+    let text = fs::read_to_string(fixture_dir("fail-tf-json-udr-kubenet/main.tf.json")).unwrap();
+    assert!(text
+        .lines()
+        .nth(17)
+        .unwrap()
+        .contains("\"network_plugin\": \"${var.plugin}\""));
+    // The same module with Azure CNI: dynamic routes, a counted subnet, blocks written
+    // as objects and as arrays.
+    assert_eq!(
+        got(&fixture_dir("pass-tf-json-udr-azure-cni")),
+        (0, Vec::<String>::new())
+    );
+}
+
+#[test]
+fn tf_json_counted_public_ips_and_a_comment_property_suppression() {
+    assert_eq!(
+        got(&fixture_dir("fail-tf-json-public-ip-count")).1,
+        vec!["main.tf.json AKS007 5", "main.tf.json AKS007 5"]
+    );
+    // `"//": "aksgate-ignore AKS007: reason"` on the block's line suppresses.
+    let (code, doc) = check_json(&[fixture_dir("pass-tf-json-public-ip-suppressed")
+        .to_str()
+        .unwrap()]);
+    assert_eq!(code, 0);
+    let f = findings(&doc);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0]["rule"], "AKS007");
+    assert!(!f[0]["suppressed"].is_null());
+}
+
+/// An invalid `.tf.json` (JSON that does not parse, a template that does not) is
+/// AKS901 at the error's line and column, never skipped.
+#[test]
+fn an_invalid_tf_json_file_is_aks901_at_the_error() {
+    let (code, doc) = check_json(&[fixture_dir("fail-tf-json-invalid").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let mut at: Vec<(String, String, u64, u64)> = findings(&doc)
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_string(),
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    at.sort();
+    assert_eq!(
+        at,
+        vec![
+            ("main.tf.json".into(), "AKS901".into(), 6, 9),
+            ("template.tf.json".into(), "AKS901".into(), 5, 39),
+        ]
+    );
 }
 
 /// AKS014 on Terraform: a route to a firewall's computed private IP is followed to the

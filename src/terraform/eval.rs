@@ -204,7 +204,12 @@ impl<'e> Eval<'e> {
                 }
                 Val::Object(out)
             }
-            Expression::StringTemplate(t) => self.template(e, t),
+            // A template that is one interpolation and nothing else is the value of its
+            // expression, unconverted (`"${var.list}"` is the list).
+            Expression::StringTemplate(t) => match t.as_single_element() {
+                Some(Element::Interpolation(i)) => self.eval(&i.expr),
+                _ => self.template(e, t),
+            },
             Expression::HeredocTemplate(h) => {
                 let v = self.template(e, &h.template);
                 match (v, h.indent()) {

@@ -15,7 +15,9 @@ mod calls;
 mod emit;
 mod eval;
 mod funcs;
+mod generated;
 mod ids;
+mod json_syntax;
 mod map;
 mod map_aks;
 mod map_fw;
@@ -93,33 +95,10 @@ pub fn is_terraform_json(rel: &str) -> bool {
     b.len() >= 8 && b[b.len() - 8..].eq_ignore_ascii_case(b".tf.json")
 }
 
-/// Why a `.tf.json` file is not judged, when it declares resources aksgate maps
-/// (`None`: it declares none, and is not a deployment file). Terraform's JSON syntax is
-/// not lowered yet; such a file must not pass unread.
-pub fn json_syntax_problem(root: &Node) -> Option<String> {
-    let types: Vec<&str> = root
-        .get("resource")
-        .into_iter()
-        .flat_map(|r| match &r.value {
-            // `"resource": {...}` or `"resource": [{...}, ...]`.
-            Value::Array(items) => items.iter().collect::<Vec<_>>(),
-            _ => vec![r],
-        })
-        .filter_map(Node::as_object)
-        .flatten()
-        .map(|m| m.key.as_str())
-        .filter(|t| map::MAPPED.contains(t))
-        .collect();
-    let first = types.first()?;
-    Some(format!(
-        "not supported yet: Terraform JSON syntax (.tf.json) is not read, and this file declares {first} (write it as .tf, or check it by hand)"
-    ))
-}
-
-/// A `.tf` file (judged by lowering it to ARM).
+/// A Terraform file, `.tf` or `.tf.json` (judged by lowering it to ARM).
 pub fn is_terraform(rel: &str) -> bool {
     let b = rel.as_bytes();
-    b.len() >= 3 && b[b.len() - 3..].eq_ignore_ascii_case(b".tf")
+    (b.len() >= 3 && b[b.len() - 3..].eq_ignore_ascii_case(b".tf")) || is_terraform_json(rel)
 }
 
 /// Reads module directories under a scanned root, never outside it.
@@ -144,6 +123,7 @@ impl Files for DiskFiles {
             let name = e.file_name().to_string_lossy().into_owned();
             let lower = name.to_ascii_lowercase();
             if !(lower.ends_with(".tf")
+                || lower.ends_with(".tf.json")
                 || lower.ends_with(".tfvars")
                 || lower.ends_with(".tfvars.json"))
             {
@@ -240,6 +220,41 @@ pub fn lower_with(
     var_file: Option<(&str, &str)>,
     limits: Limits,
 ) -> Result<Lowered, Problem> {
+    if !is_terraform_json(rel) {
+        return lower_native(text, text, rel, files, var_file, limits);
+    }
+    // Terraform's JSON syntax: lowered as the native text it stands for, every span
+    // then put back on the JSON it came from.
+    let conv = json_syntax::convert(text)?;
+    let whole = Span::new(0, text.len());
+    let map = |s: Span| conv.gen.map(s, whole);
+    let mut l =
+        lower_native(conv.hcl(), text, rel, files, var_file, limits).map_err(|p| Problem {
+            span: map(p.span),
+            ..p
+        })?;
+    generated::remap(&mut l.doc.root, &conv.gen, whole);
+    for o in &mut l.doc.origins {
+        o.at = map(o.at);
+    }
+    for p in &mut l.problems {
+        p.span = map(p.span);
+    }
+    l.problems.sort_by_key(|p| (p.span.start, p.span.end));
+    l.doc.comments = conv.comments;
+    Ok(l)
+}
+
+/// Lowers native-syntax `text`; `own` is the file's text as its module reads it (the
+/// `.tf.json` text `text` was generated from, or `text` itself).
+fn lower_native(
+    text: &str,
+    own: &str,
+    rel: &str,
+    files: &dyn Files,
+    var_file: Option<(&str, &str)>,
+    limits: Limits,
+) -> Result<Lowered, Problem> {
     if let Err(e) = syntax::parse(text) {
         return Err(Problem {
             code: "AKS901",
@@ -249,7 +264,7 @@ pub fn lower_with(
     }
     let (dir, name) = split(rel);
     let (files_read, tfvars) =
-        read_dir(files, dir, Some((name, text)), var_file).map_err(|(message, _)| Problem {
+        read_dir(files, dir, Some((name, own)), var_file).map_err(|(message, _)| Problem {
             code: "AKS901",
             message: format!(
                 "the variable file {} is invalid: {message}",
@@ -506,7 +521,7 @@ pub fn caller_of(rel: &str, files: &dyn Files) -> Option<String> {
             if !is_terraform(&name) || !text.contains("source") {
                 continue;
             }
-            let Ok(body) = syntax::parse(&text) else {
+            let (_, Some(body)) = module::parse_file(&name, text) else {
                 continue;
             };
             for b in body

@@ -162,8 +162,15 @@ impl<'r> Module<'r> {
                                 let v = match &a.value {
                                     Expression::Object(o) => o
                                         .iter()
-                                        .find(|(k, _)| {
-                                            k.as_ident().is_some_and(|i| i.as_str() == "version")
+                                        .find(|(k, _)| match k {
+                                            // `version = ...` or `"version" = ...` (as
+                                            // a .tf.json file's object is written).
+                                            hcl_edit::expr::ObjectKey::Ident(i) => {
+                                                i.as_str() == "version"
+                                            }
+                                            hcl_edit::expr::ObjectKey::Expression(e) => {
+                                                e.as_str() == Some("version")
+                                            }
                                         })
                                         .and_then(|(_, v)| v.expr().as_str().map(str::to_string)),
                                     other => other.as_str().map(str::to_string),
@@ -598,7 +605,25 @@ impl Env for Module<'_> {
     }
 }
 
-/// Reads a directory's Terraform files (`.tf`) and the variable files Terraform reads
+/// The syntax tree of a module's file and the text its spans point into: a `.tf`
+/// file's own, a `.tf.json` file's native syntax ([`super::json_syntax`]). `None`: it
+/// does not parse (reported when that file is lowered, not here).
+pub(crate) fn parse_file(name: &str, text: String) -> (String, Option<Body>) {
+    if !super::is_terraform_json(name) {
+        let body = syntax::parse(&text).ok();
+        return (text, body);
+    }
+    match super::json_syntax::convert(&text) {
+        Ok(c) => {
+            let hcl = c.gen.text;
+            let body = syntax::parse(&hcl).ok();
+            (hcl, body)
+        }
+        Err(_) => (text, None),
+    }
+}
+
+/// Reads a directory's Terraform files (`.tf`, `.tf.json`) and the variable files Terraform reads
 /// on its own, then `named` (a variable file's path and text) over them, as
 /// `-var-file` is applied after them. `own` replaces the file of that name (the text
 /// being lowered, which may be a revision's rather than the disk's). `Err` is the named
@@ -625,8 +650,8 @@ pub(crate) fn read_dir(
     let mut tf = Vec::new();
     let mut auto: Vec<(u8, String, String)> = Vec::new();
     for (name, text) in listed {
-        if name.to_ascii_lowercase().ends_with(".tf") {
-            let body = syntax::parse(&text).ok();
+        if super::is_terraform(&name) {
+            let (text, body) = parse_file(&name, text);
             tf.push(TfFile {
                 rel: rel(&name),
                 text,

@@ -10,6 +10,7 @@
 //! (`azurerm_subnet.aks.id`), the reference is written instead, so the network index can
 //! still follow a subnet that is created in the same plan.
 
+use super::generated::{remap, Gen};
 use super::{lower_with, Files, Lowered, Problem, LIMITS};
 use crate::json::{self, Node, Span, Value};
 use std::collections::HashMap;
@@ -412,96 +413,7 @@ impl Site<'_, '_> {
     }
 }
 
-/// The generated text, and where each piece of it came from in the plan.
-#[derive(Default)]
-struct Gen {
-    text: String,
-    /// (start, end) in `text`, the plan span, the enclosing record: a tree of ranges.
-    records: Vec<(usize, usize, Span, Option<usize>)>,
-    /// Records in order of start, once [`Gen::finish`]ed.
-    by_start: Vec<usize>,
-}
-
 impl Gen {
-    /// Records `start..` (up to the end of the text so far) as coming from `span`.
-    /// Called when a piece is complete, so inner pieces are recorded first; their
-    /// parents are set in [`Gen::finish`].
-    fn record(&mut self, start: usize, span: Span) {
-        self.records.push((start, self.text.len(), span, None));
-    }
-
-    /// Orders the records by start (the outer of two with one start first) and links
-    /// each to the innermost record that contains it.
-    fn finish(&mut self) {
-        let mut order: Vec<usize> = (0..self.records.len()).collect();
-        order.sort_by_key(|&i| (self.records[i].0, std::cmp::Reverse(self.records[i].1)));
-        let mut open: Vec<usize> = Vec::new();
-        for &i in &order {
-            let (s, e, _, _) = self.records[i];
-            while let Some(&top) = open.last() {
-                if self.records[top].1 >= e && self.records[top].0 <= s {
-                    break;
-                }
-                open.pop();
-            }
-            self.records[i].3 = open.last().copied();
-            open.push(i);
-        }
-        self.by_start = order;
-    }
-
-    /// The plan span of the innermost record holding `span` of the generated text.
-    fn map(&self, span: Span, whole: Span) -> Span {
-        if self.by_start.is_empty() {
-            return whole;
-        }
-        let k = self
-            .by_start
-            .partition_point(|&i| self.records[i].0 <= span.start);
-        if k == 0 {
-            return whole;
-        }
-        let mut at = Some(self.by_start[k - 1]);
-        while let Some(i) = at {
-            let (s, e, plan, parent) = self.records[i];
-            if s <= span.start && span.end <= e {
-                return plan;
-            }
-            at = parent;
-        }
-        whole
-    }
-
-    fn string(&mut self, s: &str) {
-        self.text.push('"');
-        let mut chars = s.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => self.text.push_str("\\\\"),
-                '"' => self.text.push_str("\\\""),
-                '\n' => self.text.push_str("\\n"),
-                '\r' => self.text.push_str("\\r"),
-                '\t' => self.text.push_str("\\t"),
-                // Template sequences are literal in the plan.
-                '$' | '%' if chars.peek() == Some(&'{') => {
-                    self.text.push(c);
-                    self.text.push(c);
-                }
-                c if c.is_control() => {
-                    let _ = write!(self.text, "\\u{:04x}", c as u32);
-                }
-                c => self.text.push(c),
-            }
-        }
-        self.text.push('"');
-    }
-
-    fn indent(&mut self, level: usize) {
-        for _ in 0..level {
-            self.text.push_str("  ");
-        }
-    }
-
     /// The attributes and nested blocks of an object of values. `unknown` is the
     /// matching part of `after_unknown`, `exprs` of the configuration's expressions.
     fn body(
@@ -638,22 +550,6 @@ impl Gen {
     }
 }
 
-/// Points every span of the lowered template (spans into the generated text) at the
-/// plan value it came from.
-fn remap(n: &mut Node, g: &Gen, whole: Span) {
-    n.span = g.map(n.span, whole);
-    match &mut n.value {
-        Value::Array(items) => items.iter_mut().for_each(|i| remap(i, g, whole)),
-        Value::Object(members) => {
-            for m in members {
-                m.key_span = g.map(m.key_span, whole);
-                remap(&mut m.value, g, whole);
-            }
-        }
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -716,25 +612,5 @@ mod tests {
         let l = lowered(&text);
         let rs = l.doc.root.get("resources").unwrap().as_array().unwrap();
         assert_eq!(rs.len(), 1);
-    }
-
-    #[test]
-    fn ranges_map_to_the_innermost_record() {
-        let mut g = Gen {
-            text: "0123456789".into(),
-            records: vec![
-                (2, 4, Span::new(20, 40), None),
-                (5, 8, Span::new(50, 80), None),
-                (1, 9, Span::new(10, 90), None),
-            ],
-            ..Gen::default()
-        };
-        g.finish();
-        let whole = Span::new(0, 100);
-        assert_eq!(g.map(Span::new(2, 3), whole), Span::new(20, 40));
-        assert_eq!(g.map(Span::new(6, 7), whole), Span::new(50, 80));
-        assert_eq!(g.map(Span::new(4, 5), whole), Span::new(10, 90));
-        assert_eq!(g.map(Span::new(3, 6), whole), Span::new(10, 90));
-        assert_eq!(g.map(Span::new(0, 1), whole), whole);
     }
 }

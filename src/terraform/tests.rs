@@ -5,7 +5,7 @@ use crate::json::Node;
 use std::collections::HashMap;
 
 /// Directories of files, by directory.
-struct Mem(HashMap<String, Vec<(String, String)>>);
+pub(crate) struct Mem(HashMap<String, Vec<(String, String)>>);
 
 impl Files for Mem {
     fn dir(&self, dir: &str) -> Result<Vec<(String, String)>, String> {
@@ -16,7 +16,7 @@ impl Files for Mem {
     }
 }
 
-fn mem(files: &[(&str, &str)]) -> Mem {
+pub(crate) fn mem(files: &[(&str, &str)]) -> Mem {
     let mut m: HashMap<String, Vec<(String, String)>> = HashMap::new();
     for (path, text) in files {
         let (d, n) = path.rsplit_once('/').unwrap_or(("", path));
@@ -36,7 +36,7 @@ fn lower(files: &[(&str, &str)], rel: &str) -> serde_json::Value {
     to_json(&l.doc.root)
 }
 
-fn to_json(n: &Node) -> serde_json::Value {
+pub(crate) fn to_json(n: &Node) -> serde_json::Value {
     use crate::json::Value as V;
     match &n.value {
         V::Null => serde_json::Value::Null,
@@ -527,4 +527,33 @@ fn an_azapi_body_in_a_module_takes_the_module_call_span() {
         .and_then(Node::as_array)
         .is_some_and(|a| !a.is_empty()));
     inside(r, root.len());
+}
+
+/// A template that is one interpolation and nothing else is its expression's value,
+/// unconverted, as in Terraform (`"${var.zones}"` is the list, `"${var.n}"` the number);
+/// with anything else around it, a string.
+#[test]
+fn a_template_of_one_interpolation_is_its_value_unconverted() {
+    let t = r#"
+variable "zones" {
+  default = ["1", "2"]
+}
+variable "n" {
+  default = 3
+}
+resource "azurerm_kubernetes_cluster" "aks" {
+  name = "aks-${var.n}"
+  default_node_pool {
+    name       = "system"
+    zones      = "${var.zones}"
+    node_count = "${var.n}"
+  }
+}
+"#;
+    let v = lower(&[("main.tf", t)], "main.tf");
+    let r = &v["resources"][0];
+    assert_eq!(r["name"], "aks-3");
+    let pool = &r["properties"]["agentPoolProfiles"][0];
+    assert_eq!(pool["availabilityZones"], serde_json::json!(["1", "2"]));
+    assert_eq!(pool["count"], 3);
 }
