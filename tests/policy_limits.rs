@@ -87,9 +87,12 @@ fn builtins_that_ignore_the_timer_are_stopped_by_the_watchdog() {
             "{condition}: {}",
             r.stderr
         );
-        // 300 ms, the watchdog's grace (250 ms) and its tick, with room for a loaded
-        // machine; without the watchdog these ran for 5 s and 2 GB.
-        assert!(took < Duration::from_secs(4), "{condition}: {took:?}");
+        // 300 ms, the watchdog's grace (250 ms) and its tick, and the run it restarts
+        // (src/policy_restart.rs), with room for a loaded machine: 4 s was exceeded
+        // (5.04 s) twice in debug runs beside a build. Without the watchdog these ran for
+        // 5 s and 2 GB and then exited 1 with a finding, which the exit code above
+        // catches whatever the time.
+        assert!(took < common::release_seconds(2), "{condition}: {took:?}");
     }
 }
 
