@@ -475,9 +475,21 @@ fn emit_file(m: &Module, fi: usize, over: Option<Span>, out: &mut Out) {
                                 .map(|a| span_of(&a.value))
                                 .unwrap_or(at);
                             let span = over.unwrap_or(src);
+                            let mut inner = Out::default();
                             for cfi in 0..child.files.len() {
-                                emit_file(&child, cfi, Some(span), out);
+                                emit_file(&child, cfi, Some(span), &mut inner);
                             }
+                            // The child's updates, merged into what it creates (every
+                            // file of it is emitted, so what is not found is not its own).
+                            let updates = update::updates(&child);
+                            update::apply_within(
+                                &updates,
+                                span,
+                                &mut inner.resources,
+                                &mut inner.problems,
+                            );
+                            out.resources.append(&mut inner.resources);
+                            out.problems.append(&mut inner.problems);
                         }
                         Err(mut p) => {
                             if let Some(o) = over {

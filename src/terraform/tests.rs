@@ -557,3 +557,52 @@ resource "azurerm_kubernetes_cluster" "aks" {
     assert_eq!(pool["availabilityZones"], serde_json::json!(["1", "2"]));
     assert_eq!(pool["count"], 3);
 }
+
+/// An update inside a child module is merged into the child's resource, its values at
+/// the module call; one of a resource the child does not create is AKS900 there.
+#[test]
+fn an_update_in_a_child_module_is_merged_into_its_resource() {
+    let cluster = "resource \"azurerm_kubernetes_cluster\" \"aks\" {\n  name = \"aks\"\n  location = \"westeurope\"\n  network_profile {\n    network_plugin = \"azure\"\n  }\n}\n";
+    let update = "resource \"azapi_update_resource\" \"u\" {\n  type = \"Microsoft.ContainerService/managedClusters@2024-05-01\"\n  parent_id = \"/subscriptions/s/resourceGroups/rg\"\n  name = azurerm_kubernetes_cluster.aks.name\n  body = jsonencode({ properties = { networkProfile = { outboundType = \"userDefinedRouting\" } } })\n}\n";
+    let root = "module \"aks\" {\n  source = \"./m\"\n}\n";
+    let files = [
+        ("main.tf", root),
+        ("m/main.tf", cluster),
+        ("m/update.tf", update),
+    ];
+    let v = lower(&files, "main.tf");
+    let net = &v["resources"][0]["properties"]["networkProfile"];
+    assert_eq!(net["outboundType"], "userDefinedRouting", "{v}");
+    assert_eq!(net["networkPlugin"], "azure", "{v}");
+    // The merged value points at the module call, in the root's text.
+    let m = mem(&files);
+    let l = lower_text(root, "main.tf", &m).unwrap();
+    let ot = l
+        .doc
+        .root
+        .get("resources")
+        .and_then(|r| r.as_array())
+        .unwrap()[0]
+        .get("properties")
+        .and_then(|p| p.get("networkProfile"))
+        .and_then(|n| n.get("outboundType"))
+        .unwrap()
+        .span;
+    assert!(ot.end <= root.len(), "{ot:?}");
+
+    let other = update.replace("azurerm_kubernetes_cluster.aks.name", "\"elsewhere\"");
+    let files = [
+        ("main.tf", root),
+        ("m/main.tf", cluster),
+        ("m/update.tf", other.as_str()),
+    ];
+    let m = mem(&files);
+    let l = lower_text(root, "main.tf", &m).unwrap();
+    assert!(
+        l.problems.iter().any(|p| p.code == "AKS900"
+            && p.message.contains("does not create")
+            && p.span.end <= root.len()),
+        "{:?}",
+        l.problems
+    );
+}

@@ -139,18 +139,49 @@ pub(crate) fn apply(
                 .any(|r| names(r, t))
         });
         if !elsewhere {
-            let what = match &u.target {
-                Some((ty, names)) => format!("{ty} '{}'", names.join("/")),
-                None => "a resource whose id is not known before apply".into(),
-            };
-            problems.push(Problem {
-                code: "AKS900",
-                message: format!(
-                    "not checked: azapi_update_resource changes {what}, which this module does not create: what it becomes is not in the scan"
-                ),
-                span: u.span,
-            });
+            problems.push(not_created(u, u.span));
         }
+    }
+}
+
+/// The updates of a child module, all of whose resources are in `resources` (emitted
+/// at the module call's span `at`): merged where they name one, with their values at
+/// `at` too; AKS900 at `at` where they name none.
+pub(crate) fn apply_within(
+    updates: &[Update],
+    at: Span,
+    resources: &mut [Node],
+    problems: &mut Vec<Problem>,
+) {
+    for u in updates {
+        let found = match &u.target {
+            Some(t) => resources.iter_mut().find(|r| names(r, t)),
+            None => None,
+        };
+        match (found, &u.body) {
+            (Some(r), Some(body)) => {
+                let mut body = body.clone();
+                crate::bicep::lower::respan(&mut body, at);
+                merge(r, &body);
+            }
+            (Some(_), None) => {}
+            (None, _) => problems.push(not_created(u, at)),
+        }
+    }
+}
+
+/// AKS900: an update of a resource the module does not create.
+fn not_created(u: &Update, at: Span) -> Problem {
+    let what = match &u.target {
+        Some((ty, names)) => format!("{ty} '{}'", names.join("/")),
+        None => "a resource whose id is not known before apply".into(),
+    };
+    Problem {
+        code: "AKS900",
+        message: format!(
+            "not checked: azapi_update_resource changes {what}, which this module does not create: what it becomes is not in the scan"
+        ),
+        span: at,
     }
 }
 
