@@ -26,7 +26,7 @@ pub(crate) fn lower_file(
     let mut sym = Symbols::default();
     let mut problems: Vec<Problem> = Vec::new();
     let graph = import::read_graph(program, path, files, &mut problems);
-    let imports = import::resolve(program, &graph, &mut problems);
+    let imports = import::resolve(program, &graph, files, &mut problems);
     sym.scopes = imports.scopes.clone();
     let mut types: HashMap<String, &TypeExpr> = HashMap::new();
     let mut imported_vars = Vec::new();

@@ -210,6 +210,7 @@ fn exports(p: &Program) -> HashMap<&str, &Statement> {
 pub(crate) fn resolve<'p>(
     main: &'p Program,
     g: &'p Graph,
+    files: &dyn Files,
     problems: &mut Vec<Problem>,
 ) -> Imports<'p> {
     let n = g.files.len() + 1;
@@ -313,7 +314,7 @@ pub(crate) fn resolve<'p>(
         if i == 0 {
             out_names = bound;
         } else {
-            values[i] = constants(program, i, &bound, &scopes, problems, g);
+            values[i] = constants(program, i, &bound, &scopes, problems, g, files);
         }
     }
     Imports {
@@ -354,6 +355,7 @@ fn constants(
     scopes: &Rc<Vec<FuncScope>>,
     problems: &mut Vec<Problem>,
     g: &Graph,
+    files: &dyn Files,
 ) -> Vec<(String, Val)> {
     let (path, via) = (&g.files[i - 1].0, g.files[i - 1].2);
     let mut sym = Symbols::default();
@@ -378,6 +380,8 @@ fn constants(
     sym.scopes = scopes.clone();
     let mut l = Lower::new(&sym);
     l.scope = i;
+    // load*() in an imported file reads relative to that file.
+    l.source = Some(super::load::Source { files, path });
     for v in &own {
         let n = l.value(&v.value);
         nodes.push((v.name.name.clone(), n));

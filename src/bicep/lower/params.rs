@@ -67,7 +67,7 @@ fn lower_params_at(program: &Program, path: &str, files: &dyn Files, depth: usiz
     // functions join the scope (types are not checked in a parameters file).
     let mut import_problems = Vec::new();
     let graph = import::read_graph(program, path, files, &mut import_problems);
-    let imports = import::resolve(program, &graph, &mut import_problems);
+    let imports = import::resolve(program, &graph, files, &mut import_problems);
     sym.scopes = imports.scopes.clone();
     let mut vars: Vec<(String, Node)> = Vec::new();
     for (name, at, b) in &imports.names {
