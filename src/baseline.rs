@@ -659,6 +659,27 @@ impl GitBase {
             });
             return notes;
         }
+        // A Terraform module judged with a named variable file: the base revision is
+        // planned without that pairing, so its clusters would be the module's defaults,
+        // and comparing with them could hide a change the variable file made. Said, not
+        // compared.
+        if let Some(vf) = unit
+            .param_file
+            .map(|p| sources.get(p).rel)
+            .filter(|rel| sources.var_file(rel).is_some())
+        {
+            for r in unit.resources.iter().filter(|r| r.ty == CLUSTER) {
+                notes.push((
+                    r.name.site,
+                    format!(
+                        "cluster {} is not compared with its version at {}: the base revision is not evaluated with the variable file {vf} yet; AKS006 is not checked for it",
+                        show_name(r),
+                        self.rev
+                    ),
+                ));
+            }
+            return notes;
+        }
         let base_rel = |id: FileId| -> String {
             let r = sources.get(id).rel;
             r.strip_suffix(&base.suffix).unwrap_or(r).to_string()

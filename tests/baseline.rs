@@ -788,7 +788,24 @@ fn a_change_in_a_named_tfvars_file_alone_touches_its_verdict() {
             .as_array()
             .unwrap()
             .iter()
+            .filter(|f| f["rule"] != "AKS900")
             .all(|f| f["parameterFile"] == "env/dev.tfvars"),
         "only the changed variable file's verdict: {doc:#}"
+    );
+    // The base revision is not evaluated with the named file: AKS006 is said not to be
+    // checked, never compared with the module's defaults (which could hide a change).
+    let unchecked: Vec<&serde_json::Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "AKS900" && f["about"] == "AKS006")
+        .collect();
+    assert_eq!(unchecked.len(), 1, "{doc:#}");
+    assert!(
+        unchecked[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not evaluated with the variable file env/dev.tfvars"),
+        "{doc:#}"
     );
 }
