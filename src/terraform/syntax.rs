@@ -10,7 +10,46 @@ pub(crate) struct SyntaxError {
     pub span: Span,
 }
 
+thread_local! {
+    /// The trees of the texts this thread parsed last, with their texts: lowering one
+    /// `.tf` file evaluates its whole folder, so a folder of n files had each file parsed
+    /// n times (parsing was most of a Terraform scan's profile). Keyed by the whole text,
+    /// so a hit is the tree of exactly this text.
+    static RECENT: std::cell::RefCell<std::collections::VecDeque<(String, Body)>> =
+        const { std::cell::RefCell::new(std::collections::VecDeque::new()) };
+}
+
+/// How many trees, and how many bytes of text, [`RECENT`] keeps per thread.
+const RECENT_TREES: usize = 64;
+const RECENT_BYTES: usize = 8 << 20;
+
 pub(crate) fn parse(text: &str) -> Result<Body, SyntaxError> {
+    let hit = RECENT.with(|r| {
+        r.borrow()
+            .iter()
+            .find(|(t, _)| t == text)
+            .map(|(_, b)| b.clone())
+    });
+    if let Some(body) = hit {
+        return Ok(body);
+    }
+    let body = parse_text(text)?;
+    if text.len() <= RECENT_BYTES {
+        RECENT.with(|r| {
+            let mut r = r.borrow_mut();
+            r.push_back((text.to_string(), body.clone()));
+            let mut bytes: usize = r.iter().map(|(t, _)| t.len()).sum();
+            while r.len() > RECENT_TREES || bytes > RECENT_BYTES {
+                if let Some((t, _)) = r.pop_front() {
+                    bytes -= t.len();
+                }
+            }
+        });
+    }
+    Ok(body)
+}
+
+fn parse_text(text: &str) -> Result<Body, SyntaxError> {
     hcl_edit::parser::parse_body(text).map_err(|e| {
         // The crate's offset may fall inside a multi-byte character.
         let mut at = e.location().offset().min(text.len());
@@ -136,5 +175,32 @@ mod tests {
             .unwrap();
         assert!(e.span.start <= 30 && e.span.end > e.span.start);
         assert!(super::parse("a = \"é").is_err());
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    /// A tree from the cache is the tree of that very text: the same spans, the same
+    /// printed text, for texts that differ only slightly (generated, not hand-picked).
+    #[test]
+    fn a_cached_tree_is_the_tree_of_its_text() {
+        let texts: Vec<String> = (0..200)
+            .map(|i| {
+                format!(
+                    "resource \"azurerm_public_ip\" \"p{}\" {{\n  name = \"{}\"\n{}}}\n",
+                    i % 7,
+                    "x".repeat(i % 5),
+                    "  # c\n".repeat(i % 3)
+                )
+            })
+            .collect();
+        for round in 0..2 {
+            for t in &texts {
+                let cached = super::parse(t).ok().unwrap();
+                let fresh = super::parse_text(t).ok().unwrap();
+                assert_eq!(cached.to_string(), fresh.to_string(), "round {round}");
+                assert_eq!(format!("{cached:?}"), format!("{fresh:?}"), "round {round}");
+            }
+        }
     }
 }
