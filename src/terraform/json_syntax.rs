@@ -41,6 +41,7 @@ use hcl_edit::Span as _;
 pub(crate) const BLOCKS: &[&str] = &[
     "api_server_access_profile",
     "application_rule_collection",
+    "bootstrap_profile",
     "default_node_pool",
     "identity",
     "ip_configuration",

@@ -10,13 +10,31 @@ use super::map::{base, identity, name_of, Ctx};
 use crate::arm::value::Val;
 use crate::json::{Node, Span, Value};
 
-/// The managedClusters apiVersion of the azurerm major versions: 4.x writes
-/// 2024-05-01, 3.x (since 3.60) 2023-04-02-preview.
+/// The managedClusters apiVersion of the azurerm major versions (the provider's
+/// CHANGELOG): 5.x writes 2025-10-01 (4.64 began the move to it), 4.x 2024-05-01 (from
+/// 4.0; later 4.x minors moved on, see [`cluster_api`]), 3.x (since 3.60)
+/// 2023-04-02-preview.
 pub(crate) fn aks_api(major: u32) -> &'static str {
-    if major >= 4 {
-        "2024-05-01"
+    match major {
+        m if m >= 5 => "2025-10-01",
+        4 => "2024-05-01",
+        _ => "2023-04-02-preview",
+    }
+}
+
+/// A cluster's apiVersion: a 4.x cluster that uses what 4.44.0 added (`bootstrap_profile`,
+/// outbound type `none`) needs 4.44 at least, which wrote 2025-05-01 (since 4.42.0).
+fn cluster_api(cx: &Ctx, b: &BlockInst) -> &'static str {
+    let needs_4_44 = || {
+        cx.block(b, "bootstrap_profile").is_some()
+            || cx.block(b, "network_profile").is_some_and(|np| {
+                matches!(cx.attr(&np, "outbound_type"), Some((Val::Str(o), _)) if o.eq_ignore_ascii_case("none"))
+            })
+    };
+    if cx.m.major == 4 && needs_4_44() {
+        "2025-05-01"
     } else {
-        "2023-04-02-preview"
+        aks_api(cx.m.major)
     }
 }
 
@@ -27,7 +45,7 @@ pub(crate) fn cluster(cx: &Ctx, b: &BlockInst) -> Option<Node> {
         cx,
         b,
         "Microsoft.ContainerService/managedClusters",
-        aks_api(cx.m.major),
+        cluster_api(cx, b),
         &[name],
     );
     if let Some(ib) = cx.block(b, "identity") {
@@ -93,6 +111,15 @@ pub(crate) fn cluster(cx: &Ctx, b: &BlockInst) -> Option<Node> {
     }
     if !api.is_empty() {
         p.put("apiServerAccessProfile", api.node(at));
+    }
+    // 4.44.0+: where nodes get their artifacts (`Cache`: a network isolated cluster).
+    if let Some(bp) = cx.block(b, "bootstrap_profile") {
+        let mut o = Obj::default();
+        if !cx.copy(&mut o, "artifactSource", &bp, "artifact_source") {
+            o.put("artifactSource", string("Direct", cx.sp(bp.span)));
+        }
+        cx.copy(&mut o, "containerRegistryId", &bp, "container_registry_id");
+        p.put("bootstrapProfile", o.node(cx.sp(bp.span)));
     }
     r.put("properties", p.node(at));
     Some(r.node(at))

@@ -606,3 +606,33 @@ fn an_update_in_a_child_module_is_merged_into_its_resource() {
         l.problems
     );
 }
+
+/// The managedClusters apiVersion follows the provider version: 4.x 2024-05-01, 4.44's
+/// `outbound_type = "none"` or `bootstrap_profile` 2025-05-01, 5.x 2025-10-01.
+#[test]
+fn the_cluster_api_version_follows_the_provider_version() {
+    let cluster = |extra: &str, outbound: &str| {
+        format!(
+            "resource \"azurerm_kubernetes_cluster\" \"aks\" {{\n  name = \"aks\"\n{extra}  network_profile {{\n    network_plugin = \"azure\"\n    outbound_type = \"{outbound}\"\n  }}\n}}\n"
+        )
+    };
+    let api =
+        |text: &str| lower(&[("main.tf", text)], "main.tf")["resources"][0]["apiVersion"].clone();
+    assert_eq!(api(&cluster("", "loadBalancer")), "2024-05-01");
+    assert_eq!(api(&cluster("", "none")), "2025-05-01");
+    let bootstrap = "  bootstrap_profile {\n    artifact_source = \"Cache\"\n  }\n";
+    assert_eq!(api(&cluster(bootstrap, "loadBalancer")), "2025-05-01");
+    let v = lower(&[("main.tf", &cluster(bootstrap, "none"))], "main.tf");
+    assert_eq!(
+        v["resources"][0]["properties"]["bootstrapProfile"],
+        serde_json::json!({"artifactSource": "Cache"})
+    );
+    let pinned = |major: &str| {
+        format!(
+            "terraform {{\n  required_providers {{\n    azurerm = {{\n      source = \"hashicorp/azurerm\"\n      version = \"~> {major}\"\n    }}\n  }}\n}}\n{}",
+            cluster("", "loadBalancer")
+        )
+    };
+    assert_eq!(api(&pinned("5.0")), "2025-10-01");
+    assert_eq!(api(&pinned("3.0")), "2023-04-02-preview");
+}
