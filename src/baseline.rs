@@ -555,6 +555,14 @@ impl GitBase {
                 };
             }
         }
+        // The named Terraform variable files, as they were: the base module is evaluated
+        // with each, as the working tree's is.
+        for (_, vf) in pairs
+            .iter()
+            .filter(|(_, p)| crate::terraform::is_var_file(p))
+        {
+            exact.insert(vf.clone());
+        }
         let tree = self.tree()?;
         let in_tree: HashMap<&str, &TreeEntry> = tree.iter().map(|e| (e.rel.as_str(), e)).collect();
         let (wanted, not_files): (Vec<&TreeEntry>, Vec<&TreeEntry>) = tree
@@ -621,7 +629,26 @@ impl GitBase {
         };
         let files: Vec<(FileId, &str, &Facts)> =
             facts.iter().map(|(id, f)| (*id, rel_of(*id), f)).collect();
-        let plan = crate::plan::plan(&files, pairs, &Default::default());
+        let mut named = crate::var_files::Named::new();
+        for (template, vf) in pairs
+            .iter()
+            .filter(|(_, p)| crate::terraform::is_var_file(p))
+        {
+            let dir = vf.rsplit_once('/').map_or("", |(d, _)| d);
+            if let Some(id) = sources
+                .stored_in(dir, &suffix)
+                .into_iter()
+                .find(|id| sources.path_in_tree(*id) == vf)
+            {
+                let ids = named
+                    .entry(crate::var_files::module_of(template))
+                    .or_default();
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        let plan = crate::plan::plan(&files, pairs, &named);
         let mut by_file: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, j) in plan.jobs.iter().enumerate() {
             by_file
@@ -659,27 +686,6 @@ impl GitBase {
             });
             return notes;
         }
-        // A Terraform module judged with a named variable file: the base revision is
-        // planned without that pairing, so its clusters would be the module's defaults,
-        // and comparing with them could hide a change the variable file made. Said, not
-        // compared.
-        if let Some(vf) = unit
-            .param_file
-            .map(|p| sources.get(p).rel)
-            .filter(|rel| sources.var_file(rel).is_some())
-        {
-            for r in unit.resources.iter().filter(|r| r.ty == CLUSTER) {
-                notes.push((
-                    r.name.site,
-                    format!(
-                        "cluster {} is not compared with its version at {}: the base revision is not evaluated with the variable file {vf} yet; AKS006 is not checked for it",
-                        show_name(r),
-                        self.rev
-                    ),
-                ));
-            }
-            return notes;
-        }
         let base_rel = |id: FileId| -> String {
             let r = sources.get(id).rel;
             r.strip_suffix(&base.suffix).unwrap_or(r).to_string()
@@ -692,6 +698,28 @@ impl GitBase {
             .copied()
             .filter(|b| b.param_file.map(|p| Some(base_rel(p))) == param)
             .collect();
+        // A Terraform module judged with a named variable file that has no pairing at
+        // the revision (the file is new there, or does not lower): the module's defaults
+        // are not its base, and comparing with them could hide a change the file made.
+        // Said, not compared.
+        if let Some(vf) = unit
+            .param_file
+            .map(|p| sources.get(p).rel)
+            .filter(|rel| sources.var_file(rel).is_some())
+            .filter(|_| same_pairing.is_empty())
+        {
+            for r in unit.resources.iter().filter(|r| r.ty == CLUSTER) {
+                notes.push((
+                    r.name.site,
+                    format!(
+                        "cluster {} is not compared with its version at {}: the module is not evaluated there with the variable file {vf} (it is new, or did not lower); AKS006 is not checked for it",
+                        show_name(r),
+                        self.rev
+                    ),
+                ));
+            }
+            return notes;
+        }
         let candidates = if same_pairing.is_empty() {
             same_file
         } else {

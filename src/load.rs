@@ -511,6 +511,23 @@ pub fn parse_with_var_file(
     }
 }
 
+/// [`parse_with_var_file`] for a base revision's module and variable file, the module
+/// read from the revision's files the scan stored.
+pub fn parse_stored_with_var_file(
+    text: &str,
+    rel: &str,
+    stored: &crate::front_files::Stored,
+    var_file: (&str, &str),
+) -> Result<json::Document, String> {
+    let rec = Recorder::new(stored as &dyn crate::terraform::Files);
+    let lowered = crate::terraform::lower_with_var_file(text, rel, &rec, var_file);
+    match with_reads(lowered, rec.finish(rel)) {
+        Outcome::Parsed { doc, .. } => Ok(doc),
+        Outcome::Failed { message, .. } => Err(message),
+        _ => Err("the Terraform file could not be lowered with its variable file".into()),
+    }
+}
+
 /// [`parse_again`] for a base revision's file, its module read from the revision's
 /// files the scan stored.
 pub fn parse_stored(

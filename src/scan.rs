@@ -841,7 +841,7 @@ pub(crate) fn job_docs<'a>(
         out.insert(job.file, with_var_file(job.file, vf, sources)?);
     }
     for id in job.files() {
-        if out.contains_key(&id) || sources.var_file(sources.get(id).rel) == Some(id) {
+        if out.contains_key(&id) || is_var_file_id(id, sources) {
             continue;
         }
         let doc = match kept {
@@ -875,9 +875,16 @@ pub(crate) fn job_docs<'a>(
 
 /// A Terraform file's job with a named variable file (its own kind of parameters).
 fn is_tf_with_var_file(job: &Job, sources: &Sources) -> bool {
-    job.params
-        .is_some_and(|p| sources.var_file(sources.get(p).rel) == Some(p))
+    job.params.is_some_and(|p| is_var_file_id(p, sources))
         && crate::terraform::is_terraform(sources.path_in_tree(job.file))
+}
+
+/// A named Terraform variable file: registered as one, or a base revision's copy of one
+/// (the base side pairs only those, see `baseline::GitBase::base_side`).
+fn is_var_file_id(id: FileId, sources: &Sources) -> bool {
+    sources.var_file(sources.get(id).rel) == Some(id)
+        || (!sources.suffix_of(id).is_empty()
+            && crate::terraform::is_var_file(sources.path_in_tree(id)))
 }
 
 /// A `.tf` file lowered again with the variable file `vf` over its module's own (the
@@ -891,6 +898,21 @@ fn with_var_file(
         Some(t) => t.map_err(|e| (file, e))?,
         None => sources.text(file).to_string(),
     };
+    let suffix = sources.suffix_of(file);
+    if !suffix.is_empty() {
+        // A base revision's module with the revision's copy of the variable file.
+        let stored = crate::front_files::Stored { sources, suffix };
+        let vars = sources.text(vf);
+        let var_rel = sources.path_in_tree(vf);
+        let doc = load::parse_stored_with_var_file(
+            &text,
+            sources.path_in_tree(file),
+            &stored,
+            (var_rel, &vars),
+        )
+        .map_err(|e| (file, e))?;
+        return Ok(DocRef::Read(text, doc));
+    }
     let vars = match sources.read_again(vf) {
         Some(t) => t.map_err(|e| (vf, e))?,
         None => return Err((vf, "the variable file could not be read".into())),

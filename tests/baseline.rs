@@ -792,20 +792,83 @@ fn a_change_in_a_named_tfvars_file_alone_touches_its_verdict() {
             .all(|f| f["parameterFile"] == "env/dev.tfvars"),
         "only the changed variable file's verdict: {doc:#}"
     );
-    // The base revision is not evaluated with the named file: AKS006 is said not to be
-    // checked, never compared with the module's defaults (which could hide a change).
+    // The base revision is evaluated with the same file as it was: compared, not AKS900.
+    assert!(
+        !doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "AKS900" && f["about"] == "AKS006"),
+        "{doc:#}"
+    );
+}
+
+/// The base module is evaluated with the named variable file as it was at the revision,
+/// not with the module's defaults: a change the file makes back to the default value is
+/// still a change (it passed silently when the base was the defaults). A variable file
+/// new at the revision has no base pairing: AKS006 is said not to be checked.
+#[test]
+fn the_base_module_is_evaluated_with_the_base_variable_file() {
+    let fixture = common::root().join("fixtures/terraform/fail-var-files-per-env");
+    let d = repo();
+    for f in [
+        ".aksgate.toml",
+        "infra/aks/main.tf",
+        "infra/aks/variables.tf",
+        "env/dev.tfvars",
+        "env/prod.tfvars.json",
+    ] {
+        write(
+            d.path(),
+            f,
+            &std::fs::read_to_string(fixture.join(f)).unwrap(),
+        );
+    }
+    commit(d.path(), "base");
+    // dev was userDefinedRouting; now the module's default, loadBalancer.
+    write(
+        d.path(),
+        "env/dev.tfvars",
+        "network_plugin = \"azure\"\noutbound_type  = \"loadBalancer\"\n",
+    );
+    let (code, doc, err) = check_in(d.path(), &["--base", "HEAD"]);
+    assert_eq!(code, 1, "{err}{doc:#}");
+    let aks006 = rule_findings(&doc, "AKS006");
+    assert_eq!(aks006.len(), 1, "{doc:#}");
+    assert_eq!(aks006[0]["parameterFile"], "env/dev.tfvars");
+    assert!(
+        aks006[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("from userDefinedRouting"),
+        "{doc:#}"
+    );
+
+    // A variable file that did not exist at the revision.
+    let toml = std::fs::read_to_string(d.path().join(".aksgate.toml")).unwrap();
+    write(
+        d.path(),
+        ".aksgate.toml",
+        &format!("{toml}\n[[pair]]\ntemplate = \"infra/aks\"\nparameters = \"env/test.tfvars\"\n"),
+    );
+    write(
+        d.path(),
+        "env/test.tfvars",
+        "outbound_type = \"userDefinedRouting\"\n",
+    );
+    let (_, doc, err) = check_in(d.path(), &["--base", "HEAD"]);
     let unchecked: Vec<&serde_json::Value> = doc["findings"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|f| f["rule"] == "AKS900" && f["about"] == "AKS006")
         .collect();
-    assert_eq!(unchecked.len(), 1, "{doc:#}");
+    assert_eq!(unchecked.len(), 1, "{err}{doc:#}");
     assert!(
         unchecked[0]["message"]
             .as_str()
             .unwrap()
-            .contains("not evaluated with the variable file env/dev.tfvars"),
+            .contains("with the variable file env/test.tfvars"),
         "{doc:#}"
     );
 }
