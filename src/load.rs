@@ -99,15 +99,18 @@ fn disk_files(path: &Path, rel: &str) -> DiskFiles {
     DiskFiles { root }
 }
 
+/// Did the Bicep compiler write this template (`metadata._generator.name`)?
+fn generator_is_bicep(root: &json::Node) -> bool {
+    root.get("metadata")
+        .and_then(|m| m.get("_generator"))
+        .and_then(|g| g.get("name"))
+        .and_then(json::Node::as_str)
+        .is_some_and(|n| n.eq_ignore_ascii_case("bicep"))
+}
+
 /// Was the JSON template of this outcome written by the Bicep compiler?
 fn compiled_by_bicep(outcome: &Outcome) -> bool {
-    let generator = |root: &json::Node| {
-        root.get("metadata")
-            .and_then(|m| m.get("_generator"))
-            .and_then(|g| g.get("name"))
-            .and_then(json::Node::as_str)
-            .is_some_and(|n| n.eq_ignore_ascii_case("bicep"))
-    };
+    let generator = generator_is_bicep;
     match outcome {
         Outcome::Parsed {
             doc,
@@ -129,7 +132,9 @@ fn bicep_lowers(path: &Path, rel: &str, files: &dyn Files) -> bool {
     let Ok(text) = text_of(bytes) else {
         return false;
     };
-    matches!(bicep_outcome(&text, rel, files), Outcome::Parsed { .. })
+    // Whether it lowers only: the compiled JSON beside it is not read for that.
+    let rec = Recorder::new(files);
+    matches!(bicep::lower_text(&text, rel, &rec), Ok(l) if l.problems.is_empty())
 }
 
 fn file_name(p: &Path) -> String {
@@ -238,17 +243,11 @@ fn bicep_outcome(text: &str, rel: &str, files: &dyn Files) -> Outcome {
 /// `metadata._generator.name` `bicep`), its spans at the file's start: it is evaluated
 /// only to compare verdicts, never shown.
 fn compiled_beside(rel: &str, files: &dyn Files) -> Option<json::Node> {
-    let name = rel.rsplit('/').next()?;
-    let stem = &name[..name.len().checked_sub(".bicep".len())?];
-    let (_, text) = files.read(rel, &format!("{stem}.json")).ok()?;
+    let (_, text) = files
+        .read(rel, &crate::stale_build::compiled_name(rel))
+        .ok()?;
     let mut root = json::parse(&text).ok()?.root;
-    let by_bicep = root
-        .get("metadata")
-        .and_then(|m| m.get("_generator"))
-        .and_then(|g| g.get("name"))
-        .and_then(json::Node::as_str)
-        .is_some_and(|n| n.eq_ignore_ascii_case("bicep"));
-    if !by_bicep {
+    if !generator_is_bicep(&root) {
         return None;
     }
     bicep::respan(&mut root, json::Span::default());

@@ -1203,9 +1203,15 @@ pub fn evaluate_unit(
                 params,
             ))
         })?;
-    let verdict = crate::stale_build::verdict(&found);
+    // Only a `.bicep` with its compiled JSON beside it pays for the comparison.
+    let verdict = unit
+        .compiled
+        .is_some()
+        .then(|| crate::stale_build::verdict(&found));
     out.extend(found);
-    if let Some(note) = stale_build_note(policies, engine, unit, &verdict, sources, options) {
+    if let Some(note) =
+        verdict.and_then(|v| stale_build_note(policies, engine, unit, &v, sources, options))
+    {
         out.push((None, note));
     }
     Ok(out)
@@ -1228,12 +1234,7 @@ fn stale_build_note(
     let input = crate::input::build(&twin, sources, &network, options);
     let raw = policies.evaluate_owned(engine, input).ok()?;
     let found = crate::evaluate::findings_with_refs(&twin, raw, policies, None).ok()?;
-    let rel = sources.get(unit.file).rel;
-    let name = rel.rsplit('/').next().unwrap_or(rel);
-    let compiled = format!(
-        "{}.json",
-        &name[..name.len().saturating_sub(".bicep".len())]
-    );
+    let compiled = crate::stale_build::compiled_name(sources.get(unit.file).rel);
     let message =
         crate::stale_build::difference(verdict, &crate::stale_build::verdict(&found), &compiled)?;
     let mut f = builtin_finding(

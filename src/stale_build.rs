@@ -16,6 +16,17 @@ use std::collections::BTreeMap;
 /// The rule id of the note.
 pub const RULE: &str = "AKS903";
 
+/// The file name of the template Bicep compiles from the `.bicep` file `rel`
+/// (`infra/main.bicep` -> `main.json`).
+pub fn compiled_name(rel: &str) -> String {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let stem = name
+        .len()
+        .checked_sub(".bicep".len())
+        .map_or(name, |n| &name[..n]);
+    format!("{stem}.json")
+}
+
 /// How many findings at or above warning each policy rule reports.
 pub fn verdict(findings: &UnitFindings) -> BTreeMap<String, usize> {
     let mut v = BTreeMap::new();

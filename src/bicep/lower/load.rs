@@ -225,8 +225,7 @@ fn steps(path: &str) -> Result<Vec<Step>, String> {
     rest = rest.strip_prefix('$').unwrap_or(rest);
     let mut out = Vec::new();
     while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix("..") {
-            let _ = r;
+        if rest.starts_with("..") {
             return Err(unsupported());
         } else if let Some(r) = rest.strip_prefix('.') {
             let end = r.find(['.', '[']).unwrap_or(r.len());

@@ -197,11 +197,12 @@ fn oci(registry: &str, path: &str) -> Result<Resolved, String> {
     if !valid_registry(registry) {
         return Err(format!("'{registry}' is not a valid registry name"));
     }
-    let (repository, dir) = if let Some((repo, digest)) = path.split_once('@') {
+    // The repository, how the version is written (`@digest`, `:tag`), and its folder.
+    let (repository, sep, version, dir) = if let Some((repo, digest)) = path.split_once('@') {
         if !valid_digest(digest) {
             return Err(format!("'{digest}' is not a valid digest"));
         }
-        (repo, digest.replace(':', "#"))
+        (repo, '@', digest, digest.replace(':', "#"))
     } else {
         let (repo, tag) = path
             .rsplit_once(':')
@@ -209,19 +210,13 @@ fn oci(registry: &str, path: &str) -> Result<Resolved, String> {
         if !valid_tag(tag) {
             return Err(format!("'{tag}' is not a valid tag"));
         }
-        (repo, encode_tag(tag))
+        (repo, ':', tag, encode_tag(tag))
     };
     if !valid_repository(repository) {
         return Err(format!("'{repository}' is not a valid repository name"));
     }
-    let sep = if dir.contains('#') { '@' } else { ':' };
-    let tag = if sep == '@' {
-        dir.replace('#', ":")
-    } else {
-        path.rsplit_once(':').map_or("", |(_, t)| t).to_string()
-    };
     Ok(Resolved {
-        reference: format!("br:{registry}/{repository}{sep}{tag}"),
+        reference: format!("br:{registry}/{repository}{sep}{version}"),
         cache_path: format!(
             "br/{}/{}/{dir}/main.json",
             registry.replace(':', "$").to_ascii_lowercase(),
