@@ -470,17 +470,25 @@ pub struct BaseSide {
 
 impl BaseSide {
     /// The units of the base deployments of the template at `file` (its path at the
-    /// revision), in plan order.
-    fn units_of(&self, file: &str, sources: &Sources) -> Vec<BaseUnit> {
+    /// revision), in plan order, and why the others could not be read or lowered.
+    fn units_of(&self, file: &str, sources: &Sources) -> (Vec<BaseUnit>, Vec<String>) {
         let rel_of = |id: FileId| -> &str {
             let r = sources.get(id).rel;
             r.strip_suffix(&self.suffix).unwrap_or(r)
         };
         let jobs = self.by_file.get(file).map_or(&[][..], Vec::as_slice);
-        jobs.iter()
+        let mut failed = Vec::new();
+        let units = jobs
+            .iter()
             .filter_map(|j| {
                 let job = &self.jobs[*j];
-                let docs = scan::job_docs(job, None, sources).ok()?;
+                let docs = match scan::job_docs(job, None, sources) {
+                    Ok(d) => d,
+                    Err((_, why)) => {
+                        failed.push(why);
+                        return None;
+                    }
+                };
                 let unit = scan::resolve_job(job, &docs, sources, &self.links, &rel_of);
                 Some(BaseUnit {
                     param_file: unit.param_file,
@@ -491,7 +499,8 @@ impl BaseSide {
                         .collect(),
                 })
             })
-            .collect()
+            .collect();
+        (units, failed)
     }
 }
 
@@ -691,7 +700,24 @@ impl GitBase {
             r.strip_suffix(&base.suffix).unwrap_or(r).to_string()
         };
         let param = unit.param_file.map(|p| self.old_of(sources.get(p).rel));
-        let units = base.units_of(&file, sources);
+        let (units, failed) = base.units_of(&file, sources);
+        // The template is at the revision but none of its deployments lowered there:
+        // nothing to compare with, which is said (it was silence).
+        if units.is_empty() {
+            if let Some(why) = failed.first() {
+                for r in unit.resources.iter().filter(|r| r.ty == CLUSTER) {
+                    notes.push((
+                        r.name.site,
+                        format!(
+                            "cluster {} is not compared with its version at {}: {file} could not be evaluated there ({why}); AKS006 is not checked for it",
+                            show_name(r),
+                            self.rev
+                        ),
+                    ));
+                }
+                return notes;
+            }
+        }
         let same_file: Vec<&BaseUnit> = units.iter().collect();
         let same_pairing: Vec<&BaseUnit> = same_file
             .iter()

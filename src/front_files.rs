@@ -115,6 +115,18 @@ impl terraform::Files for Stored<'_> {
 }
 
 impl bicep::Files for Stored<'_> {
+    /// Whether the revision's files the scan stored hold it (a missing
+    /// `bicepconfig.json` is looked for, and must read as missing, not as unreadable).
+    fn locate(&self, from: &str, rel: &str) -> Result<String, bicep::Located> {
+        let path = bicep::join(from, rel).ok_or(bicep::Located::Outside)?;
+        match self.find(&path) {
+            Some(_) => Ok(path),
+            None => Err(bicep::Located::Missing(format!(
+                "{path} is not among the base revision's files read"
+            ))),
+        }
+    }
+
     fn read(&self, from: &str, rel: &str) -> Result<(String, String), String> {
         let path = bicep::join(from, rel).ok_or("the path leaves the scanned folder")?;
         match self.find(&path) {

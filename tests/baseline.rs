@@ -872,3 +872,43 @@ fn the_base_module_is_evaluated_with_the_base_variable_file() {
         "{doc:#}"
     );
 }
+
+/// A template that is at the revision but cannot be evaluated there (here: its only
+/// variable file did not parse) is said not to be compared, with why; it was silence.
+#[test]
+fn a_base_that_cannot_be_evaluated_is_said_not_compared() {
+    let fixture = common::root().join("fixtures/terraform/fail-var-files-per-env");
+    let d = repo();
+    for f in ["infra/aks/main.tf", "infra/aks/variables.tf"] {
+        write(
+            d.path(),
+            f,
+            &std::fs::read_to_string(fixture.join(f)).unwrap(),
+        );
+    }
+    write(
+        d.path(),
+        ".aksgate.toml",
+        "[[pair]]\ntemplate = \"infra/aks\"\nparameters = \"env/dev.tfvars\"\n",
+    );
+    write(d.path(), "env/dev.tfvars", "outbound_type = \n");
+    commit(d.path(), "base");
+    write(
+        d.path(),
+        "env/dev.tfvars",
+        "outbound_type = \"loadBalancer\"\n",
+    );
+    let (_, doc, err) = check_in(d.path(), &["--base", "HEAD"]);
+    let unchecked: Vec<&serde_json::Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "AKS900" && f["about"] == "AKS006")
+        .collect();
+    assert_eq!(unchecked.len(), 1, "{err}{doc:#}");
+    let m = unchecked[0]["message"].as_str().unwrap();
+    assert!(
+        m.contains("could not be evaluated there") && m.contains("env/dev.tfvars is invalid"),
+        "{m}"
+    );
+}
