@@ -97,17 +97,31 @@ fn split_z(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// A `.bicepparam` file of the revision lowered again with the revision's files read
-/// (its `extends` base; the skim above reads no other file), so it pairs as it did.
-fn bicepparam_facts(read: &mut [(String, FileId, Option<Facts>)], sources: &Sources, suffix: &str) {
+/// A Bicep file of the revision that the skim above could not lower (it reads no other
+/// file), lowered again with the revision's files read: a `.bicepparam` file's `extends`
+/// base, a `.bicep` file's modules and imports. So it pairs and deploys as it did (a
+/// `.bicep` with a module had no base job at all: AKS006 was silently not checked).
+fn stored_bicep_facts(
+    read: &mut [(String, FileId, Option<Facts>)],
+    sources: &Sources,
+    suffix: &str,
+) {
     let stored = crate::front_files::Stored { sources, suffix };
     for (rel, id, facts) in read.iter_mut() {
-        if facts.is_some() || !crate::bicep::lower::is_bicepparam(rel) {
+        let params = crate::bicep::lower::is_bicepparam(rel);
+        if facts.is_some() || !(params || load::is_bicep(rel)) {
             continue;
         }
         let text = sources.text(*id);
         if let Ok(doc) = load::parse_stored(&text, rel, &stored) {
-            *facts = Some(Facts::of(&doc.root, &Kind::Parameters));
+            let kind = if params {
+                Kind::Parameters
+            } else {
+                crate::classify::classify(&doc.root)
+            };
+            if kind != Kind::Other {
+                *facts = Some(Facts::of(&doc.root, &kind));
+            }
         }
     }
 }
@@ -321,7 +335,7 @@ impl GitBase {
                 Err(panic) => std::panic::resume_unwind(panic),
             };
             if failed.is_none() {
-                bicepparam_facts(&mut read, sources, suffix);
+                stored_bicep_facts(&mut read, sources, suffix);
             }
             match failed {
                 Some(e) => Err(e),

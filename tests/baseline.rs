@@ -912,3 +912,35 @@ fn a_base_that_cannot_be_evaluated_is_said_not_compared() {
         "{m}"
     );
 }
+
+/// A `.bicep` whose cluster is in a module: its base version is lowered with the
+/// revision's module, so an outboundType change through the module's parameters is
+/// AKS006 (the base file did not lower without its module and had no base job: silence).
+#[test]
+fn a_bicep_module_change_is_compared_with_the_base_revision() {
+    let d = repo();
+    let module = std::fs::read_to_string(
+        common::root().join("tests/data/bicep-registry/managed-cluster.json"),
+    )
+    .unwrap();
+    write(d.path(), "modules/aks.json", &module);
+    let main = |outbound: &str| {
+        format!(
+            "module aks './modules/aks.json' = {{\n  name: 'aks'\n  params: {{\n    name: 'aks-prod'\n    outboundType: '{outbound}'\n  }}\n}}\n"
+        )
+    };
+    write(d.path(), "main.bicep", &main("loadBalancer"));
+    commit(d.path(), "base");
+    write(d.path(), "main.bicep", &main("userDefinedRouting"));
+    let (_, doc, err) = check_in(d.path(), &["--base", "HEAD"]);
+    let aks006 = rule_findings(&doc, "AKS006");
+    assert_eq!(aks006.len(), 1, "{err}{doc:#}");
+    assert_eq!(aks006[0]["file"], "main.bicep");
+    assert!(
+        aks006[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("from loadBalancer (in main.bicep@HEAD) to userDefinedRouting"),
+        "{doc:#}"
+    );
+}
