@@ -109,7 +109,10 @@ impl<'a> Scope<'a> {
 
 pub struct ArmEvaluator<'a> {
     scopes: Vec<Scope<'a>>,
-    copies: Vec<(String, Option<i64>)>,
+    /// The copy loops being expanded, outermost first: name, index, and whether it is a
+    /// resource's loop (`copyIndex()` without a name is the innermost of those: in a
+    /// property or variable loop, ARM needs the loop's name).
+    copies: Vec<(String, Option<i64>, bool)>,
     /// Provenance frames: one per template string being evaluated.
     traces: Vec<Vec<Origin>>,
     pub problems: Vec<Problem>,
@@ -347,6 +350,12 @@ impl<'a> ArmEvaluator<'a> {
         Some(b)
     }
 
+    /// The value of the current scope's variable `name` (`None`: it has none). What a
+    /// Bicep file importing the template's exported variables reads.
+    pub fn variable(&mut self, name: &str) -> Option<Val> {
+        self.var_binding(name).map(|b| b.val)
+    }
+
     fn var_binding(&mut self, name: &str) -> Option<Binding> {
         let key = name.to_ascii_lowercase();
         if let Some(b) = self.scope().var_cache.get(&key) {
@@ -413,7 +422,7 @@ impl<'a> ArmEvaluator<'a> {
                     if self.spent > super::EVAL_BUDGET {
                         break;
                     }
-                    self.copies.push((name.clone(), Some(i)));
+                    self.copies.push((name.clone(), Some(i), false));
                     items.push(self.resolve(input, file));
                     self.copies.pop();
                 }
@@ -440,6 +449,42 @@ impl<'a> ArmEvaluator<'a> {
 
     /// Evaluates one expression string (parsed), returning its value and the origins it
     /// consulted.
+    /// A property name as ARM reads it: an expression (`"[format('{0}', ...)]"`, as Bicep
+    /// writes `'${k}': v`) is evaluated, `[[` unescaped. A name known only at deployment
+    /// time is kept as written, and the property cannot be checked: a problem, never a
+    /// silent miss (`"[concat('outbound', 'Type')]"` is `outboundType`).
+    fn key(&mut self, k: &str, site: Site) -> String {
+        let Some(inner) = as_expression(k) else {
+            return unescape_literal(k).into_owned();
+        };
+        let outer = self.at.replace(site);
+        let (val, _) = self.eval_with_trace(k, parse(inner));
+        self.at = outer;
+        match val {
+            Val::Str(s) => s,
+            Val::Unknown(u) => {
+                self.problems.push(Problem {
+                    site,
+                    message: format!(
+                        "the property name `{k}` is known only at deployment time ({}): the value under it is not checked",
+                        u.reason
+                    ),
+                });
+                k.to_string()
+            }
+            other => {
+                self.problems.push(Problem {
+                    site,
+                    message: format!(
+                        "the property name `{k}` is not a string ({}): ARM rejects it",
+                        other.type_name()
+                    ),
+                });
+                k.to_string()
+            }
+        }
+    }
+
     fn eval_with_trace(
         &mut self,
         s: &str,
@@ -560,9 +605,10 @@ impl<'a> Evaluator<'a> for ArmEvaluator<'a> {
                         }
                         continue;
                     }
+                    let key_site = Site::new(file, m.key_span);
                     out.push(RMember {
-                        key: m.key.clone(),
-                        key_site: Some(Site::new(file, m.key_span)),
+                        key: self.key(&m.key, key_site),
+                        key_site: Some(key_site),
                         value: self.resolve(&m.value, file),
                     });
                 }
@@ -573,7 +619,7 @@ impl<'a> Evaluator<'a> for ArmEvaluator<'a> {
     }
 
     fn push_copy(&mut self, name: &str, index: Option<i64>) {
-        self.copies.push((name.to_string(), index));
+        self.copies.push((name.to_string(), index, true));
     }
 
     fn pop_copy(&mut self) {
@@ -792,14 +838,14 @@ impl Context for Ctx<'_, '_> {
 
     fn copy_index(&self, loop_name: Option<&str>) -> Option<i64> {
         match loop_name {
-            None => self.ev.copies.last().and_then(|(_, i)| *i),
+            None => self.ev.copies.iter().rev().find(|c| c.2).and_then(|c| c.1),
             Some(n) => self
                 .ev
                 .copies
                 .iter()
                 .rev()
-                .find(|(name, _)| name.eq_ignore_ascii_case(n))
-                .and_then(|(_, i)| *i),
+                .find(|c| c.0.eq_ignore_ascii_case(n))
+                .and_then(|c| c.1),
         }
     }
 }
@@ -859,5 +905,103 @@ pub fn rnode_val(n: &RNode) -> Val {
                 .collect(),
         ),
         RValue::Unknown(u) => Val::Unknown(u.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::{Kind, Scope as DeployScope};
+
+    fn names(template: &str) -> Vec<Val> {
+        let root = crate::json::parse(template).unwrap().root;
+        let mut eval = ArmEvaluator::new(0, &root, HashMap::new());
+        let unit = super::super::resolve_template(
+            &root,
+            0,
+            Kind::Template(DeployScope::ResourceGroup),
+            &mut eval,
+            &super::super::NoLinks,
+        );
+        unit.resources
+            .iter()
+            .map(|r| rnode_val(&r.node.get("properties").unwrap().clone()))
+            .collect()
+    }
+
+    /// Inside a property loop, `copyIndex()` without a name is the resource's loop (as
+    /// the Bicep compiler writes nested loops: `range(0, 3)[copyIndex()]` beside
+    /// `copyIndex('subnets')`); the property loop is only reached by its name.
+    #[test]
+    fn an_unnamed_copy_index_in_a_property_loop_is_the_resources() {
+        let props = names(
+            r#"{"resources": [{"type": "Microsoft.Network/virtualNetworks", "apiVersion": "2020-06-01",
+              "name": "[format('vnet-{0}', copyIndex())]", "copy": {"name": "vnet", "count": 2},
+              "properties": {"copy": [{"name": "subnets", "count": 2,
+                "input": {"name": "[format('s-{0}-{1}', copyIndex(), copyIndex('subnets'))]"}}]}}]}"#,
+        );
+        let subnet_names: Vec<String> = props
+            .iter()
+            .flat_map(|p| match p {
+                Val::Object(m) => match &m[0].1 {
+                    Val::Array(items) => items.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>(),
+                    _ => vec![],
+                },
+                _ => vec![],
+            })
+            .collect();
+        let expected = ["s-0-0", "s-0-1", "s-1-0", "s-1-1"];
+        assert_eq!(subnet_names.len(), 4, "{subnet_names:?}");
+        for (got, want) in subnet_names.iter().zip(expected) {
+            assert!(got.contains(&format!("\"{want}\"")), "{got} is not {want}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+    use crate::classify::{Kind, Scope as DeployScope};
+
+    fn resolve(template: &str) -> (Vec<String>, Vec<String>) {
+        let root = crate::json::parse(template).unwrap().root;
+        let mut eval = ArmEvaluator::new(0, &root, HashMap::new());
+        let unit = super::super::resolve_template(
+            &root,
+            0,
+            Kind::Template(DeployScope::ResourceGroup),
+            &mut eval,
+            &super::super::NoLinks,
+        );
+        let keys = match &unit.resources[0].node.get("properties").unwrap().value {
+            RValue::Object(m) => m.iter().map(|m| m.key.clone()).collect(),
+            _ => Vec::new(),
+        };
+        (
+            keys,
+            unit.problems.iter().map(|p| p.message.clone()).collect(),
+        )
+    }
+
+    /// ARM evaluates a property name that is an expression: a cluster's `outboundType`
+    /// written as `"[concat('outbound', 'Type')]"` is the same property (it was missed).
+    #[test]
+    fn property_names_that_are_expressions_are_evaluated() {
+        let (keys, problems) = resolve(
+            r#"{"parameters": {"p": {"type": "string"}}, "resources": [{"type": "A.B/c", "apiVersion": "1", "name": "n",
+              "properties": {"[concat('outbound', 'Type')]": "userDefinedRouting", "[[literal]": 1, "plain": 2}}]}"#,
+        );
+        assert_eq!(keys, ["outboundType", "[literal]", "plain"]);
+        assert!(problems.is_empty(), "{problems:?}");
+        let (_, problems) = resolve(
+            r#"{"parameters": {"p": {"type": "string"}}, "resources": [{"type": "A.B/c", "apiVersion": "1", "name": "n",
+              "properties": {"[parameters('p')]": "userDefinedRouting"}}]}"#,
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("known only at deployment time")),
+            "{problems:?}"
+        );
     }
 }
