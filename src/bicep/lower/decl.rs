@@ -49,6 +49,14 @@ pub(crate) fn lower_file(
     let mut scope = "resourceGroup".to_string();
     for st in &program.statements {
         match &st.kind {
+            // Known before any module is lowered (a module's scope depends on it).
+            StatementKind::TargetScope(t) => {
+                if let ExprKind::String(s) = &t.value.kind {
+                    if let Some(plain) = s.as_plain() {
+                        scope = plain.to_string();
+                    }
+                }
+            }
             StatementKind::Param(p) => {
                 sym.params.insert(p.name.name.clone());
             }
@@ -113,7 +121,7 @@ pub(crate) fn lower_file(
             }
             StatementKind::Resource(r) => resource(&mut l, st, r, None, &mut resources),
             StatementKind::Module(m) => {
-                if let Some(n) = module::lower(&mut l, st, m, path, files, stack) {
+                if let Some(n) = module::lower(&mut l, st, m, path, &scope, files, stack) {
                     resources.push(n);
                 }
             }
@@ -368,6 +376,13 @@ fn declare(
             .map(|p| p.scope.clone())
             .unwrap_or_default(),
     };
+    let extends = match property(items, "scope").and_then(|e| l.resource_of(e)) {
+        Some(target) if !target.looped => Some(target.id()),
+        _ => explicit
+            .as_ref()
+            .or(parent.as_ref().map(|p| &p.1))
+            .and_then(|p| p.extends.clone()),
+    };
     l.locals.truncate(l.locals.len() - pushed);
     problems.append(&mut l.problems);
     let this = ResourceSym {
@@ -376,6 +391,7 @@ fn declare(
         segments,
         looped,
         scope,
+        extends,
     };
     let key = match &parent {
         Some((pk, _)) => format!("{pk}::{}", r.name.name),

@@ -12,7 +12,7 @@ use crate::json::{Node, Value};
 use std::collections::{HashMap, HashSet};
 
 /// The apiVersion Bicep uses for the deployments it writes for modules.
-pub(crate) const DEPLOYMENTS_API: &str = "2022-09-01";
+pub(crate) const DEPLOYMENTS_API: &str = "2025-04-01";
 
 /// A declared resource, as a symbolic reference needs it.
 #[derive(Debug, Clone)]
@@ -27,6 +27,9 @@ pub(crate) struct ResourceSym {
     /// resource group (`scope: resourceGroup(rg)` or `resourceGroup(sub, rg)`): `[rg]`
     /// or `[sub, rg]`, as ARM expression text; children share their parent's.
     pub scope: Vec<String>,
+    /// `scope: r` (an extension resource): the id of the resource it extends, as ARM
+    /// expression text; children share their parent's.
+    pub extends: Option<String>,
 }
 
 impl ResourceSym {
@@ -45,8 +48,11 @@ impl ResourceSym {
     }
 
     pub fn id(&self) -> String {
-        let mut s = "resourceId(".to_string();
-        for arg in &self.scope {
+        let mut s = match &self.extends {
+            Some(of) => format!("extensionResourceId({of}, "),
+            None => "resourceId(".to_string(),
+        };
+        for arg in self.scope.iter().filter(|_| self.extends.is_none()) {
             s.push_str(arg);
             s.push_str(", ");
         }

@@ -36,6 +36,10 @@ pub(crate) struct Imports<'p> {
     pub types: Vec<(String, &'p TypeExpr)>,
 }
 
+/// An ARM JSON template imported from: its path, the template, and its definitions
+/// as Bicep types.
+type JsonFile = (String, Node, Vec<(String, TypeExpr)>);
+
 /// Files read by imports (0 is the importing file, not held here).
 pub(crate) struct Graph {
     /// Path, program, and the import statement of the importing file that leads here.
@@ -44,6 +48,12 @@ pub(crate) struct Graph {
     edges: Vec<Vec<(usize, Option<usize>)>>,
     /// Files in an order where each comes after every file it imports.
     order: Vec<usize>,
+    /// ARM JSON templates imported from: path, template, and its type definitions as
+    /// Bicep types.
+    json: Vec<JsonFile>,
+    /// Per import of an ARM JSON template: the importing file, its statement index,
+    /// and the template in [`Graph::json`].
+    json_edges: Vec<(usize, usize, usize)>,
 }
 
 impl Graph {
@@ -83,6 +93,8 @@ pub(crate) fn read_graph(
         files: Vec::new(),
         edges: vec![Vec::new()],
         order: Vec::new(),
+        json: Vec::new(),
+        json_edges: Vec::new(),
     };
     let mut stack: Vec<String> = vec![path.to_string()];
     visit(&mut g, main, 0, path, None, files, &mut stack, problems);
@@ -146,10 +158,9 @@ fn visit(
             continue;
         }
         if from.to_ascii_lowercase().ends_with(".json") {
-            problem(
-                "AKS901",
-                format!("not supported yet: importing from an ARM JSON template ('{from}')"),
-            );
+            if let Some(k) = read_json(g, path, &from, here, files, &mut problem) {
+                g.json_edges.push((i, si, k));
+            }
             g.edges[i].push((si, None));
             continue;
         }
@@ -195,6 +206,137 @@ fn visit(
         g.edges[i].push((si, target));
     }
     g.order.push(i);
+}
+
+/// Reads an ARM JSON template imported from: its index in [`Graph::json`].
+fn read_json(
+    g: &mut Graph,
+    path: &str,
+    from: &str,
+    at: BSpan,
+    files: &dyn Files,
+    problem: &mut dyn FnMut(&'static str, String),
+) -> Option<usize> {
+    let (p, text) = match files.read(path, from) {
+        Ok(f) => f,
+        Err(e) => {
+            problem(
+                "AKS900",
+                format!("not checked: import not visible: '{from}': {e}"),
+            );
+            return None;
+        }
+    };
+    if let Some(k) = g.json.iter().position(|f| f.0 == p) {
+        return Some(k);
+    }
+    if g.files.len() + g.json.len() >= MAX_MODULES {
+        problem("AKS901", format!("imports read over {MAX_MODULES} files"));
+        return None;
+    }
+    let root = match crate::json::parse(&text) {
+        Ok(d) if d.root.as_object().is_some() => d.root,
+        Ok(_) => {
+            problem(
+                "AKS901",
+                format!("imported '{p}' is not an ARM template (not a JSON object)"),
+            );
+            return None;
+        }
+        Err(e) => {
+            problem(
+                "AKS901",
+                format!("imported '{p}' is not valid JSON: {}", e.message),
+            );
+            return None;
+        }
+    };
+    let types = super::arm_types::definitions(&root, at);
+    g.json.push((p, root, types));
+    Some(g.json.len() - 1)
+}
+
+/// What an ARM JSON template exports, as the Bicep compiler marks it: variables named
+/// in `metadata.__bicep_exported_variables!`, definitions and functions whose
+/// `metadata.__bicep_export!` is true.
+struct JsonExports<'a> {
+    vars: Vec<&'a str>,
+    types: Vec<&'a str>,
+    funcs: Vec<String>,
+}
+
+const EXPORT_MARK: &str = "__bicep_export!";
+
+fn json_exports(root: &Node) -> JsonExports<'_> {
+    let marked = |n: &Node| {
+        n.get("metadata")
+            .and_then(|m| m.get(EXPORT_MARK))
+            .and_then(Node::as_bool)
+            == Some(true)
+    };
+    let vars = root
+        .get("metadata")
+        .and_then(|m| m.get("__bicep_exported_variables!"))
+        .and_then(Node::as_array)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| v.get("name").and_then(Node::as_str))
+        .collect();
+    let types = root
+        .get("definitions")
+        .and_then(Node::as_object)
+        .unwrap_or_default()
+        .iter()
+        .filter(|m| marked(&m.value))
+        .map(|m| m.key.as_str())
+        .collect();
+    let mut funcs = Vec::new();
+    for ns in root
+        .get("functions")
+        .and_then(Node::as_array)
+        .unwrap_or_default()
+    {
+        let prefix = ns.get("namespace").and_then(Node::as_str).unwrap_or("");
+        for m in ns
+            .get("members")
+            .and_then(Node::as_object)
+            .unwrap_or_default()
+        {
+            if marked(&m.value) {
+                // The compiler's own namespace holds what Bicep declared with `func`.
+                funcs.push(if prefix == "__bicep" {
+                    m.key.clone()
+                } else {
+                    format!("{prefix}.{}", m.key)
+                });
+            }
+        }
+    }
+    JsonExports { vars, types, funcs }
+}
+
+/// The values of an ARM JSON template's exported variables, evaluated by the shared
+/// ARM evaluator (no parameters: an exported variable may not use them).
+fn json_values(
+    root: &Node,
+    names: &[&str],
+    jpath: &str,
+    at: BSpan,
+    problems: &mut Vec<Problem>,
+) -> Vec<(String, Val)> {
+    let mut eval = crate::resolve::arm_eval::ArmEvaluator::new(0, root, HashMap::new());
+    let out = names
+        .iter()
+        .map(|n| (n.to_string(), eval.variable(n).unwrap_or(Val::Null)))
+        .collect();
+    for p in eval.problems.drain(..) {
+        problems.push(Problem {
+            code: "AKS901",
+            message: format!("in imported '{jpath}': {}", p.message),
+            span: span(at),
+        });
+    }
+    out
 }
 
 /// What `target` exports: names to the statement declaring them.
@@ -306,6 +448,49 @@ pub(crate) fn resolve<'p>(
                             }
                         };
                         bound.push((alias, at, b));
+                    }
+                }
+                ImportTarget::Error(_) => {}
+            }
+        }
+        for &(_, si, k) in g.json_edges.iter().filter(|e| e.0 == i) {
+            let st = &program.statements[si];
+            let StatementKind::Import(d) = &st.kind else {
+                continue;
+            };
+            let at = g.shown(i, st.span);
+            let (jpath, root, jtypes) = &g.json[k];
+            types.extend(jtypes.iter().map(|(n, t)| (n.clone(), t)));
+            let ex = json_exports(root);
+            let values = json_values(root, &ex.vars, jpath, at, problems);
+            match &d.target {
+                ImportTarget::Wildcard { alias, .. } => bound.push((
+                    alias.name.clone(),
+                    at,
+                    Binding::Namespace(Val::Object(values)),
+                )),
+                ImportTarget::Symbols { symbols, .. } => {
+                    for (name, alias) in symbols.iter().filter_map(names) {
+                        let ty = jtypes
+                            .iter()
+                            .find(|(n, _)| *n == name && ex.types.contains(&n.as_str()));
+                        let message = if let Some((_, v)) = values.iter().find(|(n, _)| *n == name)
+                        {
+                            bound.push((alias, at, Binding::Var(v.clone())));
+                            continue;
+                        } else if let Some((_, t)) = ty {
+                            bound.push((alias, at, Binding::Type(t)));
+                            continue;
+                        } else if ex.funcs.contains(&name) {
+                            format!("not supported yet: importing the function '{name}' from an ARM JSON template ('{jpath}')")
+                        } else {
+                            format!("'{name}' is not exported by '{jpath}'")
+                        };
+                        problems.push(Problem {
+                            code: "AKS901",
+                            message,
+                            span: span(at),
+                        });
                     }
                 }
                 ImportTarget::Error(_) => {}

@@ -149,3 +149,59 @@ fn load_functions_read_files_beside_the_bicep_file() {
         filter.problems
     );
 }
+
+/// An ARM JSON template as Bicep compiles `@export()`ed declarations into it.
+const JSON_LIB: &str = r##"{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "languageVersion": "2.0",
+  "contentVersion": "1.0.0.0",
+  "metadata": {"__bicep_exported_variables!": [{"name": "odd-name"}, {"name": "plugins"}]},
+  "definitions": {
+    "mode": {"type": "string", "allowedValues": ["a", "b"], "metadata": {"__bicep_export!": true}},
+    "hiddenType": {"type": "string"}
+  },
+  "functions": [{"namespace": "__bicep", "members": {"f": {"parameters": [], "output": {"type": "string", "value": "x"}, "metadata": {"__bicep_export!": true}}}}],
+  "variables": {
+    "odd-name": "value",
+    "copy": [{"name": "items", "count": 2, "input": "[concat('p', string(copyIndex('items')))]"}],
+    "plugins": "[variables('items')]",
+    "secret": "s"
+  },
+  "resources": {}
+}"##;
+
+#[test]
+fn variables_and_types_are_imported_from_an_arm_json_template() {
+    let j = clean(
+        "import {'odd-name' as odd, plugins, mode} from 'lib.json'\nimport * as lib from 'lib.json'\n\
+         param m mode\nvar a = odd\nvar b = plugins[1]\nvar c = lib.plugins\n",
+        &[("lib.json", JSON_LIB)],
+    );
+    let v = &j["variables"];
+    assert_eq!(v["odd"], "value");
+    assert_eq!(v["plugins"], serde_json::json!(["p0", "p1"]));
+    assert_eq!(
+        v["lib"],
+        serde_json::json!({"odd-name": "value", "plugins": ["p0", "p1"]})
+    );
+    assert_eq!(
+        j["parameters"]["m"]["allowedValues"],
+        serde_json::json!(["a", "b"])
+    );
+    // Not exported, a function (not run: AKS901, never a silent pass), not JSON.
+    for (import, says) in [
+        ("import {secret} from 'lib.json'\n", "not exported"),
+        ("import {hiddenType} from 'lib.json'\n", "not exported"),
+        ("import {f} from 'lib.json'\n", "importing the function 'f'"),
+        ("import * as b from 'bad.json'\n", "not valid JSON"),
+    ] {
+        let l = lower_with(import, &[("lib.json", JSON_LIB), ("bad.json", "{")]);
+        assert!(
+            l.problems.iter().any(|p| p.code == "AKS901" && p.message.contains(says)),
+            "{import}: {:?}",
+            l.problems
+        );
+    }
+    let missing = lower_with("import * as n from 'nope.json'\n", &[]);
+    assert_eq!(missing.problems[0].code, "AKS900");
+}

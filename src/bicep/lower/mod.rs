@@ -3,6 +3,7 @@
 //! later stage (resolution, policies, findings) works unchanged and points at Bicep
 //! lines. What cannot be lowered yet is a [`Problem`] at its span, never dropped.
 
+mod arm_types;
 mod checks;
 mod decl;
 mod expr;

@@ -267,6 +267,7 @@ pub(crate) fn lower(
     st: &Statement,
     m: &ModuleDecl,
     from: &str,
+    file_scope: &str,
     files: &dyn Files,
     stack: &mut Trail,
 ) -> Option<Node> {
@@ -297,6 +298,19 @@ pub(crate) fn lower(
         node::member("apiVersion", ps, node::string(DEPLOYMENTS_API, ps)),
         node::member("name", name_span, name_node(&dep, name_span)),
     ];
+    // A deployment to a subscription, management group or tenant is itself located, as
+    // the compiler writes it.
+    let rg_template = tpl.get("$schema").and_then(Node::as_str).is_none_or(|s| {
+        s.to_ascii_lowercase()
+            .ends_with("/deploymenttemplate.json#")
+    });
+    if !rg_template {
+        members.push(node::member(
+            "location",
+            ps,
+            node::expression("deployment().location", ps),
+        ));
+    }
     decl::loop_and_condition(l, &m.name.name, &b, pushed, &mut members);
     let mut params = Vec::new();
     let mut params_span = ps;
@@ -338,7 +352,7 @@ pub(crate) fn lower(
                     }
                 }
             }
-            Some("scope") => scope(l, value, &mut members),
+            Some("scope") => scope(l, value, file_scope, &mut members),
             _ => {}
         }
     }
@@ -362,7 +376,14 @@ pub(crate) fn lower(
 
 /// `scope:` of a module: the deployment's target, as ARM's `subscriptionId`,
 /// `resourceGroup` and `scope` properties of a nested deployment.
-fn scope(l: &mut Lower<'_>, value: &crate::bicep::syntax::ast::Expr, members: &mut Vec<Member>) {
+/// A module's `scope:` as the deployment's `resourceGroup`, `subscriptionId` or `scope`;
+/// `file_scope` is the deploying file's `targetScope`.
+fn scope(
+    l: &mut Lower<'_>,
+    value: &crate::bicep::syntax::ast::Expr,
+    file_scope: &str,
+    members: &mut Vec<Member>,
+) {
     // `scope: rg` (or `rgs[i]`): a resource group the file declares, by its name.
     if let Some(r) = l.resource_of(value) {
         if r.ty
@@ -405,6 +426,13 @@ fn scope(l: &mut Lower<'_>, value: &crate::bicep::syntax::ast::Expr, members: &m
             put(l, "resourceGroup", rg);
         }
         ("subscription", [sub]) => put(l, "subscriptionId", sub),
+        // From a resource group, the subscription it is in: the deployment leaves the
+        // group by naming the subscription (as the compiler writes it).
+        ("subscription", []) if file_scope == "resourceGroup" => members.push(node::member(
+            "subscriptionId",
+            at,
+            node::expression("subscription().subscriptionId", at),
+        )),
         ("resourceGroup" | "subscription", []) => {}
         ("tenant", []) => members.push(node::member("scope", at, node::string("/", at))),
         ("managementGroup", [mg]) => {
