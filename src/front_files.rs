@@ -61,6 +61,14 @@ impl bicep::Files for Recorder<'_, dyn bicep::Files + '_> {
         self.inner.cached(cache_path, hint)
     }
 
+    fn list(&self, from: &str, rel: &str) -> Result<(String, Vec<String>), String> {
+        let got = self.inner.list(from, rel);
+        if let Ok((path, _)) = &got {
+            self.seen.borrow_mut().push(format!("{path}/"));
+        }
+        got
+    }
+
     fn read_bytes(&self, from: &str, rel: &str) -> Result<(String, Vec<u8>), String> {
         let got = self.inner.read_bytes(from, rel);
         if let Ok((path, _)) = &got {

@@ -169,7 +169,7 @@ fn a_lone_bicep_module_does_not_take_a_parameter_file_it_does_not_fit() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(
         dir.path().join("main.bicep"),
-        "extension microsoftGraphV1\n",
+        "targetScope = 'resource${'Group'}'\n",
     )
     .unwrap();
     fs::write(
@@ -323,4 +323,22 @@ fn a_bicepparam_file_extends_its_base_values() {
         pairs(&doc).contains(&("AKS900".into(), "shared.bicepparam".into(), 2)),
         "{doc}"
     );
+}
+
+/// A cluster declared beside Kubernetes objects (`extension kubernetes`, as AKS
+/// application repositories do) is judged; the objects are the extension's.
+#[test]
+fn a_cluster_beside_kubernetes_extension_resources_is_judged() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("main.bicep"),
+        "extension kubernetes with {\n  kubeConfig: aks.listClusterAdminCredential().kubeconfigs[0].value\n  namespace: 'default'\n} as k8s\n\
+         resource aks 'Microsoft.ContainerService/managedClusters@2024-02-01' = {\n  name: 'aks'\n  location: 'westeurope'\n  identity: { type: 'SystemAssigned' }\n  properties: {\n    networkProfile: {\n      networkPlugin: 'kubenet'\n      outboundType: 'userDefinedRouting'\n    }\n  }\n}\n\
+         resource web 'apps/Deployment@v1' = {\n  metadata: { name: 'web' }\n  spec: { replicas: 2 }\n}\n",
+    )
+    .unwrap();
+    let (_, doc) = check_json(&[dir.path().to_str().unwrap()]);
+    let rules: Vec<_> = pairs(&doc).into_iter().map(|p| p.0).collect();
+    assert!(rules.contains(&"AKS003".to_string()), "{rules:?}");
+    assert!(!rules.contains(&"AKS901".to_string()), "{rules:?}");
 }

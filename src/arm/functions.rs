@@ -54,6 +54,7 @@ pub fn is_deployment_time(lower: &str) -> bool {
             | "deployer"
             | "getsecret"
             | "externalinput"
+            | "extensions"
     ) || lower.starts_with("list")
 }
 

@@ -49,6 +49,16 @@ pub(crate) fn lower_file(
     let mut scope = "resourceGroup".to_string();
     for st in &program.statements {
         match &st.kind {
+            StatementKind::Extension(e) => match extension(e) {
+                Some((alias, name)) => {
+                    sym.extensions.insert(alias, name);
+                }
+                None => problems.push(Problem {
+                    code: "AKS901",
+                    message: "not supported yet: this extension declaration".into(),
+                    span: span(st.span),
+                }),
+            },
             // Known before any module is lowered (a module's scope depends on it).
             StatementKind::TargetScope(t) => {
                 if let ExprKind::String(s) = &t.value.kind {
@@ -84,7 +94,16 @@ pub(crate) fn lower_file(
                         problems.append(&mut l.problems);
                         t
                     })
-                    .unwrap_or_else(|| quote(&m.name.name));
+                    // Without a name, the compiler names the deployment after the symbol
+                    // and the parent deployment.
+                    .unwrap_or_else(|| {
+                        let sym = &m.name.name;
+                        format!(
+                            "format({}, uniqueString({}, deployment().name))",
+                            quote(&format!("{sym}-{{0}}")),
+                            quote(sym)
+                        )
+                    });
                 sym.modules.insert(m.name.name.clone(), name);
             }
             _ => {}
@@ -127,9 +146,8 @@ pub(crate) fn lower_file(
             }
             // Read with the file's symbols (problems reported then).
             StatementKind::Import(_) => {}
-            StatementKind::Extension(_) => {
-                l.unsupported("extensions (resources outside ARM)", st.span);
-            }
+            // Declared in pass 1. Its configuration is the extension's, not ARM's.
+            StatementKind::Extension(_) => {}
             // Outputs do not change what is deployed; types and functions are used
             // where they are referenced.
             StatementKind::Output(_)
@@ -297,10 +315,48 @@ fn type_of(
     r: &ResourceDecl,
     parent: Option<&ResourceSym>,
     at: BSpan,
-) -> Option<(String, String)> {
+) -> Option<(String, String, Option<String>)> {
     let Some(ts) = r.type_string.as_ref().and_then(|s| s.as_plain()) else {
         l.unsupported("a resource type that is not a plain string", at);
         return None;
+    };
+    // `'alias:Type@v'`: the type of a declared extension (`az:` is Azure's own).
+    let (prefix, ts) = match ts.split_once('@').map_or(ts, |(t, _)| t).split_once(':') {
+        Some((alias, _)) => (Some(alias), &ts[alias.len() + 1..]),
+        None => (None, ts),
+    };
+    let extension = match prefix {
+        Some(alias) if !l.sym.extensions.contains_key(alias) => {
+            l.problem(
+                "AKS901",
+                format!("resource type prefix '{alias}:' names no declared extension"),
+                at,
+            );
+            return None;
+        }
+        Some(alias) => Some(alias.to_string()),
+        None => parent.and_then(|p| p.extension.clone()).or_else(|| {
+            // Azure's apiVersions are dates; another extension's (`v1`, `v1.0`) say
+            // the type is of the one other extension the file declares.
+            let api = ts.split_once('@').map_or("", |(_, v)| v);
+            let others: Vec<&String> = l
+                .sym
+                .extensions
+                .iter()
+                .filter(|(_, name)| *name != "az")
+                .map(|(alias, _)| alias)
+                .collect();
+            match others.as_slice() {
+                [one] if !api.is_empty() && !is_date_version(api) => Some(one.to_string()),
+                // Azure's, under the alias the file gives it (the compiler writes it).
+                _ => l
+                    .sym
+                    .extensions
+                    .iter()
+                    .find(|(_, name)| *name == "az")
+                    .map(|(alias, _)| alias.clone()),
+            }
+        }),
     };
     let (ty, api) = match ts.split_once('@') {
         Some((t, v)) => (t.to_string(), v.to_string()),
@@ -317,10 +373,45 @@ fn type_of(
         },
     };
     let ty = match parent {
-        Some(p) if !ty.contains('.') => format!("{}/{ty}", p.ty),
+        Some(p) if !ty.contains('.') && l.sym.is_azure(&p.extension) => format!("{}/{ty}", p.ty),
         _ => ty,
     };
-    Some((ty, api))
+    Some((ty, api, extension))
+}
+
+/// An `extension` declaration's alias and the extension's name (`az`, `kubernetes`, a
+/// registry reference without its version).
+fn extension(e: &crate::bicep::syntax::ast::ExtensionDecl) -> Option<(String, String)> {
+    use crate::bicep::syntax::ast::ExtensionSpec;
+    let name = match &e.spec {
+        ExtensionSpec::Ident(i) if !i.is_missing() => i.name.clone(),
+        ExtensionSpec::String(s) => {
+            let text = s.as_plain()?;
+            // `'az@1.0.0'` (the older spelling) is `az`; a registry reference keeps its
+            // path (its version follows the last ':').
+            match text.split_once('@') {
+                Some((n, _)) if !text.contains(':') => n.to_string(),
+                _ => text.to_string(),
+            }
+        }
+        _ => return None,
+    };
+    let alias = e.alias.as_ref().map_or(name.clone(), |a| a.name.clone());
+    Some((alias, name))
+}
+
+/// `2024-02-01`, `2024-02-01-preview`: an Azure apiVersion.
+fn is_date_version(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() >= 10
+        && b[..10].iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+        && (b.len() == 10 || b[10] == b'-')
 }
 
 /// Pass 1: the symbol of a resource and its nested children.
@@ -332,7 +423,7 @@ fn declare(
 ) {
     let mut l = Lower::new(sym);
     let at = r.type_string.as_ref().map_or(r.name.span, |s| s.span);
-    let Some((ty, api)) = type_of(&mut l, r, parent.as_ref().map(|p| &p.1), at) else {
+    let Some((ty, api, extension)) = type_of(&mut l, r, parent.as_ref().map(|p| &p.1), at) else {
         problems.append(&mut l.problems);
         return;
     };
@@ -361,6 +452,9 @@ fn declare(
                 _ => segments.push(text),
             }
         }
+        // Another extension's resources are named their own way (Kubernetes objects
+        // by `metadata.name`): known by their symbol here.
+        None if !l.sym.is_azure(&extension) => segments.push(quote(&r.name.name)),
         None => {
             l.problem("AKS901", "resource has no name".into(), r.name.span);
         }
@@ -392,6 +486,7 @@ fn declare(
         looped,
         scope,
         extends,
+        extension,
     };
     let key = match &parent {
         Some((pk, _)) => format!("{pk}::{}", r.name.name),
@@ -439,6 +534,9 @@ fn resource(
     let mut members: Vec<Member> = Vec::new();
     let head = span(r.name.span);
     let tspan = r.type_string.as_ref().map_or(head, |s| span(s.span));
+    if let Some(alias) = &this.extension {
+        members.push(node::member("extension", tspan, node::string(alias, tspan)));
+    }
     members.push(node::member("type", tspan, node::string(&this.ty, tspan)));
     members.push(node::member(
         "apiVersion",

@@ -30,6 +30,10 @@ pub(crate) struct ResourceSym {
     /// `scope: r` (an extension resource): the id of the resource it extends, as ARM
     /// expression text; children share their parent's.
     pub extends: Option<String>,
+    /// The extension (its alias) that deploys it, when the file declares extensions
+    /// (`k8s:`, a type of the one non-Azure extension declared, else Azure's own):
+    /// written as the compiler does.
+    pub extension: Option<String>,
 }
 
 impl ResourceSym {
@@ -108,6 +112,18 @@ pub(crate) struct Symbols {
     pub resources: HashMap<String, ResourceSym>,
     /// Module symbol to its deployment name (ARM expression text).
     pub modules: HashMap<String, String>,
+    /// `extension` declarations: alias to the extension's name (`az`, `kubernetes`,
+    /// a registry reference).
+    pub extensions: HashMap<String, String>,
+}
+
+impl Symbols {
+    /// Whether a resource of `extension` ([`ResourceSym::extension`]) is Azure's.
+    pub fn is_azure(&self, extension: &Option<String>) -> bool {
+        extension
+            .as_ref()
+            .is_none_or(|alias| self.extensions.get(alias).is_some_and(|n| n == "az"))
+    }
 }
 
 /// Lowers expressions of one file, collecting problems.
@@ -309,6 +325,21 @@ impl<'s> Lower<'s> {
                         quote("a Key Vault secret, known only at deployment time")
                     )
                 }
+                // `aks.listClusterAdminCredential()`, `sa.listKeys()`: ARM's `list*`
+                // functions on the resource, answered by Azure at deployment time.
+                _ if name.name.len() > 4
+                    && name.name.is_char_boundary(4)
+                    && name.name[..4].eq_ignore_ascii_case("list")
+                    && let Some(r) = self.resource_of(receiver) =>
+                {
+                    let mut text = format!("{}({}, {}", name.name, r.id(), quote(&r.api));
+                    for a in args {
+                        text.push_str(", ");
+                        text.push_str(&self.expr(a));
+                    }
+                    text.push(')');
+                    text
+                }
                 ExprKind::Ident(ns) if self.local(&ns.name).is_none() => {
                     match self.func(Some(&ns.name), &name.name) {
                         Some(f) => self.inline(&f, args, e.span),
@@ -507,6 +538,10 @@ impl<'s> Lower<'s> {
         }
         if self.sym.modules.contains_key(name) {
             return self.unsupported("a module as a value (use its outputs)", at);
+        }
+        // An extension's configuration (`k8s.config`) is given at deployment time.
+        if self.sym.extensions.contains_key(name) {
+            return format!("extensions({})", quote(name));
         }
         self.unsupported(
             &format!("the name `{name}` (not declared, or of a kind not lowered)"),

@@ -140,7 +140,7 @@ fn load_functions_read_files_beside_the_bicep_file() {
     );
     assert_eq!(y["variables"]["z"], "[json('\"y\"')]");
     let filter = lower_with(
-        "var z = loadJsonContent('o.json', '.k[?(@ > 0)]')\n",
+        "var z = loadJsonContent('o.json', '.k[?(@ > 0 && @ < 2)]')\n",
         &[("o.json", "{\"k\": [1]}")],
     );
     assert!(
@@ -197,7 +197,9 @@ fn variables_and_types_are_imported_from_an_arm_json_template() {
     ] {
         let l = lower_with(import, &[("lib.json", JSON_LIB), ("bad.json", "{")]);
         assert!(
-            l.problems.iter().any(|p| p.code == "AKS901" && p.message.contains(says)),
+            l.problems
+                .iter()
+                .any(|p| p.code == "AKS901" && p.message.contains(says)),
             "{import}: {:?}",
             l.problems
         );

@@ -6,8 +6,9 @@
 //!
 //! As the compiler: a text is decoded with the encoding named (`utf-8` by default,
 //! `utf-16`, `utf-16BE`, `iso-8859-1`, `us-ascii`), a byte order mark dropped; JSON and
-//! YAML may be narrowed by a path (`.a.b[0]`, `['a']`, `[*]`: several matches give an
-//! array of them).
+//! YAML may be narrowed by a path (`.a.b[0]`, `['a']`, `[*]`, `..name`, filters
+//! `[?(@.a > 1)]`: several matches give an array of them). `loadDirectoryFileInfo` lists
+//! a folder's files.
 
 use super::expr::Lower;
 use super::node::quote;
@@ -47,6 +48,8 @@ enum Kind {
     Base64,
     Json,
     Yaml,
+    /// `loadDirectoryFileInfo(path, searchPattern?)`
+    Dir,
 }
 
 impl Lower<'_> {
@@ -63,6 +66,7 @@ impl Lower<'_> {
             "loadfileasbase64" => Kind::Base64,
             "loadjsoncontent" => Kind::Json,
             "loadyamlcontent" => Kind::Yaml,
+            "loaddirectoryfileinfo" => Kind::Dir,
             _ => return None,
         };
         let Some(source) = self.source else {
@@ -76,12 +80,15 @@ impl Lower<'_> {
                 at,
             ));
         };
+        if kind == Kind::Dir {
+            return Some(self.directory_info(source, name, rel, args.get(1), at));
+        }
         // `loadTextContent(path, encoding)`, `load{Json,Yaml}Content(path, path filter,
         // encoding)`.
         let rest = args.get(1..).unwrap_or_default();
         let (filter, encoding) = match kind {
             Kind::Text => (None, rest.first()),
-            Kind::Base64 => (None, None),
+            Kind::Base64 | Kind::Dir => (None, None),
             Kind::Json | Kind::Yaml => (rest.first(), rest.get(1)),
         };
         let (Some(filter), Some(encoding)) = (
@@ -123,8 +130,11 @@ impl Lower<'_> {
                 ));
             }
             match kind {
-                Kind::Json => serde_json::from_str(&text)
-                    .map_err(|e| e.to_string())
+                // The compiler reads JSON with comments (`//`, `/* */`), as ARM reads
+                // templates: the same reader.
+                Kind::Json => crate::json::parse(&text)
+                    .map(|d| d.root.to_json())
+                    .map_err(|e| e.message)
                     .and_then(|v| select(&v, filter))
                     .map(Some),
                 Kind::Yaml => yaml(&text).and_then(|v| select(&v, filter)).map(Some),
@@ -141,6 +151,107 @@ impl Lower<'_> {
             }
         })
     }
+}
+
+impl Lower<'_> {
+    /// `loadDirectoryFileInfo()`: the files directly in the folder (not its folders),
+    /// those matching the search pattern (`*` and `?`) if one is given, ordered by name
+    /// ignoring case, each as `{relativePath, baseName, extension}` with the path
+    /// relative to the `.bicep` file's folder, as the compiler writes them.
+    fn directory_info(
+        &mut self,
+        source: Source<'_>,
+        name: &str,
+        rel: &str,
+        pattern: Option<&Expr>,
+        at: BSpan,
+    ) -> String {
+        let pattern = match pattern {
+            None => "*",
+            Some(p) => match plain(Some(p)) {
+                Some(p) => p,
+                None => {
+                    return self.unsupported(
+                        &format!("{name}() with a search pattern that is not a plain string"),
+                        at,
+                    )
+                }
+            },
+        };
+        let (dir, mut names) = match source.files.list(source.path, rel) {
+            Ok(l) => l,
+            Err(e) => {
+                self.problem("AKS901", format!("{name}('{rel}') cannot be read: {e}"), at);
+                return "null".into();
+            }
+        };
+        names.retain(|n| glob(pattern.as_bytes(), n.as_bytes()));
+        names.sort_by_key(|n| n.to_uppercase());
+        let here = source.path.rsplit_once('/').map_or("", |(d, _)| d);
+        let prefix = relative(here, &dir);
+        let items: Vec<Value> = names
+            .iter()
+            .map(|n| {
+                let extension = n.rfind('.').map_or("", |i| &n[i..]);
+                serde_json::json!({
+                    "relativePath": format!("{prefix}{n}"),
+                    "baseName": n,
+                    "extension": extension,
+                })
+            })
+            .collect();
+        format!("json({})", quote(&Value::Array(items).to_string()))
+    }
+}
+
+/// The path of folder `to` from folder `from` (both relative to the root), ending in
+/// `/` unless empty.
+fn relative(from: &str, to: &str) -> String {
+    let split = |p: &str| -> Vec<String> {
+        p.split('/')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let (a, b) = (split(from), split(to));
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = String::new();
+    for _ in common..a.len() {
+        out.push_str("../");
+    }
+    for part in &b[common..] {
+        out.push_str(part);
+        out.push('/');
+    }
+    out
+}
+
+/// Whether `name` matches a search pattern of `*` (any run) and `?` (one character).
+fn glob(pattern: &[u8], name: &[u8]) -> bool {
+    // Iterative, with one backtrack point: linear in practice, no recursion.
+    let (mut p, mut n) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, n));
+                p += 1;
+            }
+            Some(c) if *c == b'?' || *c == name[n] => {
+                p += 1;
+                n += 1;
+            }
+            _ => match star {
+                Some((sp, sn)) => {
+                    p = sp + 1;
+                    n = sn + 1;
+                    star = Some((sp, sn + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p.min(pattern.len())..].iter().all(|c| *c == b'*')
 }
 
 /// The text of `bytes` in `encoding` (names as the compiler takes them), without a
@@ -213,20 +324,140 @@ enum Step {
     Key(String),
     Index(usize),
     All,
+    /// `..name`: every member `name` at any depth.
+    Descend(String),
+    /// `[?(@.a.b)]` (the member exists and is not false or null) or `[?(@.a.b op v)]`:
+    /// the items (or member values) that pass.
+    Filter {
+        path: Vec<String>,
+        test: Option<(Cmp, Value)>,
+    },
+}
+
+#[derive(Debug, PartialEq, Clone, Copy)]
+enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// `@.a.b op literal` or `@.a.b` of a filter (`&&`, `||`, functions and regular
+/// expressions are not read).
+fn filter(inner: &str) -> Option<Step> {
+    let body = inner.strip_prefix('(')?.strip_suffix(')')?.trim();
+    let ops = [
+        ("==", Cmp::Eq),
+        ("!=", Cmp::Ne),
+        ("<=", Cmp::Le),
+        (">=", Cmp::Ge),
+        ("<", Cmp::Lt),
+        (">", Cmp::Gt),
+    ];
+    let (lhs, test) = match ops
+        .iter()
+        .find_map(|(t, c)| body.split_once(t).map(|(l, r)| (l, r, *c)))
+    {
+        Some((l, r, c)) => {
+            let r = r.trim();
+            let quoted = |q: char| r.strip_prefix(q).and_then(|i| i.strip_suffix(q));
+            let v = match quoted('\'').or_else(|| quoted('"')) {
+                Some(text) => Value::String(text.to_string()),
+                None => serde_json::from_str(r).ok()?,
+            };
+            (l.trim(), Some((c, v)))
+        }
+        None => (body, None),
+    };
+    if lhs.contains(['&', '|', '(', '=', '~']) {
+        return None;
+    }
+    let rest = lhs.strip_prefix('@')?;
+    let mut path = Vec::new();
+    for part in rest.split('.').skip(1) {
+        if part.is_empty() || part.contains(['[', ']', ' ']) {
+            return None;
+        }
+        path.push(part.to_string());
+    }
+    if !rest.is_empty() && path.is_empty() {
+        return None;
+    }
+    Some(Step::Filter { path, test })
+}
+
+fn passes(item: &Value, path: &[String], test: &Option<(Cmp, Value)>) -> bool {
+    let mut v = item;
+    for k in path {
+        match v.get(k) {
+            Some(x) => v = x,
+            None => return false,
+        }
+    }
+    let Some((cmp, lit)) = test else {
+        return !matches!(v, Value::Null | Value::Bool(false));
+    };
+    let order = match (v, lit) {
+        (Value::Number(a), Value::Number(b)) => a.as_f64().partial_cmp(&b.as_f64()),
+        (Value::String(a), Value::String(b)) => Some(a.cmp(b)),
+        _ => None,
+    };
+    use std::cmp::Ordering::*;
+    match cmp {
+        Cmp::Eq => order.map_or(v == lit, |o| o == Equal),
+        Cmp::Ne => order.map_or(v != lit, |o| o != Equal),
+        Cmp::Lt => order == Some(Less),
+        Cmp::Le => matches!(order, Some(Less | Equal)),
+        Cmp::Gt => order == Some(Greater),
+        Cmp::Ge => matches!(order, Some(Greater | Equal)),
+    }
+}
+
+/// Every value of a member `name` in `v`, at any depth, in document order.
+fn descend<'v>(v: &'v Value, name: &str, out: &mut Vec<&'v Value>, depth: usize) {
+    // The loaded document is bounded in size; its depth by the JSON and YAML parsers.
+    if depth > 256 {
+        return;
+    }
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if k == name {
+                    out.push(x);
+                }
+                descend(x, name, out, depth + 1);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| descend(x, name, out, depth + 1)),
+        _ => {}
+    }
 }
 
 /// The steps of a path filter: `$` or nothing, then `.name`, `['name']`, `[n]`, `[*]`,
-/// `.*`. Filters (`[?(...)]`) and recursive descent (`..`) are not read.
+/// `.*`, `..name` and filters `[?(@.a op literal)]`.
 fn steps(path: &str) -> Result<Vec<Step>, String> {
     let unsupported = || {
-        format!("the path filter '{path}' is not supported yet (only .name, ['name'], [n] and [*])")
+        format!("the path filter '{path}' is not supported yet (only .name, ['name'], [n], [*], ..name and [?(@.a op literal)])")
     };
     let mut rest = path.trim();
     rest = rest.strip_prefix('$').unwrap_or(rest);
     let mut out = Vec::new();
     while !rest.is_empty() {
-        if rest.starts_with("..") {
-            return Err(unsupported());
+        if let Some(r) = rest.strip_prefix("..") {
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            let name = &r[..end];
+            if name.is_empty() || name == "*" {
+                return Err(unsupported());
+            }
+            out.push(Step::Descend(name.to_string()));
+            rest = &r[end..];
+        } else if let Some(r) = rest.strip_prefix("[?") {
+            // The filter's end: the `)]` that closes it (a literal may hold `]`).
+            let end = r.find(")]").ok_or_else(unsupported)?;
+            out.push(filter(&r[..end + 1]).ok_or_else(unsupported)?);
+            rest = &r[end + 2..];
         } else if let Some(r) = rest.strip_prefix('.') {
             let end = r.find(['.', '[']).unwrap_or(r.len());
             let name = &r[..end];
@@ -275,11 +506,22 @@ fn select(v: &Value, path: &str) -> Result<Value, String> {
                     (Step::Index(i), Value::Array(a)) => a.get(*i).into_iter().collect(),
                     (Step::All, Value::Array(a)) => a.iter().collect(),
                     (Step::All, Value::Object(m)) => m.values().collect(),
+                    (Step::Descend(k), x) => {
+                        let mut out = Vec::new();
+                        descend(x, k, &mut out, 0);
+                        out
+                    }
+                    (Step::Filter { path, test }, Value::Array(a)) => {
+                        a.iter().filter(|i| passes(i, path, test)).collect()
+                    }
+                    (Step::Filter { path, test }, Value::Object(m)) => {
+                        m.values().filter(|i| passes(i, path, test)).collect()
+                    }
                     _ => Vec::new(),
                 }
             })
             .collect();
-        many |= *s == Step::All;
+        many |= matches!(s, Step::All | Step::Descend(_) | Step::Filter { .. });
     }
     match (found.as_slice(), many) {
         ([], _) => Err(format!("the path filter '{path}' matches nothing")),
@@ -323,12 +565,62 @@ mod tests {
         assert!(select(&v, ".missing")
             .unwrap_err()
             .contains("matches nothing"));
-        assert!(select(&v, ".list[?(@.n > 1)]")
+        // Filters and recursive descent, as in the compiler's own sample
+        // (`.products[?(@.price > 3)].name`).
+        assert_eq!(select(&v, ".list[?(@.n > 1)]").unwrap(), json!([{"n": 2}]));
+        assert_eq!(select(&v, ".list[?(@.n >= 1)].n").unwrap(), json!([1, 2]));
+        assert_eq!(select(&v, ".list[?(@.n == 1)]").unwrap(), json!([{"n": 1}]));
+        assert_eq!(select(&v, ".list[?(@.n != 1)].n").unwrap(), json!([2]));
+        assert_eq!(
+            select(&v, ".a.b[?(@.c == 'x')]").unwrap(),
+            json!([{"c": "x"}])
+        );
+        assert_eq!(
+            select(&v, ".list[?(@.n)]").unwrap(),
+            json!([{"n": 1}, {"n": 2}])
+        );
+        assert_eq!(select(&v, "$..n").unwrap(), json!([1, 2]));
+        assert_eq!(select(&v, "$..c").unwrap(), json!(["x"]));
+        assert!(select(&v, ".list[?(@.n > 5)]")
             .unwrap_err()
-            .contains("not supported yet"));
-        assert!(select(&v, "$..n")
-            .unwrap_err()
-            .contains("not supported yet"));
+            .contains("matches nothing"));
+        for unread in [
+            ".list[?(@.n > 1 && @.n < 3)]",
+            ".list[?(@.n =~ /x/)]",
+            "$..*",
+            ".list[?(@.n > 1)",
+        ] {
+            assert!(
+                select(&v, unread)
+                    .unwrap_err()
+                    .contains("not supported yet"),
+                "{unread}"
+            );
+        }
+    }
+
+    #[test]
+    fn search_patterns_and_relative_folders() {
+        for (pattern, name, matches) in [
+            ("*", "a.txt", true),
+            ("*.txt", "a.txt", true),
+            ("*.txt", "a.json", false),
+            ("a?c", "abc", true),
+            ("a?c", "ac", false),
+            ("*b*", "abc", true),
+            ("**", "", true),
+            ("x*", "abc", false),
+        ] {
+            assert_eq!(
+                glob(pattern.as_bytes(), name.as_bytes()),
+                matches,
+                "{pattern} {name}"
+            );
+        }
+        assert_eq!(relative("", "Assets"), "Assets/");
+        assert_eq!(relative("infra", "infra/Assets"), "Assets/");
+        assert_eq!(relative("infra/aks", "infra/shared"), "../shared/");
+        assert_eq!(relative("infra", "infra"), "");
     }
 
     #[test]

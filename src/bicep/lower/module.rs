@@ -37,7 +37,17 @@ pub trait Files {
     fn read_bytes(&self, from: &str, rel: &str) -> Result<(String, Vec<u8>), String> {
         self.read(from, rel).map(|(p, t)| (p, t.into_bytes()))
     }
+
+    /// The folder `rel` names from `from` (its normalised path) and the names of the
+    /// files directly in it, for `loadDirectoryFileInfo()`. Texts not read from a
+    /// folder list none.
+    fn list(&self, _from: &str, _rel: &str) -> Result<(String, Vec<String>), String> {
+        Err("folders are not listed for this file".into())
+    }
 }
+
+/// A folder listed by `loadDirectoryFileInfo()` holds at most this many files.
+pub const MAX_LISTED_FILES: usize = 10_000;
 
 /// Why [`Files::locate`] found no file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,6 +151,25 @@ impl Files for DiskFiles {
         }
         let bytes = std::fs::read(&real).map_err(|e| format!("cannot read: {e}"))?;
         Ok((path, bytes))
+    }
+
+    fn list(&self, from: &str, rel: &str) -> Result<(String, Vec<String>), String> {
+        let (path, real) = self.real(from, rel).map_err(|e| match e {
+            Located::Outside => "the folder is outside the scanned folder".to_string(),
+            Located::Missing(e) => format!("cannot read: {e}"),
+        })?;
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(&real).map_err(|e| format!("cannot read: {e}"))? {
+            let entry = entry.map_err(|e| format!("cannot read: {e}"))?;
+            // Files only (a symlink counts as what it points to, as for the compiler).
+            if entry.path().is_file() {
+                names.push(entry.file_name().to_string_lossy().into_owned());
+            }
+            if names.len() > MAX_LISTED_FILES {
+                return Err(format!("it holds over {MAX_LISTED_FILES} files"));
+            }
+        }
+        Ok((path, names))
     }
 }
 
@@ -314,6 +343,7 @@ pub(crate) fn lower(
     decl::loop_and_condition(l, &m.name.name, &b, pushed, &mut members);
     let mut params = Vec::new();
     let mut params_span = ps;
+    let mut configs = None;
     for item in items {
         let ObjectItem::Property { key, value, .. } = item else {
             continue;
@@ -353,6 +383,7 @@ pub(crate) fn lower(
                 }
             }
             Some("scope") => scope(l, value, file_scope, &mut members),
+            Some("extensionConfigs") => configs = Some(extension_configs(l, value)),
             _ => {}
         }
     }
@@ -361,21 +392,20 @@ pub(crate) fn lower(
         vec![node::member("scope", ps, node::string("inner", ps))],
         ps,
     );
-    let props = node::object(
-        vec![
-            node::member("expressionEvaluationOptions", ps, inner),
-            node::member("mode", ps, node::string("Incremental", ps)),
-            node::member("parameters", params_span, node::object(params, params_span)),
-            node::member("template", ps, tpl),
-        ],
-        ps,
-    );
+    let mut props = vec![
+        node::member("expressionEvaluationOptions", ps, inner),
+        node::member("mode", ps, node::string("Incremental", ps)),
+        node::member("parameters", params_span, node::object(params, params_span)),
+    ];
+    if let Some(c) = configs {
+        props.push(node::member("extensionConfigs", c.span, c));
+    }
+    props.push(node::member("template", ps, tpl));
+    let props = node::object(props, ps);
     members.push(node::member("properties", ps, props));
     Some(node::object(members, at))
 }
 
-/// `scope:` of a module: the deployment's target, as ARM's `subscriptionId`,
-/// `resourceGroup` and `scope` properties of a nested deployment.
 /// A module's `scope:` as the deployment's `resourceGroup`, `subscriptionId` or `scope`;
 /// `file_scope` is the deploying file's `targetScope`.
 fn scope(
@@ -445,4 +475,46 @@ fn scope(
             l.unsupported("this module `scope:`", value.span);
         }
     }
+}
+
+/// `extensionConfigs: { k8s: { kubeConfig: v } }`: each setting as `{"value": v}`, as
+/// the compiler writes it; a whole configuration as an expression (`k8s.config`, an
+/// extension's configuration inherited) stays one. Read by the extension, not by ARM:
+/// lowered so the deployment is the compiler's.
+fn extension_configs(l: &mut Lower<'_>, value: &crate::bicep::syntax::ast::Expr) -> Node {
+    let at = span(value.span);
+    let ExprKind::Object(items) = &value.kind else {
+        return l.value(value);
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let ObjectItem::Property { key, value, .. } = item else {
+            l.unsupported("this extension configuration", value.span);
+            continue;
+        };
+        let Some(alias) = l.key(key) else { continue };
+        let config = match &value.kind {
+            ExprKind::Object(settings) => {
+                let mut members = Vec::new();
+                for s in settings {
+                    let ObjectItem::Property { key, value, .. } = s else {
+                        l.unsupported("this extension configuration", value.span);
+                        continue;
+                    };
+                    let Some(k) = l.key(key) else { continue };
+                    let v = l.value(value);
+                    let vs = v.span;
+                    members.push(node::member(
+                        &k,
+                        span(key.span()),
+                        node::object(vec![node::member("value", vs, v)], vs),
+                    ));
+                }
+                node::object(members, span(value.span))
+            }
+            _ => l.value(value),
+        };
+        out.push(node::member(&alias, span(key.span()), config));
+    }
+    node::object(out, at)
 }

@@ -125,8 +125,11 @@ fn lower_params_at(program: &Program, path: &str, files: &dyn Files, depth: usiz
             }
             // Read above, with the file's symbols.
             StatementKind::Import(_) => {}
-            StatementKind::Extension(_) | StatementKind::ExtensionConfig(_) => {
-                l.unsupported("extensions (resources outside ARM)", st.span);
+            // An extension's configuration for the deployment: read by the extension
+            // (Kubernetes, Graph), not a value of the template's parameters.
+            StatementKind::ExtensionConfig(_) => {}
+            StatementKind::Extension(_) => {
+                l.unsupported("an extension in a parameters file", st.span);
             }
             StatementKind::Error => {
                 l.problem("AKS901", "invalid Bicep statement".into(), st.span);

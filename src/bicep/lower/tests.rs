@@ -462,3 +462,73 @@ fn unions_of_literal_objects_tuples_and_aliases_are_allowed_values() {
     assert_eq!(p["d"]["type"], "object");
     assert!(p["d"].get("allowedValues").is_none(), "{j}");
 }
+
+/// `extension` declarations: Azure's resources stay ARM resources (`az:` prefix or
+/// not), another extension's are written with their `extension`, every one still a
+/// resource of the deployment (so a cluster next to Kubernetes objects is still
+/// judged); an extension's configuration is the extension's.
+#[test]
+fn extensions_keep_azure_resources_and_mark_the_others() {
+    let j = json(
+        "extension az\nextension kubernetes with { kubeConfig: 'k', namespace: 'n' } as k8s\n\
+         resource aks 'Microsoft.ContainerService/managedClusters@2024-02-01' = {\n  name: 'aks'\n  location: 'westus'\n}\n\
+         resource t 'az:My.Rp/TestType@2020-01-01' = {\n  name: 't'\n}\n\
+         resource d 'apps/Deployment@v1' = {\n  metadata: { name: 'web' }\n}\n\
+         resource s 'k8s:core/Service@v1' = {\n  metadata: { name: 'svc' }\n}\n\
+         var cfg = k8s.config.namespace\n",
+    );
+    let r = &j["resources"];
+    assert_eq!(r[0]["type"], "Microsoft.ContainerService/managedClusters");
+    assert_eq!(r[0]["extension"], "az");
+    assert_eq!(r[1]["type"], "My.Rp/TestType");
+    assert_eq!(r[1]["extension"], "az");
+    assert_eq!(
+        (&r[2]["type"], &r[2]["extension"]),
+        (&"apps/Deployment".into(), &"k8s".into())
+    );
+    assert_eq!(
+        (&r[3]["type"], &r[3]["extension"]),
+        (&"core/Service".into(), &"k8s".into())
+    );
+    assert_eq!(
+        j["variables"]["cfg"],
+        "[extensions('k8s').config.namespace]"
+    );
+    // A prefix that names no declared extension is refused (a cluster must not hide
+    // behind one).
+    let l = lower("resource aks 'x:Microsoft.ContainerService/managedClusters@2024-02-01' = {\n  name: 'aks'\n}\n");
+    assert!(
+        l.problems
+            .iter()
+            .any(|p| p.message.contains("no declared extension")),
+        "{:?}",
+        l.problems
+    );
+}
+
+#[test]
+fn module_extension_configs_are_written_as_the_compiler_does() {
+    let files = MapFiles(
+        [("child.bicep", "extension kubernetes as k8s\n")]
+            .into_iter()
+            .collect(),
+    );
+    let l = lower_text(
+        "extension kubernetes as k8s\nparam ns string\n\
+         module m 'child.bicep' = {\n  name: 'm'\n  extensionConfigs: {\n    k8s: { kubeConfig: 'kc', namespace: ns }\n  }\n}\n\
+         module n 'child.bicep' = {\n  name: 'n'\n  extensionConfigs: {\n    k8s: k8s.config\n  }\n}\n",
+        "main.bicep",
+        &files,
+    )
+    .unwrap();
+    assert!(l.problems.is_empty(), "{:?}", l.problems);
+    let j = l.doc.root.to_json();
+    assert_eq!(
+        j["resources"][0]["properties"]["extensionConfigs"],
+        serde_json::json!({"k8s": {"kubeConfig": {"value": "kc"}, "namespace": {"value": "[parameters('ns')]"}}})
+    );
+    assert_eq!(
+        j["resources"][1]["properties"]["extensionConfigs"],
+        serde_json::json!({"k8s": "[extensions('k8s').config]"})
+    );
+}
