@@ -272,6 +272,21 @@ pub(crate) fn encode_tag(tag: &str) -> String {
 
 /// A host name or IP with an optional port (`example.azurecr.io`, `127.0.0.1:5000`).
 fn valid_registry(r: &str) -> bool {
+    let valid_port =
+        |p: &str| !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit());
+    // An IPv6 address in brackets (`[::1]`, `[::1]:5000`), as the compiler takes it.
+    if let Some(rest) = r.strip_prefix('[') {
+        let Some((addr, after)) = rest.split_once(']') else {
+            return false;
+        };
+        return !addr.is_empty()
+            && addr.len() <= 45
+            && addr.contains(':')
+            && addr
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+            && (after.is_empty() || after.strip_prefix(':').is_some_and(valid_port));
+    }
     let (host, port) = match r.rsplit_once(':') {
         Some((h, p)) => (h, Some(p)),
         None => (r, None),
@@ -284,8 +299,7 @@ fn valid_registry(r: &str) -> bool {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         })
-        && port
-            .is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()))
+        && port.is_none_or(valid_port)
 }
 
 /// Lower-case path components `[a-z0-9]+([._-][a-z0-9]+)*` joined by `/` (OCI).
@@ -380,6 +394,13 @@ mod tests {
         assert_eq!(r.reference, format!("br:reg.io/aks@{digest}"));
         let r = resolve("ts:0000-1111/RG-Specs/aksSpec:2.0a", &c).unwrap();
         assert_eq!(r.cache_path, "ts/0000-1111/rg-specs/aksspec/2.0a/main.json");
+        // IPv6 registries, as in the compiler's Registry sample.
+        let r = resolve("br:[::1]:5000/passthrough/ipv6port:v1", &c).unwrap();
+        assert_eq!(
+            r.cache_path,
+            "br/[$$1]$5000/passthrough$ipv6port/v1$/main.json"
+        );
+        assert!(resolve("br:[::1]/passthrough/ipv6:v1", &c).is_ok());
     }
 
     #[test]
@@ -429,6 +450,10 @@ mod tests {
             "ts:sub/rg/..:1",
             "ts:sub/rg/a/b:1",
             "br:reg.io:99999x/aks:1",
+            "br:[../x]/aks:1",
+            "br:[::1/aks:1",
+            "br:[]/aks:1",
+            "br:[::1]x/aks:1",
         ] {
             assert!(resolve(bad, &c).is_err(), "{bad}");
         }
