@@ -8,17 +8,34 @@ use aksgate::bicep::lower::{join, lower_params_text, lower_text, Files};
 use aksgate::json::Node;
 use libfuzzer_sys::fuzz_target;
 
-/// `main.bicep`, `m.bicep`, `base.bicepparam`, `p.bicepparam`: the input split at NULs.
+/// `main.bicep`, `m.bicep`, `base.bicepparam`, `p.bicepparam`, `m.json` (an ARM
+/// template to import from or use as a module): the input split at NULs.
 struct Parts(Vec<String>);
+
+const NAMES: [&str; 5] = [
+    "main.bicep",
+    "m.bicep",
+    "base.bicepparam",
+    "p.bicepparam",
+    "m.json",
+];
 
 impl Files for Parts {
     fn read(&self, from: &str, rel: &str) -> Result<(String, String), String> {
         let path = join(from, rel).ok_or("outside")?;
-        let i = ["main.bicep", "m.bicep", "base.bicepparam", "p.bicepparam"]
+        let i = NAMES
             .iter()
             .position(|p| *p == path)
             .ok_or("no such file")?;
         Ok((path, self.0.get(i).cloned().unwrap_or_default()))
+    }
+
+    /// The one folder (for `loadDirectoryFileInfo`).
+    fn list(&self, from: &str, rel: &str) -> Result<(String, Vec<String>), String> {
+        match join(from, rel).ok_or("outside")?.as_str() {
+            "" => Ok((String::new(), NAMES.iter().map(|n| n.to_string()).collect())),
+            _ => Err("no such folder".into()),
+        }
     }
 }
 

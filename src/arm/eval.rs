@@ -68,6 +68,87 @@ pub trait Context {
     /// rejects such a template, so the context reports it (AKS901), and the reference
     /// evaluates to `null` so the rest of the value is still evaluated.
     fn undeclared(&mut self, _what: &str, _name: &str) {}
+    /// The template's user-defined function `name` (`namespace.member`, lower-cased),
+    /// if it declares one.
+    fn user_function(&mut self, _name: &str) -> Option<UserFunction> {
+        None
+    }
+    /// How many user-defined function calls are being evaluated (they nest at most
+    /// [`MAX_FUNCTION_DEPTH`] deep).
+    fn function_depth(&self) -> usize {
+        0
+    }
+}
+
+/// A user-defined function of a template's `functions` section: its parameters' names,
+/// in order, and its `output.value`.
+#[derive(Debug, Clone)]
+pub struct UserFunction {
+    pub params: Vec<String>,
+    pub output: crate::json::Node,
+}
+
+/// User-defined functions call each other at most this deep (ARM allows no recursion;
+/// this bounds hostile templates).
+pub const MAX_FUNCTION_DEPTH: usize = 32;
+
+/// The context inside a user-defined function: its parameters are the arguments; it
+/// sees no variables and no copy loop, as in ARM; the rest is the caller's.
+struct FunctionCtx<'o> {
+    outer: &'o mut dyn Context,
+    args: Vec<(String, Val)>,
+}
+
+impl Context for FunctionCtx<'_> {
+    fn parameter(&mut self, name: &str) -> Option<Val> {
+        self.args
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    }
+    fn variable(&mut self, _name: &str) -> Option<Val> {
+        None
+    }
+    fn copy_index(&self, _loop_name: Option<&str>) -> Option<i64> {
+        None
+    }
+    fn deployment_context(&self) -> DeploymentContext {
+        self.outer.deployment_context()
+    }
+    fn charge(&mut self, weight: usize) -> Result<(), String> {
+        self.outer.charge(weight)
+    }
+    fn exhausted(&self) -> bool {
+        self.outer.exhausted()
+    }
+    fn undeclared(&mut self, what: &str, name: &str) {
+        self.outer.undeclared(what, name)
+    }
+    fn user_function(&mut self, name: &str) -> Option<UserFunction> {
+        self.outer.user_function(name)
+    }
+    fn function_depth(&self) -> usize {
+        self.outer.function_depth() + 1
+    }
+}
+
+/// A template value (a function's output): strings evaluated, the rest as written.
+fn eval_node(n: &crate::json::Node, ctx: &mut dyn Context) -> Val {
+    use crate::json::{Number, Value};
+    match &n.value {
+        Value::Null => Val::Null,
+        Value::Bool(b) => Val::Bool(*b),
+        Value::Number(Number::Int(i)) => Val::Int(*i),
+        Value::Number(Number::Float(f)) => Val::Float(*f),
+        Value::String(s) => eval_string(s, ctx),
+        Value::Array(items) => Val::Array(items.iter().map(|i| eval_node(i, ctx)).collect()),
+        Value::Object(members) => Val::Object(
+            members
+                .iter()
+                .map(|m| (m.key.clone(), eval_node(&m.value, ctx)))
+                .collect(),
+        ),
+    }
 }
 
 /// Function names handled by the evaluator itself (they need the context, lazy
@@ -350,6 +431,13 @@ impl<'c, 's> Evaluator<'c, 's> {
             "filter" | "map" | "reduce" | "sort" | "toobject" | "mapvalues" | "groupby" => {
                 self.eval_hof(at, lower, args)
             }
+            _ if lower.contains('.') => match self.ctx.user_function(lower) {
+                Some(f) => self.call_user_function(at, lower, f, args),
+                None => self.fail(
+                    at,
+                    format!("user-defined function '{lower}' is not declared"),
+                ),
+            },
             _ => {
                 let vals: Vec<Val> = args.iter().map(|a| self.eval(a)).collect();
                 let needs_dc = matches!(
@@ -372,6 +460,33 @@ impl<'c, 's> Evaluator<'c, 's> {
                 }
             }
         }
+    }
+
+    /// A call of a template's user-defined function: its output evaluated with its
+    /// parameters bound to the arguments.
+    fn call_user_function(&mut self, at: &Expr, name: &str, f: UserFunction, args: &[Expr]) -> Val {
+        if args.len() != f.params.len() {
+            return self.fail(
+                at,
+                format!(
+                    "user-defined function '{name}' takes {} argument(s), got {}",
+                    f.params.len(),
+                    args.len()
+                ),
+            );
+        }
+        if self.ctx.function_depth() >= MAX_FUNCTION_DEPTH {
+            return self.fail(
+                at,
+                format!("user-defined functions call each other more than {MAX_FUNCTION_DEPTH} deep (ARM allows no recursion)"),
+            );
+        }
+        let vals: Vec<Val> = args.iter().map(|a| self.eval(a)).collect();
+        let mut inner = FunctionCtx {
+            outer: &mut *self.ctx,
+            args: f.params.into_iter().zip(vals).collect(),
+        };
+        eval_node(&f.output, &mut inner)
     }
 
     fn eval_if(&mut self, at: &Expr, args: &[Expr]) -> Val {

@@ -46,6 +46,8 @@ struct Scope<'a> {
     params: HashMap<String, &'a Node>,
     /// User-defined types (`definitions`, languageVersion 2.0), for `$ref`.
     definitions: Option<&'a Node>,
+    /// User-defined functions (`functions`: namespaces of members).
+    functions: Option<&'a Node>,
     /// The parameters as declared (their names' casing), in order.
     declared: Vec<(&'a str, &'a Node)>,
     vars: HashMap<String, VarDecl<'a>>,
@@ -94,6 +96,7 @@ impl<'a> Scope<'a> {
             file,
             params,
             definitions: template.get("definitions"),
+            functions: template.get("functions"),
             declared,
             vars,
             supplied: supplied
@@ -797,6 +800,35 @@ struct Ctx<'e, 'a> {
 }
 
 impl Context for Ctx<'_, '_> {
+    fn user_function(&mut self, name: &str) -> Option<crate::arm::eval::UserFunction> {
+        let (ns, member) = name.split_once('.')?;
+        let functions = self.ev.scopes.last()?.functions?;
+        let def = functions
+            .as_array()?
+            .iter()
+            .filter(|n| {
+                n.get("namespace")
+                    .and_then(Node::as_str)
+                    .is_some_and(|s| s.eq_ignore_ascii_case(ns))
+            })
+            .find_map(|n| {
+                n.get("members")?
+                    .as_object()?
+                    .iter()
+                    .find(|m| m.key.eq_ignore_ascii_case(member))
+                    .map(|m| &m.value)
+            })?;
+        let params = def
+            .get("parameters")
+            .and_then(Node::as_array)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| p.get("name").and_then(Node::as_str).map(str::to_string))
+            .collect();
+        let output = def.get("output").and_then(|o| o.get("value"))?.clone();
+        Some(crate::arm::eval::UserFunction { params, output })
+    }
+
     fn parameter(&mut self, name: &str) -> Option<Val> {
         let b = self.ev.param_binding(name)?;
         self.ev.record(&b.origin);
@@ -1003,5 +1035,65 @@ mod key_tests {
                 .any(|p| p.contains("known only at deployment time")),
             "{problems:?}"
         );
+    }
+}
+
+#[cfg(test)]
+mod function_tests {
+    use super::*;
+    use crate::classify::{Kind, Scope as DeployScope};
+
+    fn props(template: &str) -> Val {
+        let root = crate::json::parse(template).unwrap().root;
+        let mut eval = ArmEvaluator::new(0, &root, HashMap::new());
+        let unit = super::super::resolve_template(
+            &root,
+            0,
+            Kind::Template(DeployScope::ResourceGroup),
+            &mut eval,
+            &super::super::NoLinks,
+        );
+        rnode_val(unit.resources[0].node.get("properties").unwrap())
+    }
+
+    const FUNCTIONS: &str = r#""functions": [
+        {"namespace": "__bicep", "members": {
+          "plugin": {"parameters": [{"name": "overlay", "type": "bool"}],
+                     "output": {"type": "object", "value": {"networkPlugin": "azure", "mode": "[if(parameters('overlay'), 'overlay', null())]"}}},
+          "twice": {"parameters": [{"name": "x", "type": "int"}], "output": {"type": "int", "value": "[mul(parameters('x'), 2)]"}},
+          "quad": {"parameters": [{"name": "x", "type": "int"}], "output": {"type": "int", "value": "[__bicep.twice(__bicep.twice(parameters('x')))]"}},
+          "loop": {"parameters": [], "output": {"type": "int", "value": "[__bicep.loop()]"}}}},
+        {"namespace": "contoso", "members": {
+          "prefixed": {"parameters": [{"name": "n", "type": "string"}], "output": {"type": "string", "value": "[concat('aks-', parameters('n'))]"}}}}]"#;
+
+    /// A template's user-defined functions (as Bicep compiles `func`) are evaluated:
+    /// their parameters bound to the arguments, calling each other, recursion bounded.
+    #[test]
+    fn user_defined_functions_are_evaluated() {
+        let p = props(&format!(
+            r#"{{{FUNCTIONS}, "resources": [{{"type": "A.B/c", "apiVersion": "1", "name": "n",
+              "properties": {{"profile": "[__bicep.plugin(true())]", "n": "[__bicep.quad(3)]",
+                "name": "[contoso.prefixed('x')]", "bad": "[__bicep.twice(1, 2)]",
+                "missing": "[other.f()]", "runaway": "[__bicep.loop()]"}}}}]}}"#
+        ));
+        let Val::Object(m) = p else { panic!("{p:?}") };
+        let get = |k: &str| {
+            m.iter()
+                .find(|(j, _)| j == k)
+                .map(|(_, v)| v.clone())
+                .unwrap()
+        };
+        assert_eq!(
+            get("profile"),
+            Val::Object(vec![
+                ("networkPlugin".into(), Val::Str("azure".into())),
+                ("mode".into(), Val::Str("overlay".into()))
+            ])
+        );
+        assert_eq!(get("n"), Val::Int(12));
+        assert_eq!(get("name"), Val::Str("aks-x".into()));
+        for k in ["bad", "missing", "runaway"] {
+            assert!(get(k).is_unknown(), "{k}: {:?}", get(k));
+        }
     }
 }

@@ -1,9 +1,10 @@
 //! User-defined functions (`func f(a string) string => body`), inlined at each call:
 //! the body is lowered with its parameters bound to the arguments' ARM text. (The
-//! compiler emits them as ARM user functions of namespace `__bicep`; the shared ARM
-//! evaluator does not run those, and inlining keeps one implementation of every
-//! function.) Each file has its own scope of functions and import namespaces, so an
-//! imported function calls its own file's functions.
+//! compiler emits them as ARM user functions of namespace `__bicep`, which the ARM
+//! evaluator runs for compiled templates; inlining keeps the lowered template free of
+//! them and one implementation of every function.) Each file has its own scope of
+//! functions and import namespaces, so an imported function calls its own file's
+//! functions.
 
 use super::expr::Lower;
 use super::span;
