@@ -123,6 +123,8 @@ pub struct ArmEvaluator<'a> {
     spent: usize,
     /// The template string being evaluated: where a problem in it is reported.
     at: Option<Site>,
+    /// Inside a `tags` object: its names may be unknown without a problem.
+    in_tags: usize,
 }
 
 impl<'a> ArmEvaluator<'a> {
@@ -134,6 +136,7 @@ impl<'a> ArmEvaluator<'a> {
             problems: Vec::new(),
             spent: 0,
             at: None,
+            in_tags: 0,
         }
     }
 
@@ -465,6 +468,7 @@ impl<'a> ArmEvaluator<'a> {
         self.at = outer;
         match val {
             Val::Str(s) => s,
+            Val::Unknown(_) if self.in_tags > 0 => k.to_string(),
             Val::Unknown(u) => {
                 self.problems.push(Problem {
                     site,
@@ -619,6 +623,15 @@ impl<'a> Evaluator<'a> for ArmEvaluator<'a> {
             }
             _ => RNode::literal(node, file),
         }
+    }
+
+    /// Tags name nothing deployed: a tag name known only at deployment time
+    /// (`"[parameters('tagName')]"`) is no reason to refuse a file.
+    fn resolve_tags(&mut self, node: &'a Node, file: FileId) -> RNode {
+        self.in_tags += 1;
+        let n = self.resolve(node, file);
+        self.in_tags -= 1;
+        n
     }
 
     fn push_copy(&mut self, name: &str, index: Option<i64>) {
@@ -1035,6 +1048,12 @@ mod key_tests {
                 .any(|p| p.contains("known only at deployment time")),
             "{problems:?}"
         );
+        // A tag's name names nothing deployed.
+        let (_, problems) = resolve(
+            r#"{"parameters": {"p": {"type": "string"}}, "resources": [{"type": "A.B/c", "apiVersion": "1", "name": "n",
+              "tags": {"[parameters('p')]": "v"}, "properties": {"a": 1}}]}"#,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
     }
 }
 

@@ -33,6 +33,11 @@ pub const EVAL_BUDGET: usize = 16_000_000;
 pub trait Evaluator<'a> {
     /// Resolves a JSON node of the current template (expressions evaluated).
     fn resolve(&mut self, node: &'a Node, file: FileId) -> RNode;
+    /// Resolves a resource's `tags`: names there name nothing deployed, so one known
+    /// only at deployment time is no problem.
+    fn resolve_tags(&mut self, node: &'a Node, file: FileId) -> RNode {
+        self.resolve(node, file)
+    }
     /// Enters an instance of a copy loop (`None`: the index is unknown).
     fn push_copy(&mut self, _name: &str, _index: Option<i64>) {}
     fn pop_copy(&mut self) {}
@@ -723,6 +728,8 @@ fn resolve_without_children<'a>(
                 });
             }
             RNode::new(RValue::Object(props), Site::new(file, m.value.span))
+        } else if m.key.eq_ignore_ascii_case("tags") {
+            eval.resolve_tags(&m.value, file)
         } else {
             eval.resolve(&m.value, file)
         };
