@@ -431,13 +431,13 @@ impl<'c, 's> Evaluator<'c, 's> {
             "filter" | "map" | "reduce" | "sort" | "toobject" | "mapvalues" | "groupby" => {
                 self.eval_hof(at, lower, args)
             }
-            _ if lower.contains('.') => match self.ctx.user_function(lower) {
-                Some(f) => self.call_user_function(at, lower, f, args),
-                None => self.fail(
-                    at,
-                    format!("user-defined function '{lower}' is not declared"),
-                ),
-            },
+            // A template's user-defined function; other dotted names (aksgate's own
+            // `aksgate.unknown`) are the library's.
+            _ if lower.contains('.')
+                && let Some(f) = self.ctx.user_function(lower) =>
+            {
+                self.call_user_function(at, lower, f, args)
+            }
             _ => {
                 let vals: Vec<Val> = args.iter().map(|a| self.eval(a)).collect();
                 let needs_dc = matches!(
