@@ -132,8 +132,9 @@ impl Context for FunctionCtx<'_> {
     }
 }
 
-/// A template value (a function's output): strings evaluated, the rest as written.
-fn eval_node(n: &crate::json::Node, ctx: &mut dyn Context) -> Val {
+/// A template value (a function's output, a lowered Bicep value): strings evaluated,
+/// the rest as written.
+pub(crate) fn eval_node(n: &crate::json::Node, ctx: &mut dyn Context) -> Val {
     use crate::json::{Number, Value};
     match &n.value {
         Value::Null => Val::Null,

@@ -958,20 +958,42 @@ mod tests {
     use super::*;
     use crate::classify::{Kind, Scope as DeployScope};
 
-    fn names(template: &str) -> Vec<Val> {
+    /// The template resolved with its defaults.
+    fn unit(template: &str) -> super::super::Unit {
         let root = crate::json::parse(template).unwrap().root;
         let mut eval = ArmEvaluator::new(0, &root, HashMap::new());
-        let unit = super::super::resolve_template(
+        super::super::resolve_template(
             &root,
             0,
             Kind::Template(DeployScope::ResourceGroup),
             &mut eval,
             &super::super::NoLinks,
-        );
-        unit.resources
+        )
+    }
+
+    fn names(template: &str) -> Vec<Val> {
+        unit(template)
+            .resources
             .iter()
-            .map(|r| rnode_val(&r.node.get("properties").unwrap().clone()))
+            .map(|r| rnode_val(r.node.get("properties").unwrap()))
             .collect()
+    }
+
+    /// The first resource's property names, and the problems.
+    fn resolve(template: &str) -> (Vec<String>, Vec<String>) {
+        let unit = unit(template);
+        let keys = match &unit.resources[0].node.get("properties").unwrap().value {
+            RValue::Object(m) => m.iter().map(|m| m.key.clone()).collect(),
+            _ => Vec::new(),
+        };
+        (
+            keys,
+            unit.problems.iter().map(|p| p.message.clone()).collect(),
+        )
+    }
+
+    fn props(template: &str) -> Val {
+        rnode_val(unit(template).resources[0].node.get("properties").unwrap())
     }
 
     /// Inside a property loop, `copyIndex()` without a name is the resource's loop (as
@@ -1001,32 +1023,6 @@ mod tests {
             assert!(got.contains(&format!("\"{want}\"")), "{got} is not {want}");
         }
     }
-}
-
-#[cfg(test)]
-mod key_tests {
-    use super::*;
-    use crate::classify::{Kind, Scope as DeployScope};
-
-    fn resolve(template: &str) -> (Vec<String>, Vec<String>) {
-        let root = crate::json::parse(template).unwrap().root;
-        let mut eval = ArmEvaluator::new(0, &root, HashMap::new());
-        let unit = super::super::resolve_template(
-            &root,
-            0,
-            Kind::Template(DeployScope::ResourceGroup),
-            &mut eval,
-            &super::super::NoLinks,
-        );
-        let keys = match &unit.resources[0].node.get("properties").unwrap().value {
-            RValue::Object(m) => m.iter().map(|m| m.key.clone()).collect(),
-            _ => Vec::new(),
-        };
-        (
-            keys,
-            unit.problems.iter().map(|p| p.message.clone()).collect(),
-        )
-    }
 
     /// ARM evaluates a property name that is an expression: a cluster's `outboundType`
     /// written as `"[concat('outbound', 'Type')]"` is the same property (it was missed).
@@ -1054,25 +1050,6 @@ mod key_tests {
               "tags": {"[parameters('p')]": "v"}, "properties": {"a": 1}}]}"#,
         );
         assert!(problems.is_empty(), "{problems:?}");
-    }
-}
-
-#[cfg(test)]
-mod function_tests {
-    use super::*;
-    use crate::classify::{Kind, Scope as DeployScope};
-
-    fn props(template: &str) -> Val {
-        let root = crate::json::parse(template).unwrap().root;
-        let mut eval = ArmEvaluator::new(0, &root, HashMap::new());
-        let unit = super::super::resolve_template(
-            &root,
-            0,
-            Kind::Template(DeployScope::ResourceGroup),
-            &mut eval,
-            &super::super::NoLinks,
-        );
-        rnode_val(unit.resources[0].node.get("properties").unwrap())
     }
 
     const FUNCTIONS: &str = r#""functions": [

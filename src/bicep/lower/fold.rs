@@ -8,7 +8,7 @@ use crate::arm::eval::{eval_string, Context};
 use crate::arm::expr::as_expression;
 use crate::arm::value::Val;
 use crate::arm::write;
-use crate::json::{Member, Node, Number, Value};
+use crate::json::{Member, Node, Value};
 
 /// What one file's evaluation may build: the same budget as a deployment's.
 const BUDGET: usize = crate::resolve::EVAL_BUDGET;
@@ -71,20 +71,7 @@ impl<'a> Fold<'a> {
 
     /// The value of a lowered node.
     fn value(&mut self, n: &Node) -> Val {
-        match &n.value {
-            Value::Null => Val::Null,
-            Value::Bool(b) => Val::Bool(*b),
-            Value::Number(Number::Int(i)) => Val::Int(*i),
-            Value::Number(Number::Float(f)) => Val::Float(*f),
-            Value::String(s) => eval_string(s, self),
-            Value::Array(items) => Val::Array(items.iter().map(|i| self.value(i)).collect()),
-            Value::Object(members) => Val::Object(
-                members
-                    .iter()
-                    .map(|m| (m.key.clone(), self.value(&m.value)))
-                    .collect(),
-            ),
-        }
+        crate::arm::eval::eval_node(n, self)
     }
 
     fn named(&mut self, key: String, found: Option<&'a Node>) -> Option<Val> {
